@@ -1,0 +1,95 @@
+// The contract between the coordinator (adapter/) and the incremental engine
+// (compute/). The adapter owns time: it gives every write (a table INSERT, a
+// source tick) a timestamp and hands the updates to compute, which propagates
+// them through every installed dataflow synchronously before returning. Reads
+// between two `applyUpdates` calls therefore see every collection as of the same
+// timestamp: no read ever observes half of an update.
+
+import type { RelationDesc, Row } from '../repr/types.js';
+import type { SqlError } from '../repr/errors.js';
+import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
+
+/** Logical time: milliseconds since the Unix epoch, like Materialize's mz_timestamp. */
+export type Timestamp = number;
+
+/** One change to a collection: `diff` copies of `row` inserted (diff > 0) or deleted (diff < 0). */
+export interface Update {
+  row: Row;
+  diff: number;
+}
+
+/**
+ * A collection's error stream (Materialize: "errors are data"). An error with
+ * positive multiplicity makes every read of the collection, and of everything
+ * computed from it, fail with that error until it is retracted.
+ */
+export interface ErrorUpdate {
+  error: SqlError;
+  /** Stable identity of the error (e.g. "partition 0 offset 17"), used to retract it. */
+  key: string;
+  diff: number;
+}
+
+export interface InputChanges {
+  id: GlobalId;
+  updates: Update[];
+  errors?: ErrorUpdate[];
+}
+
+/** Changes delivered to a subscriber for one timestamp. */
+export interface SubscribeBatch {
+  time: Timestamp;
+  /** Consolidated updates at `time` (may be empty when only progress is reported). */
+  updates: Update[];
+}
+
+export interface SubscribeOptions {
+  /** Emit the current contents first, at the current time (default true). */
+  snapshot: boolean;
+}
+
+export interface Subscription {
+  /** Stop delivering changes and release the dataflow. */
+  close(): void;
+}
+
+export interface ComputeController {
+  /** Registers a base collection (table, source, progress subsource) that `applyUpdates` feeds. */
+  createInput(id: GlobalId, desc: RelationDesc): void;
+
+  /**
+   * Installs a maintained dataflow computing `plan` (whose `get`s name existing
+   * collections) as collection `id`: a materialized view, or an index when
+   * `arrangeBy` gives key expressions over the plan's columns. The dataflow is
+   * hydrated from the inputs' current contents before this returns.
+   */
+  createMaintained(id: GlobalId, plan: RelExpr, options?: { arrangeBy?: ScalarExpr[] }): void;
+
+  /** Removes a collection and its dataflow. */
+  drop(id: GlobalId): void;
+
+  /**
+   * Applies input changes at `time` (which must not go backwards) and
+   * propagates them through every dataflow before returning.
+   */
+  applyUpdates(changes: InputChanges[], time: Timestamp): void;
+
+  /** Advances logical time with no data: temporal filters (mz_now()) fire. */
+  advanceTo(time: Timestamp): void;
+
+  /** The current time: every collection is complete up to and including it. */
+  currentTime(): Timestamp;
+
+  /**
+   * Evaluates `plan` once over the current contents of the collections it reads
+   * (the same operators, fed one snapshot batch). Throws the first error of any
+   * collection it reads, or an evaluation error.
+   */
+  peek(plan: RelExpr): Row[];
+
+  /** Current contents of a collection as (row, multiplicity) pairs. */
+  snapshot(id: GlobalId): Update[];
+
+  /** Streams the changes of `plan` from now on (after an optional snapshot). */
+  subscribe(plan: RelExpr, options: SubscribeOptions, onBatch: (batch: SubscribeBatch) => void, onError: (err: SqlError) => void): Subscription;
+}
