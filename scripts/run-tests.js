@@ -20,10 +20,12 @@ function collect(dir, out) {
 }
 
 const filter = process.argv.slice(2);
-let files = collect('dist/test', []);
+// FRESHET_OUT lets parallel builds use their own output folder (default dist).
+const outDir = process.env.FRESHET_OUT ?? 'dist';
+let files = collect(join(outDir, 'test'), []);
 if (filter.length > 0) files = files.filter((f) => filter.some((s) => f.includes(s)));
 if (files.length === 0) {
-  console.error('no test files found under dist/test');
+  console.error('no test files found under ' + outDir + '/test');
   process.exit(1);
 }
 const result = spawnSync(
