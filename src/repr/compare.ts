@@ -23,7 +23,7 @@ export function datumEquals(a: Datum, b: Datum): boolean {
  * arrangements and consolidation, so it must be fast.
  */
 export function rowKey(row: Row): string {
-  return JSON.stringify(row);
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 }
 
 /** Key of a single datum, same properties as rowKey. */
