@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, truncate, appendFile, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openShard } from '../../src/storage/shard.js';
+import type { Update } from '../../src/compute/api.js';
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'freshet-shard-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const rows = (n: number, start = 0): Update[] => Array.from({ length: n }, (_, i) => ({ row: [start + i, `v${start + i}`], diff: 1 }));
+
+test('append then reopen returns every batch with its metadata', async () => {
+  await withDir(async (dir) => {
+    const shard = await openShard(dir);
+    assert.equal(shard.lastMeta(), undefined);
+    await shard.append({ time: 1000, updates: rows(3), meta: new Map([[0, 3n]]) });
+    await shard.append({ time: 1001, updates: [{ row: [1, 'v1'], diff: -1 }] });
+    await shard.append({ time: 1002, updates: rows(2, 10), meta: new Map([[0, 5n], [1, 2n]]) });
+    assert.deepEqual(shard.lastMeta(), new Map([[0, 5n], [1, 2n]]));
+    await shard.close();
+
+    const reopened = await openShard(dir);
+    assert.deepEqual(reopened.lastMeta(), new Map([[0, 5n], [1, 2n]]));
+    const batches = await reopened.readAll();
+    assert.equal(batches.length, 3);
+    assert.deepEqual(batches[0], { time: 1000, updates: rows(3), meta: new Map([[0, 3n]]) });
+    assert.deepEqual(batches[1], { time: 1001, updates: [{ row: [1, 'v1'], diff: -1 }] });
+    assert.equal(batches[2]!.time, 1002);
+    await reopened.close();
+  });
+});
+
+test('concurrent appends are all durable and keep their order', async () => {
+  await withDir(async (dir) => {
+    const shard = await openShard(dir);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => shard.append({ time: i, updates: rows(1, i), meta: { upTo: i } })));
+    await shard.close();
+    const reopened = await openShard(dir);
+    const batches = await reopened.readAll();
+    assert.deepEqual(batches.map((b) => b.time), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(reopened.lastMeta(), { upTo: 49 });
+    await reopened.close();
+  });
+});
+
+test('a torn tail is truncated on open and appends continue after it', async () => {
+  await withDir(async (dir) => {
+    const shard = await openShard(dir);
+    await shard.append({ time: 1, updates: rows(2), meta: 'a' });
+    await shard.append({ time: 2, updates: rows(2, 5), meta: 'b' });
+    await shard.close();
+    const path = join(dir, 'shard.log');
+    const full = (await stat(path)).size;
+    // Cut the last record in half: it must disappear entirely, with its metadata.
+    await truncate(path, full - 7);
+    const reopened = await openShard(dir);
+    assert.equal(reopened.lastMeta(), 'a');
+    assert.deepEqual((await reopened.readAll()).map((b) => b.time), [1]);
+    await reopened.append({ time: 3, updates: rows(1), meta: 'c' });
+    await reopened.close();
+    const again = await openShard(dir);
+    assert.deepEqual((await again.readAll()).map((b) => b.time), [1, 3]);
+    assert.equal(again.lastMeta(), 'c');
+    await again.close();
+  });
+});
+
+test('a corrupt record (bad checksum) and everything after it is dropped', async () => {
+  await withDir(async (dir) => {
+    const shard = await openShard(dir);
+    await shard.append({ time: 1, updates: rows(2), meta: 1 });
+    await shard.append({ time: 2, updates: rows(2), meta: 2 });
+    await shard.close();
+    const path = join(dir, 'shard.log');
+    const data = await readFile(path);
+    data[data.length - 3]! ^= 0xff;
+    await writeFile(path, data);
+    await appendFile(path, Buffer.from([1, 2, 3]));
+    const reopened = await openShard(dir);
+    assert.deepEqual((await reopened.readAll()).map((b) => b.time), [1]);
+    assert.equal(reopened.lastMeta(), 1);
+    await reopened.close();
+  });
+});
+
+test('compaction consolidates the contents and keeps the latest metadata', async () => {
+  await withDir(async (dir) => {
+    const shard = await openShard(dir, { compactAfterBytes: 2000 });
+    for (let i = 0; i < 100; i++) {
+      await shard.append({ time: i, updates: [{ row: [i % 5, 'x'.repeat(20)], diff: 1 }, ...(i >= 5 ? [{ row: [(i - 5) % 5, 'x'.repeat(20)], diff: -1 }] : [])], meta: i });
+    }
+    const size = (await stat(join(dir, 'shard.log'))).size;
+    assert.ok(size < 4000, `log was compacted (size ${size})`);
+    await shard.close();
+    const reopened = await openShard(dir);
+    assert.equal(reopened.lastMeta(), 99);
+    const all = (await reopened.readAll()).flatMap((b) => b.updates);
+    const totals = new Map<number, number>();
+    for (const u of all) totals.set(u.row[0] as number, (totals.get(u.row[0] as number) ?? 0) + u.diff);
+    assert.deepEqual([...totals.entries()].filter(([, d]) => d !== 0).sort(), [[0, 1], [1, 1], [2, 1], [3, 1], [4, 1]]);
+    await reopened.destroy();
+  });
+});
