@@ -4,7 +4,7 @@
 
 import type { RelationDesc, SqlType } from '../repr/types.js';
 import type { GlobalId, RelExpr } from './mir.js';
-import type { Query } from '../sql/ast.js';
+import type { Expr, Query } from '../sql/ast.js';
 
 export type CatalogItemKind =
   | 'table'
@@ -28,6 +28,8 @@ export interface CatalogItemRef {
   viewQuery?: Query;
   /** Column names given in CREATE VIEW v (a, b) AS ... */
   viewColumns?: string[];
+  /** For tables: each column's DEFAULT expression (undefined: no default, i.e. NULL), in column order. */
+  columnDefaults?: (Expr | undefined)[];
   /** For system tables: the plan computing the rows (usually a constant built at read time). */
   systemPlan?: () => RelExpr;
   /** OID used in pg_catalog and RowDescription. */
