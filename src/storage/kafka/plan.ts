@@ -2,7 +2,12 @@
 // and the source's relation schema (Materialize's column names and types).
 import type { CreateConnectionStatement, CreateSourceStatement, ObjectName } from '../../sql/ast.js';
 import type { RelationDesc } from '../../repr/types.js';
-import { SqlError, SqlState } from '../../repr/errors.js';
+import { planKafkaConnectionOptions } from './connection-plan.js';
+import { planKafkaSourceStatement } from './source-plan.js';
+import { fetchClusterMetadata } from './client.js';
+
+export type { KafkaSourceDetails, MetadataColumn } from './source-plan.js';
+export { kafkaProgressDesc } from './source-plan.js';
 
 /** A reference to a secret resolved at plan time; its value is read when used (so ALTER SECRET applies). */
 export interface SecretRef {
@@ -22,17 +27,22 @@ export interface KafkaConnectionSpec {
   config: Record<string, string>;
   /** librdkafka settings whose values come from secrets (sasl.password -> secret id, ...). */
   secretConfig: Record<string, SecretRef>;
+  /** PROGRESS TOPIC (accepted and recorded; sinks would use it). */
+  progressTopic?: string;
 }
 
 export function planKafkaConnection(stmt: CreateConnectionStatement, resolveSecret: SecretResolver): KafkaConnectionSpec {
-  void resolveSecret;
-  throw new SqlError(SqlState.featureNotSupported, `kafka connections not implemented (${stmt.connectionType})`);
+  return planKafkaConnectionOptions(stmt, resolveSecret);
+}
+
+export interface ValidateKafkaConnectionOptions {
+  /** How long to wait for the brokers' metadata (default 10 s). */
+  timeoutMs?: number;
 }
 
 /** Checks that the brokers answer and metadata is readable; throws SqlError with the broker's error. */
-export async function validateKafkaConnection(spec: KafkaConnectionSpec, readSecret: SecretReader): Promise<void> {
-  void readSecret;
-  throw new SqlError(SqlState.featureNotSupported, `kafka connections not implemented (${spec.brokers.join(',')})`);
+export async function validateKafkaConnection(spec: KafkaConnectionSpec, readSecret: SecretReader, options: ValidateKafkaConnectionOptions = {}): Promise<void> {
+  await fetchClusterMetadata(spec, readSecret, options.timeoutMs ?? 10_000);
 }
 
 /** A planned Kafka source: JSON-serializable. */
@@ -40,13 +50,14 @@ export interface KafkaSourceSpec {
   topic: string;
   /** Output schema of the source relation. */
   desc: RelationDesc;
-  /** Schema of the progress subsource: (partition numrange, "offset" uint8). */
+  /** Schema of the progress subsource: (partition text holding a numrange's text form, "offset" uint8). */
   progressDesc: RelationDesc;
-  /** Everything else the runtime needs (formats, envelope, includes, start offsets...). */
+  /** Everything else the runtime needs: a KafkaSourceDetails (formats, envelope, includes, start offsets...). */
   details: Record<string, unknown>;
 }
 
 export function planKafkaSource(stmt: CreateSourceStatement, connection: KafkaConnectionSpec): KafkaSourceSpec {
   void connection;
-  throw new SqlError(SqlState.featureNotSupported, `kafka sources not implemented (${stmt.name.parts.join('.')})`);
+  const planned = planKafkaSourceStatement(stmt);
+  return { topic: planned.topic, desc: planned.desc, progressDesc: planned.progressDesc, details: { ...planned.details } };
 }

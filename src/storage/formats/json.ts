@@ -1,0 +1,20 @@
+// JSON format: the whole payload as one jsonb column (Materialize: `data`).
+import { Jsonb, type Row } from '../../repr/types.js';
+import type { Decoder, DecodeOutcome, Format } from './format.js';
+import { JsonSyntaxError, parseJsonBytes } from './json-parse.js';
+
+const jsonDecoder: Decoder = {
+  decode(bytes: Buffer, row: Row, at: number): DecodeOutcome {
+    try {
+      row[at] = new Jsonb(parseJsonBytes(bytes));
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      return `Text: Failed to decode JSON: ${err.message} (original text: ${bytes.toString('utf8')})`;
+    }
+  },
+};
+
+export function jsonFormat(columnName = 'data'): Format {
+  return { columns: [{ name: columnName, type: { kind: 'jsonb' }, nullable: false }], newDecoder: () => jsonDecoder };
+}

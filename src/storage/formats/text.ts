@@ -1,0 +1,36 @@
+// TEXT and BYTES formats: the whole payload as one text / bytea column.
+import { isAscii, isUtf8 } from 'node:buffer';
+import type { Row } from '../../repr/types.js';
+import type { Decoder, DecodeOutcome, Format } from './format.js';
+
+/** Decodes UTF-8 bytes to a string; null if invalid. ASCII takes the cheaper latin1 path. */
+export function decodeUtf8(bytes: Buffer): string | null {
+  if (isAscii(bytes)) return bytes.toString('latin1', 0, bytes.length);
+  if (!isUtf8(bytes)) return null;
+  return bytes.toString('utf8', 0, bytes.length);
+}
+
+const textDecoder: Decoder = {
+  decode(bytes: Buffer, row: Row, at: number): DecodeOutcome {
+    const text = decodeUtf8(bytes);
+    if (text === null) return 'Text: Failed to decode UTF-8: invalid utf-8 sequence';
+    row[at] = text;
+    return undefined;
+  },
+};
+
+const bytesDecoder: Decoder = {
+  decode(bytes: Buffer, row: Row, at: number): DecodeOutcome {
+    // A view, not a copy: the client allocates each message's buffer on its own.
+    row[at] = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return undefined;
+  },
+};
+
+export function textFormat(columnName = 'text'): Format {
+  return { columns: [{ name: columnName, type: { kind: 'text' }, nullable: false }], newDecoder: () => textDecoder };
+}
+
+export function bytesFormat(columnName = 'data'): Format {
+  return { columns: [{ name: columnName, type: { kind: 'bytea' }, nullable: false }], newDecoder: () => bytesDecoder };
+}

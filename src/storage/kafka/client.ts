@@ -1,0 +1,110 @@
+// The Kafka client (@confluentinc/kafka-javascript, librdkafka inside):
+// configuration from a connection spec, consumer creation, and errors
+// worded like Materialize's (which also uses librdkafka).
+import Kafka from '@confluentinc/kafka-javascript';
+import type { ConsumerGlobalConfig, KafkaConsumer, LibrdKafkaError, Metadata } from '@confluentinc/kafka-javascript';
+import { SqlError, SqlState } from '../../repr/errors.js';
+import type { KafkaConnectionSpec, SecretReader } from './plan.js';
+
+/** librdkafka error codes as rust-rdkafka names them, with librdkafka's own text (what Materialize prints). */
+const KNOWN_ERRORS: Record<number, [name: string, text: string]> = {
+  [-195]: ['BrokerTransportFailure', 'Local: Broker transport failure'],
+  [-193]: ['Resolve', 'Local: Host resolution failure'],
+  [-190]: ['UnknownPartition', 'Local: Unknown partition'],
+  [-188]: ['UnknownTopic', 'Local: Unknown topic'],
+  [-187]: ['AllBrokersDown', 'Local: All broker connections are down'],
+  [-185]: ['OperationTimedOut', 'Local: Timed out'],
+  [-181]: ['Ssl', 'Local: SSL error'],
+  [-169]: ['Authentication', 'Local: Authentication failure'],
+  3: ['UnknownTopicOrPartition', 'Broker: Unknown topic or partition'],
+  29: ['TopicAuthorizationFailed', 'Broker: Topic authorization failed'],
+  58: ['SaslAuthenticationFailed', 'Broker: SASL authentication error'],
+};
+
+export function isLibrdKafkaError(err: unknown): err is LibrdKafkaError {
+  return typeof err === 'object' && err !== null && typeof (err as LibrdKafkaError).code === 'number' && typeof (err as LibrdKafkaError).message === 'string';
+}
+
+/** "BrokerTransportFailure (Local: Broker transport failure)" */
+export function describeKafkaError(err: unknown): string {
+  if (!isLibrdKafkaError(err)) return err instanceof Error ? err.message : String(err);
+  const known = KNOWN_ERRORS[err.code];
+  return known ? `${known[0]} (${known[1]})` : `${err.message} (code ${err.code})`;
+}
+
+/** The librdkafka configuration of a connection, secrets read now. */
+export function clientConfig(spec: KafkaConnectionSpec, readSecret: SecretReader): Record<string, string> {
+  const config: Record<string, string> = { ...spec.config };
+  for (const [key, ref] of Object.entries(spec.secretConfig)) config[key] = readSecret(ref.id);
+  return config;
+}
+
+/** Consumer settings measured to matter for throughput (see the Kafka note). */
+export const CONSUMER_TUNING: Record<string, string | number | boolean> = {
+  'fetch.max.bytes': 52_428_800,
+  'queued.min.messages': 1_000_000,
+  'enable.auto.commit': false,
+  'enable.auto.offset.store': false,
+  'allow.auto.create.topics': false,
+  'enable.partition.eof': false,
+};
+
+export function createConsumer(
+  spec: KafkaConnectionSpec,
+  readSecret: SecretReader,
+  groupId: string,
+  extra: Record<string, string | number | boolean> = {},
+): KafkaConsumer {
+  const config = { ...clientConfig(spec, readSecret), ...CONSUMER_TUNING, 'group.id': groupId, ...extra } as ConsumerGlobalConfig;
+  return new Kafka.KafkaConsumer(config, { 'auto.offset.reset': 'earliest' });
+}
+
+export function connectConsumer(consumer: KafkaConsumer, timeoutMs: number): Promise<Metadata> {
+  return new Promise((resolve, reject) => {
+    consumer.connect({ timeout: timeoutMs }, (err, metadata) => (err ? reject(err) : resolve(metadata)));
+  });
+}
+
+export function disconnectConsumer(consumer: KafkaConsumer): Promise<void> {
+  return new Promise((resolve) => {
+    if (!consumer.isConnected()) {
+      resolve();
+      return;
+    }
+    consumer.disconnect(() => resolve());
+  });
+}
+
+export function getMetadata(consumer: KafkaConsumer, topic: string | undefined, timeoutMs: number): Promise<Metadata> {
+  return new Promise((resolve, reject) => {
+    const options = topic === undefined ? { allTopics: true, timeout: timeoutMs } : { topic, allTopics: false, timeout: timeoutMs };
+    consumer.getMetadata(options, (err, metadata) => (err ? reject(err) : resolve(metadata)));
+  });
+}
+
+/**
+ * Connects and reads the cluster's metadata (CREATE CONNECTION validation);
+ * throws SqlError 08006 "Meta data fetch error: ..." when that fails.
+ */
+export async function fetchClusterMetadata(spec: KafkaConnectionSpec, readSecret: SecretReader, timeoutMs: number): Promise<Metadata> {
+  let consumer: KafkaConsumer;
+  try {
+    consumer = createConsumer(spec, readSecret, 'materialize-validate', { 'socket.connection.setup.timeout.ms': Math.max(1000, timeoutMs) });
+  } catch (err) {
+    throw new SqlError(SqlState.invalidParameterValue, `invalid Kafka connection: ${describeKafkaError(err)}`);
+  }
+  // librdkafka reports the reason of a failed connect (TLS, SASL) as error events.
+  let lastEvent: string | undefined;
+  consumer.on('event.error', (err) => {
+    lastEvent = err.message;
+  });
+  try {
+    await connectConsumer(consumer, timeoutMs);
+    return await getMetadata(consumer, undefined, timeoutMs);
+  } catch (err) {
+    const detail = lastEvent && lastEvent !== (err as Error).message ? lastEvent : undefined;
+    throw new SqlError(SqlState.connectionFailure, `Meta data fetch error: ${describeKafkaError(err)}`, detail ? { detail } : {});
+  } finally {
+    await disconnectConsumer(consumer);
+  }
+}
