@@ -5,7 +5,7 @@
 // between two `applyUpdates` calls therefore see every collection as of the same
 // timestamp: no read ever observes half of an update.
 
-import type { RelationDesc, Row } from '../repr/types.js';
+import type { Datum, RelationDesc, Row } from '../repr/types.js';
 import type { SqlError } from '../repr/errors.js';
 import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
 
@@ -92,4 +92,10 @@ export interface ComputeController {
 
   /** Streams the changes of `plan` from now on (after an optional snapshot). */
   subscribe(plan: RelExpr, options: SubscribeOptions, onBatch: (batch: SubscribeBatch) => void, onError: (err: SqlError) => void): Subscription;
+
+  /** Ids of maintained collections (views, indexes) whose dataflow reads `id`; `drop(id)` refuses while there are any. */
+  dependents?(id: GlobalId): GlobalId[];
+
+  /** Rows of index `id` (created with arrangeBy) whose key equals `key`, one datum per key expression. */
+  lookupIndex?(id: GlobalId, key: Datum[]): Update[];
 }

@@ -1,7 +1,303 @@
-// The incremental engine's front door. Implemented in compute/.
-import type { ComputeController } from './api.js';
-import { SqlError, SqlState } from '../repr/errors.js';
+// The incremental engine's front door: owns every collection's state, the
+// installed dataflows and subscriptions, and logical time. Propagation is
+// synchronous: applyUpdates returns once every dataflow has seen the change.
+import { SqlError, SqlState, toSqlError } from '../repr/errors.js';
+import type { Datum, RelationDesc, Row } from '../repr/types.js';
+import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
+import type {
+  ComputeController,
+  ErrorUpdate,
+  InputChanges,
+  SubscribeBatch,
+  SubscribeOptions,
+  Subscription,
+  Timestamp,
+  Update,
+} from './api.js';
+import { CollectionState } from './collection.js';
+import { compileKey } from './ops/join.js';
+import { collectionsRead, render } from './render.js';
+import { compileScalar, type EvalClock } from './scalar.js';
+import { Scheduler } from './scheduler.js';
+import { Stream, type Sink } from './stream.js';
+import { ErrorSet, UpdateAccumulator } from './zset.js';
 
-export function createComputeController(): ComputeController {
-  throw new SqlError(SqlState.featureNotSupported, 'compute not implemented');
+interface Dataflow {
+  alive: boolean;
+  reads: Set<GlobalId>;
+  detach(): void;
+}
+
+interface Collection {
+  desc: RelationDesc | undefined;
+  state: CollectionState;
+  /** Dataflows reading this collection's changes. */
+  listeners: Set<Sink>;
+  /** The dataflow computing it (materialized views and indexes). */
+  dataflow: Dataflow | undefined;
+  /** Key function of an index (arrangeBy). */
+  indexKey: ((row: Row) => string) | undefined;
+}
+
+interface ActiveSubscription {
+  dataflow: Dataflow;
+  pending: UpdateAccumulator;
+  errors: ErrorSet;
+  onBatch: (batch: SubscribeBatch) => void;
+  onError: (err: SqlError) => void;
+}
+
+export interface ComputeControllerImpl extends ComputeController {
+  /** Ids of maintained collections (views, indexes) whose dataflow reads `id`. */
+  dependents(id: GlobalId): GlobalId[];
+  /** Rows of index `id` whose key equals `key` (one value per arrangeBy expression). */
+  lookupIndex(id: GlobalId, key: Datum[]): Update[];
+}
+
+class Controller implements ComputeControllerImpl {
+  private readonly clock: EvalClock = { now: 0 };
+  private readonly collections = new Map<GlobalId, Collection>();
+  private readonly subscriptions = new Set<ActiveSubscription>();
+  private readonly scheduler = new Scheduler();
+
+  createInput(id: GlobalId, desc: RelationDesc): void {
+    this.assertNew(id);
+    this.collections.set(id, { desc, state: new CollectionState(), listeners: new Set(), dataflow: undefined, indexKey: undefined });
+  }
+
+  createMaintained(id: GlobalId, plan: RelExpr, options?: { arrangeBy?: ScalarExpr[] }): void {
+    this.assertNew(id);
+    const arrangeBy = options?.arrangeBy;
+    const indexKey = arrangeBy === undefined ? undefined : compileKey(arrangeBy.map((e) => compileScalar(e, this.clock)));
+    const collection: Collection = { desc: undefined, state: new CollectionState(indexKey), listeners: new Set(), dataflow: undefined, indexKey };
+    collection.dataflow = this.build(plan, (updates, errors) => this.publish(collection, updates, errors));
+    this.collections.set(id, collection);
+  }
+
+  drop(id: GlobalId): void {
+    const collection = this.collections.get(id);
+    if (collection === undefined) return;
+    const dependents = this.dependents(id);
+    if (dependents.length > 0) {
+      throw new SqlError(SqlState.dependentObjectsStillExist, `cannot drop ${id}: ${dependents.join(', ')} depend on it`);
+    }
+    for (const sub of [...this.subscriptions]) {
+      if (sub.dataflow.reads.has(id)) this.fail(sub, new SqlError(SqlState.undefinedObject, `collection ${id} was dropped`));
+    }
+    collection.dataflow?.detach();
+    this.collections.delete(id);
+  }
+
+  dependents(id: GlobalId): GlobalId[] {
+    const out: GlobalId[] = [];
+    for (const [other, c] of this.collections) if (c.dataflow?.reads.has(id)) out.push(other);
+    return out;
+  }
+
+  applyUpdates(changes: InputChanges[], time: Timestamp): void {
+    this.advanceClock(time);
+    for (const change of changes) {
+      const collection = this.collection(change.id);
+      if (collection.dataflow !== undefined) {
+        throw new SqlError(SqlState.internalError, `${change.id} is computed, not an input`);
+      }
+      this.publish(collection, change.updates, change.errors ?? []);
+    }
+    this.flush(time, true);
+  }
+
+  advanceTo(time: Timestamp): void {
+    this.advanceClock(time);
+    this.flush(time, true);
+  }
+
+  currentTime(): Timestamp {
+    return this.clock.now;
+  }
+
+  peek(plan: RelExpr): Row[] {
+    let contents: Update[];
+    if (plan.op === 'get') {
+      const state = this.collection(plan.id).state;
+      const error = state.errors.first();
+      if (error !== undefined) throw error;
+      contents = state.contents();
+    } else {
+      const rows = new UpdateAccumulator();
+      const errors = new ErrorSet();
+      this.build(
+        plan,
+        (updates, errs) => {
+          rows.addAll(updates);
+          errors.apply(errs);
+        },
+        true,
+      );
+      const error = errors.first();
+      if (error !== undefined) throw error;
+      contents = rows.drain();
+    }
+    const out: Row[] = [];
+    for (const { row, diff } of contents) {
+      if (diff < 0) throw new SqlError(SqlState.internalError, `internal error: negative multiplicity (${diff}) in query result`);
+      for (let i = 0; i < diff; i++) out.push(row);
+    }
+    return out;
+  }
+
+  snapshot(id: GlobalId): Update[] {
+    const state = this.collection(id).state;
+    const error = state.errors.first();
+    if (error !== undefined) throw error;
+    return state.contents();
+  }
+
+  lookupIndex(id: GlobalId, key: Datum[]): Update[] {
+    const collection = this.collection(id);
+    if (collection.indexKey === undefined) throw new SqlError(SqlState.internalError, `${id} is not an index`);
+    const error = collection.state.errors.first();
+    if (error !== undefined) throw error;
+    const keyRow = key;
+    return collection.state.lookup(compileKey(keyRow.map((_, i) => (row: Row) => row[i]!))(keyRow));
+  }
+
+  subscribe(plan: RelExpr, options: SubscribeOptions, onBatch: (batch: SubscribeBatch) => void, onError: (err: SqlError) => void): Subscription {
+    const pending = new UpdateAccumulator();
+    const errors = new ErrorSet();
+    let sub: ActiveSubscription | undefined;
+    const dataflow = this.build(plan, (updates, errs) => {
+      pending.addAll(updates);
+      errors.apply(errs);
+    });
+    sub = { dataflow, pending, errors, onBatch, onError };
+    const handle: Subscription = {
+      close: () => {
+        if (sub === undefined) return;
+        sub.dataflow.detach();
+        this.subscriptions.delete(sub);
+        sub = undefined;
+      },
+    };
+    this.subscriptions.add(sub);
+    const snapshot = pending.drain();
+    const error = errors.first();
+    if (error !== undefined) this.fail(sub, error);
+    else if (options.snapshot !== false) this.deliver(sub, { time: this.clock.now, updates: snapshot });
+    return handle;
+  }
+
+  // ---- internals ----
+
+  private assertNew(id: GlobalId): void {
+    if (this.collections.has(id)) throw new SqlError(SqlState.duplicateObject, `collection ${id} already exists`);
+  }
+
+  private collection(id: GlobalId): Collection {
+    const c = this.collections.get(id);
+    if (c === undefined) throw new SqlError(SqlState.undefinedObject, `unknown collection ${id}`);
+    return c;
+  }
+
+  private publish(collection: Collection, updates: Update[], errors: ErrorUpdate[]): void {
+    const forwarded = collection.state.apply(updates, errors);
+    if (updates.length === 0 && forwarded.length === 0) return;
+    for (const listener of collection.listeners) listener(updates, forwarded);
+  }
+
+  /** Renders `plan`, connects it to its inputs (unless one-shot) and hydrates it from their contents. */
+  private build(plan: RelExpr, sink: Sink, oneShot = false): Dataflow {
+    const hydrate: Array<() => void> = [];
+    const detachers: Array<() => void> = [];
+    const dataflow: Dataflow = {
+      alive: true,
+      reads: collectionsRead(plan),
+      detach: () => {
+        dataflow.alive = false;
+        for (const d of detachers) d();
+      },
+    };
+    const output = render(plan, {
+      clock: this.clock,
+      oneShot,
+      scheduler: this.scheduler,
+      isAlive: () => dataflow.alive,
+      source: (id) => {
+        const collection = this.collection(id);
+        const stream = new Stream();
+        hydrate.push(() => stream.emit(collection.state.contents(), collection.state.errors.contents()));
+        if (!oneShot) {
+          const listener: Sink = (updates, errors) => stream.emit(updates, errors);
+          collection.listeners.add(listener);
+          detachers.push(() => collection.listeners.delete(listener));
+        }
+        return stream;
+      },
+      constant: (rows) => {
+        const stream = new Stream();
+        hydrate.push(() => stream.emit(rows.map(([row, diff]) => ({ row, diff })), []));
+        return stream;
+      },
+    });
+    output.connect((updates, errors) => {
+      if (dataflow.alive) sink(updates, errors);
+    });
+    try {
+      for (const h of hydrate) h();
+    } catch (err) {
+      dataflow.detach();
+      throw toSqlError(err);
+    }
+    return dataflow;
+  }
+
+  /** Moves time forward to `time`, firing scheduled (temporal) changes at their own times on the way. */
+  private advanceClock(time: Timestamp): void {
+    if (time < this.clock.now) {
+      throw new SqlError(SqlState.internalError, `time went backwards: ${time} < ${this.clock.now}`);
+    }
+    for (;;) {
+      const next = this.scheduler.next();
+      if (next === undefined || next > time) break;
+      this.clock.now = next;
+      for (const fire of this.scheduler.take()) fire();
+      if (next < time) this.flush(next, false);
+    }
+    this.clock.now = time;
+  }
+
+  /** Delivers every subscription's changes at `time` (empty batches too when reporting progress). */
+  private flush(time: Timestamp, progress: boolean): void {
+    for (const sub of [...this.subscriptions]) {
+      const error = sub.errors.first();
+      if (error !== undefined) {
+        this.fail(sub, error);
+        continue;
+      }
+      const updates = sub.pending.drain();
+      if (updates.length > 0 || progress) this.deliver(sub, { time, updates });
+    }
+  }
+
+  private deliver(sub: ActiveSubscription, batch: SubscribeBatch): void {
+    try {
+      sub.onBatch(batch);
+    } catch (err) {
+      this.fail(sub, toSqlError(err));
+    }
+  }
+
+  /** Ends a subscription with an error. */
+  private fail(sub: ActiveSubscription, error: SqlError): void {
+    sub.dataflow.detach();
+    this.subscriptions.delete(sub);
+    try {
+      sub.onError(error);
+    } catch {
+      // The subscriber is gone either way.
+    }
+  }
+}
+
+export function createComputeController(): ComputeControllerImpl {
+  return new Controller();
 }

@@ -1,0 +1,301 @@
+// Invertible per-group aggregate states. Each state absorbs (values, diff)
+// pairs, where diff may be negative (a retraction), and reports its current
+// result. count/sum/bool_and/bool_or keep counters; min/max/any_value and the
+// collecting aggregates keep the group's multiset of values.
+import { Decimal } from 'decimal.js';
+import { compareDatums, datumKey, rowKey } from '../repr/compare.js';
+import { SqlError, SqlState } from '../repr/errors.js';
+import { ArrayValue, Jsonb, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
+import type { AggregateExpr, ScalarExpr, ScalarOrder } from '../plan/mir.js';
+import { ExactFloatSum } from './float-sum.js';
+import { compareNullable } from './order.js';
+import { datumToJsonb, jsonbObject } from './jsonb.js';
+import type { CompiledScalar } from './scalar.js';
+
+export interface AggregateState {
+  /** Adds `diff` copies of one row's evaluated inputs (arguments, then ORDER BY values). */
+  add(values: Datum[], diff: number): void;
+  result(): Datum;
+}
+
+export interface CompiledAggregate {
+  /** The row's inputs for this aggregate, or undefined when FILTER excludes the row. */
+  inputs(row: Row): Datum[] | undefined;
+  create(): AggregateState;
+}
+
+/** Decimal arithmetic that never rounds a sum (the shared Decimal may be configured with less precision). */
+const ExactDecimal = Decimal.clone({ precision: 1e9 });
+
+class CountState implements AggregateState {
+  private count = 0;
+  constructor(private readonly asBigint: boolean) {}
+  add(values: Datum[], diff: number): void {
+    if (values[0] !== null) this.count += diff;
+  }
+  result(): Datum {
+    return this.asBigint ? BigInt(this.count) : this.count;
+  }
+}
+
+class SumState implements AggregateState {
+  private nonNull = 0;
+  private small = 0; // integer sum while it stays a safe integer
+  private big = 0n;
+  private float: ExactFloatSum | undefined;
+  private decimal: Decimal | undefined;
+  private interval: { months: number; days: number; micros: bigint } | undefined;
+
+  constructor(private readonly type: SqlType) {}
+
+  add(values: Datum[], diff: number): void {
+    const v = values[0]!;
+    if (v === null) return;
+    this.nonNull += diff;
+    if (typeof v === 'number') {
+      if (this.type.kind === 'float4' || this.type.kind === 'float8') {
+        (this.float ??= new ExactFloatSum()).add(v, diff);
+      } else {
+        const next = this.small + v * diff;
+        if (Number.isSafeInteger(next)) this.small = next;
+        else {
+          this.big += BigInt(v) * BigInt(diff);
+        }
+      }
+    } else if (typeof v === 'bigint') {
+      this.big += v * BigInt(diff);
+    } else if (Decimal.isDecimal(v)) {
+      const term = new ExactDecimal(v).times(diff);
+      this.decimal = this.decimal === undefined ? term : this.decimal.plus(term);
+    } else if (typeof v === 'object' && 'micros' in v) {
+      const iv = v as Interval;
+      const acc = (this.interval ??= { months: 0, days: 0, micros: 0n });
+      acc.months += iv.months * diff;
+      acc.days += iv.days * diff;
+      acc.micros += iv.micros * BigInt(diff);
+    } else {
+      throw new SqlError(SqlState.internalError, 'sum over an unsupported value');
+    }
+  }
+
+  result(): Datum {
+    if (this.nonNull <= 0) return null;
+    if (this.interval !== undefined) return { ...this.interval };
+    if (this.float !== undefined) {
+      const f = this.float.value();
+      return this.type.kind === 'float4' ? Math.fround(f) : f;
+    }
+    const integer = this.big + BigInt(this.small);
+    if (this.decimal !== undefined) return new Decimal(this.decimal.plus(integer.toString()));
+    switch (this.type.kind) {
+      case 'numeric':
+        return new Decimal(integer.toString());
+      case 'int8':
+      case 'uint8':
+        return integer;
+      case 'float4':
+      case 'float8':
+        return Number(integer);
+      default:
+        return Number(integer);
+    }
+  }
+}
+
+class BoolState implements AggregateState {
+  private trues = 0;
+  private falses = 0;
+  constructor(private readonly isAnd: boolean) {}
+  add(values: Datum[], diff: number): void {
+    const v = values[0];
+    if (v === true) this.trues += diff;
+    else if (v === false) this.falses += diff;
+  }
+  result(): Datum {
+    if (this.trues <= 0 && this.falses <= 0) return null;
+    return this.isAnd ? this.falses <= 0 : this.trues > 0;
+  }
+}
+
+/** A multiset of input tuples (arguments and ORDER BY values) with counts. */
+class ValueMultiset {
+  readonly entries = new Map<string, { values: Datum[]; count: number }>();
+  add(values: Datum[], diff: number): void {
+    const key = values.length === 1 ? datumKey(values[0]!) : rowKey(values);
+    const entry = this.entries.get(key);
+    if (entry === undefined) this.entries.set(key, { values, count: diff });
+    else {
+      entry.count += diff;
+      if (entry.count === 0) this.entries.delete(key);
+    }
+  }
+}
+
+/** min / max / any_value: keeps the multiset, caches the extreme, rescans only when it is retracted. */
+class ExtremeState implements AggregateState {
+  private readonly values = new ValueMultiset();
+  private best: Datum = null;
+  private valid = true;
+  constructor(private readonly sign: number) {}
+  add(values: Datum[], diff: number): void {
+    const v = values[0]!;
+    if (v === null) return;
+    this.values.add([v], diff);
+    if (!this.valid) return;
+    if (diff > 0) {
+      if (this.best === null || this.sign * compareDatums(v, this.best) < 0) this.best = v;
+    } else if (this.best !== null && compareDatums(v, this.best) === 0) {
+      this.valid = false;
+    }
+  }
+  result(): Datum {
+    if (!this.valid) {
+      this.best = null;
+      for (const { values, count } of this.values.entries.values()) {
+        if (count > 0 && (this.best === null || this.sign * compareDatums(values[0]!, this.best) < 0)) this.best = values[0]!;
+      }
+      this.valid = true;
+    }
+    return this.best;
+  }
+}
+
+type Collector = (ordered: Datum[][]) => Datum;
+
+/** Aggregates whose result depends on every value: keep the multiset, rebuild on read. */
+class CollectState implements AggregateState {
+  private readonly values = new ValueMultiset();
+  constructor(
+    private readonly order: (a: Datum[], b: Datum[]) => number,
+    private readonly collect: Collector,
+  ) {}
+  add(values: Datum[], diff: number): void {
+    this.values.add(values, diff);
+  }
+  result(): Datum {
+    const rows: Datum[][] = [];
+    for (const { values, count } of this.values.entries.values()) for (let i = 0; i < count; i++) rows.push(values);
+    if (rows.length === 0) return null;
+    rows.sort(this.order);
+    return this.collect(rows);
+  }
+}
+
+/** DISTINCT: the inner state sees each value once, while its count is positive. */
+class DistinctState implements AggregateState {
+  private readonly counts = new Map<string, number>();
+  constructor(
+    private readonly inner: AggregateState,
+    private readonly argCount: number,
+  ) {}
+  add(values: Datum[], diff: number): void {
+    const key = rowKey(values.slice(0, this.argCount));
+    const before = this.counts.get(key) ?? 0;
+    const after = before + diff;
+    if (after === 0) this.counts.delete(key);
+    else this.counts.set(key, after);
+    if (before <= 0 && after > 0) this.inner.add(values, 1);
+    else if (before > 0 && after <= 0) this.inner.add(values, -1);
+  }
+  result(): Datum {
+    return this.inner.result();
+  }
+}
+
+/** Orders input tuples by ORDER BY (stored after the arguments), then by the arguments for determinism. */
+function tupleOrder(argCount: number, orderBy: ScalarOrder[]): (a: Datum[], b: Datum[]) => number {
+  return (a, b) => {
+    for (let i = 0; i < orderBy.length; i++) {
+      const o = orderBy[i]!;
+      const c = compareNullable(a[argCount + i]!, b[argCount + i]!, o.desc, o.nullsFirst);
+      if (c !== 0) return c;
+    }
+    for (let i = 0; i < argCount; i++) {
+      const c = compareNullable(a[i]!, b[i]!, false, false);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+}
+
+function collector(agg: AggregateExpr): Collector {
+  const argType = agg.args[0]?.type ?? { kind: 'unknown' };
+  switch (agg.func) {
+    case 'string_agg':
+      return (rows) => {
+        let out: string | null = null;
+        for (const r of rows) {
+          if (r[0] === null) continue;
+          out = out === null ? String(r[0]) : out + (r[1] === null ? '' : String(r[1])) + String(r[0]);
+        }
+        return out;
+      };
+    case 'array_agg':
+      return (rows) => new ArrayValue(rows.map((r) => r[0]!), [rows.length]);
+    case 'list_agg':
+      return (rows) => new ListValue(rows.map((r) => r[0]!));
+    case 'jsonb_agg':
+      return (rows) => new Jsonb(rows.map((r) => datumToJsonb(r[0]!, argType)));
+    case 'jsonb_object_agg': {
+      const valueType = agg.args[1]?.type ?? { kind: 'unknown' };
+      return (rows) =>
+        new Jsonb(jsonbObject(rows.map((r) => [jsonbKeyText(r[0]!, argType), datumToJsonb(r[1]!, valueType)] as const)));
+    }
+    default:
+      throw new SqlError(SqlState.internalError, `${agg.func} is not a collecting aggregate`);
+  }
+}
+
+function jsonbKeyText(key: Datum, type: SqlType): string {
+  const converted = datumToJsonb(key, type);
+  return typeof converted === 'string' ? converted : JSON.stringify(converted);
+}
+
+function stateFactory(agg: AggregateExpr): () => AggregateState {
+  switch (agg.func) {
+    case 'count': {
+      const asBigint = agg.type.kind === 'int8' || agg.type.kind === 'uint8' || agg.type.kind === 'numeric';
+      return () => new CountState(asBigint);
+    }
+    case 'sum':
+      return () => new SumState(agg.type);
+    case 'min':
+      return () => new ExtremeState(1);
+    case 'max':
+      return () => new ExtremeState(-1);
+    case 'any_value':
+      return () => new ExtremeState(1);
+    case 'bool_and':
+      return () => new BoolState(true);
+    case 'bool_or':
+      return () => new BoolState(false);
+    default: {
+      const order = tupleOrder(agg.args.length, agg.orderBy);
+      const collect = collector(agg);
+      return () => new CollectState(order, collect);
+    }
+  }
+}
+
+export function compileAggregate(agg: AggregateExpr, compile: (e: ScalarExpr) => CompiledScalar): CompiledAggregate {
+  const args = agg.args.map(compile);
+  const order = agg.orderBy.map((o) => compile(o.expr));
+  const filter = agg.filter === undefined ? undefined : compile(agg.filter);
+  const inner = stateFactory(agg);
+  const argCount = args.length;
+  const create = agg.distinct ? () => new DistinctState(inner(), argCount) : inner;
+  const isObjectAgg = agg.func === 'jsonb_object_agg';
+  return {
+    inputs(row) {
+      if (filter !== undefined && filter(row) !== true) return undefined;
+      const values: Datum[] = [];
+      for (const a of args) values.push(a(row));
+      for (const o of order) values.push(o(row));
+      if (isObjectAgg && values[0] === null) {
+        throw new SqlError(SqlState.invalidParameterValue, 'field name must not be null');
+      }
+      return values;
+    },
+    create,
+  };
+}

@@ -1,0 +1,59 @@
+// The maintained contents of one collection (an input, a materialized view or
+// an index): its rows with multiplicities and its error stream. Indexes keep
+// their rows arranged by the index key so key lookups touch one group.
+import { rowKey } from '../repr/compare.js';
+import type { Row } from '../repr/types.js';
+import type { ErrorUpdate, Update } from './api.js';
+import { evalError } from './stream.js';
+import { Arrangement, ErrorSet, RowMultiset } from './zset.js';
+
+export class CollectionState {
+  readonly errors = new ErrorSet();
+  private readonly unkeyed: RowMultiset | undefined;
+  private readonly keyed: Arrangement | undefined;
+
+  constructor(private readonly keyOf?: (row: Row) => string) {
+    if (keyOf === undefined) this.unkeyed = new RowMultiset();
+    else this.keyed = new Arrangement();
+  }
+
+  /** Applies changes; returns the errors to forward (input errors plus index-key evaluation errors). */
+  apply(updates: readonly Update[], errors: ErrorUpdate[]): ErrorUpdate[] {
+    let forwarded = errors;
+    if (this.keyed !== undefined) {
+      for (const u of updates) {
+        let key: string;
+        try {
+          key = this.keyOf!(u.row);
+        } catch (err) {
+          if (forwarded === errors) forwarded = [...errors];
+          forwarded.push(evalError('index', u.row, u.diff, err));
+          continue;
+        }
+        this.keyed.update(key, rowKey(u.row), u.row, u.diff);
+      }
+    } else {
+      const rows = this.unkeyed!;
+      for (const u of updates) rows.update(rowKey(u.row), u.row, u.diff);
+    }
+    if (forwarded.length > 0) this.errors.apply(forwarded);
+    return forwarded;
+  }
+
+  contents(): Update[] {
+    const out: Update[] = [];
+    const collect = (row: Row, diff: number): void => {
+      out.push({ row, diff });
+    };
+    if (this.keyed !== undefined) this.keyed.forEach(collect);
+    else this.unkeyed!.forEach(collect);
+    return out;
+  }
+
+  /** Rows whose index key equals `key` (as produced by the index's key function). */
+  lookup(key: string): Update[] {
+    const out: Update[] = [];
+    if (this.keyed !== undefined) this.keyed.forEachInGroup(key, (row, diff) => out.push({ row, diff }));
+    return out;
+  }
+}

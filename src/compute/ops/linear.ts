@@ -1,0 +1,80 @@
+// Stateless operators: their output change is a function of the input change
+// alone (map, filter, project, flatMap, negate, union).
+import type { Datum, Row } from '../../repr/types.js';
+import type { TableFunc } from '../../plan/mir.js';
+import type { ErrorUpdate, Update } from '../api.js';
+import type { CompiledScalar } from '../scalar.js';
+import { evalError, Stream } from '../stream.js';
+
+/**
+ * Runs `transform` on every update; evaluation errors it throws become error
+ * updates (keyed by `label` and the row) instead of escaping.
+ */
+export function perRow(input: Stream, label: string, transform: (u: Update, out: Update[]) => void): Stream {
+  const output = new Stream();
+  input.connect((updates, errors) => {
+    const out: Update[] = [];
+    let errs: ErrorUpdate[] | undefined;
+    for (const u of updates) {
+      try {
+        transform(u, out);
+      } catch (err) {
+        (errs ??= [...errors]).push(evalError(label, u.row, u.diff, err));
+      }
+    }
+    output.emit(out, errs ?? errors);
+  });
+  return output;
+}
+
+export function renderMap(input: Stream, scalars: CompiledScalar[], label: string): Stream {
+  return perRow(input, label, (u, out) => {
+    // Each appended column may read the ones appended before it.
+    const row: Row = u.row.slice();
+    for (const s of scalars) row.push(s(row));
+    out.push({ row, diff: u.diff });
+  });
+}
+
+export function renderFilter(input: Stream, predicates: CompiledScalar[], label: string): Stream {
+  return perRow(input, label, (u, out) => {
+    for (const p of predicates) if (p(u.row) !== true) return;
+    out.push(u);
+  });
+}
+
+export function renderProject(input: Stream, outputs: number[]): Stream {
+  const output = new Stream();
+  input.connect((updates, errors) => {
+    output.emit(
+      updates.map((u) => ({ row: outputs.map((i) => u.row[i]!), diff: u.diff })),
+      errors,
+    );
+  });
+  return output;
+}
+
+export function renderFlatMap(input: Stream, func: TableFunc, args: CompiledScalar[], label: string): Stream {
+  return perRow(input, label, (u, out) => {
+    const values: Datum[] = args.map((a) => a(u.row));
+    for (const produced of func.eval(values)) out.push({ row: u.row.concat(produced), diff: u.diff });
+  });
+}
+
+/** Negates data; errors are not negated (an error stays an error). */
+export function renderNegate(input: Stream): Stream {
+  const output = new Stream();
+  input.connect((updates, errors) => {
+    output.emit(
+      updates.map((u) => ({ row: u.row, diff: -u.diff })),
+      errors,
+    );
+  });
+  return output;
+}
+
+export function renderUnion(inputs: Stream[]): Stream {
+  const output = new Stream();
+  for (const input of inputs) input.connect((updates, errors) => output.emit(updates, errors));
+  return output;
+}

@@ -1,0 +1,167 @@
+// Z-set plumbing: consolidation of (row, diff) updates and of error updates,
+// and the multiset of rows that every stateful operator keeps.
+import { rowKey } from '../repr/compare.js';
+import type { SqlError } from '../repr/errors.js';
+import type { Row } from '../repr/types.js';
+import type { ErrorUpdate, Update } from './api.js';
+
+/** Sums diffs of equal rows; `drain` returns the non-zero ones and starts over. */
+export class UpdateAccumulator {
+  private readonly entries = new Map<string, Update>();
+
+  add(row: Row, diff: number): void {
+    const key = rowKey(row);
+    const entry = this.entries.get(key);
+    if (entry === undefined) this.entries.set(key, { row, diff });
+    else entry.diff += diff;
+  }
+
+  addAll(updates: readonly Update[]): void {
+    for (const u of updates) this.add(u.row, u.diff);
+  }
+
+  get isEmpty(): boolean {
+    return this.entries.size === 0;
+  }
+
+  drain(): Update[] {
+    const out: Update[] = [];
+    for (const u of this.entries.values()) if (u.diff !== 0) out.push(u);
+    this.entries.clear();
+    return out;
+  }
+}
+
+export function consolidate(updates: readonly Update[]): Update[] {
+  const acc = new UpdateAccumulator();
+  acc.addAll(updates);
+  return acc.drain();
+}
+
+/** The accumulated error stream of a collection: error key -> (error, count). */
+export class ErrorSet {
+  private readonly entries = new Map<string, ErrorUpdate>();
+
+  apply(errors: readonly ErrorUpdate[]): void {
+    for (const e of errors) {
+      const entry = this.entries.get(e.key);
+      if (entry === undefined) {
+        if (e.diff !== 0) this.entries.set(e.key, { error: e.error, key: e.key, diff: e.diff });
+      } else {
+        entry.diff += e.diff;
+        if (entry.diff === 0) this.entries.delete(e.key);
+      }
+    }
+  }
+
+  /** The error reads must fail with, if any error has positive multiplicity. */
+  first(): SqlError | undefined {
+    for (const e of this.entries.values()) if (e.diff > 0) return e.error;
+    return undefined;
+  }
+
+  /** Current errors as updates (to hydrate a dataflow reading this collection). */
+  contents(): ErrorUpdate[] {
+    return [...this.entries.values()].map((e) => ({ ...e }));
+  }
+}
+
+/**
+ * A multiset of rows keyed by rowKey. Multiplicities equal to 1 (the common
+ * case) are implied, so a row costs one map entry.
+ */
+export class RowMultiset {
+  private readonly rows = new Map<string, Row>();
+  private multiplicities: Map<string, number> | undefined;
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  multiplicity(key: string): number {
+    if (!this.rows.has(key)) return 0;
+    return this.multiplicities?.get(key) ?? 1;
+  }
+
+  update(key: string, row: Row, diff: number): void {
+    const current = this.multiplicity(key);
+    const next = current + diff;
+    if (next === 0) {
+      this.rows.delete(key);
+      this.multiplicities?.delete(key);
+      return;
+    }
+    if (current === 0) this.rows.set(key, row);
+    if (next === 1) this.multiplicities?.delete(key);
+    else (this.multiplicities ??= new Map()).set(key, next);
+  }
+
+  forEach(visit: (row: Row, diff: number) => void): void {
+    const mult = this.multiplicities;
+    if (mult === undefined || mult.size === 0) {
+      for (const row of this.rows.values()) visit(row, 1);
+    } else {
+      for (const [key, row] of this.rows) visit(row, mult.get(key) ?? 1);
+    }
+  }
+}
+
+/**
+ * Rows indexed by a key (join keys, index keys): key -> the rows having it.
+ * A key holding one row with multiplicity 1 stores the row itself, not a
+ * multiset, which keeps unique keys (dimension tables) at one map entry.
+ */
+export class Arrangement {
+  private readonly groups = new Map<string, Row | RowMultiset>();
+
+  get keyCount(): number {
+    return this.groups.size;
+  }
+
+  update(key: string, rk: string, row: Row, diff: number): void {
+    const group = this.groups.get(key);
+    if (group === undefined) {
+      if (diff === 1) this.groups.set(key, row);
+      else if (diff !== 0) {
+        const set = new RowMultiset();
+        set.update(rk, row, diff);
+        this.groups.set(key, set);
+      }
+      return;
+    }
+    if (group instanceof RowMultiset) {
+      group.update(rk, row, diff);
+      if (group.size === 0) this.groups.delete(key);
+      return;
+    }
+    if (group === row || rowKey(group) === rk) {
+      if (diff === -1) {
+        this.groups.delete(key);
+        return;
+      }
+      const set = new RowMultiset();
+      set.update(rk, group, 1 + diff);
+      if (set.size === 0) this.groups.delete(key);
+      else this.groups.set(key, set);
+      return;
+    }
+    const set = new RowMultiset();
+    set.update(rowKey(group), group, 1);
+    set.update(rk, row, diff);
+    this.groups.set(key, set);
+  }
+
+  forEachInGroup(key: string, visit: (row: Row, diff: number) => void): void {
+    const group = this.groups.get(key);
+    if (group === undefined) return;
+    if (group instanceof RowMultiset) group.forEach(visit);
+    else visit(group, 1);
+  }
+
+  forEach(visit: (row: Row, diff: number) => void): void {
+    for (const group of this.groups.values()) {
+      if (group instanceof RowMultiset) group.forEach(visit);
+      else visit(group, 1);
+    }
+  }
+}
