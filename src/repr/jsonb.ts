@@ -1,0 +1,481 @@
+// jsonb: parsing (exact numbers, sorted de-duplicated keys), PostgreSQL's
+// output format, its btree ordering and canonical keys.
+import { Decimal } from './numeric.js';
+import { SqlError, SqlState } from './errors.js';
+import { compareCodePoints, utf8Length } from './strings.js';
+import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from './types.js';
+
+// ---------------------------------------------------------------------------
+// Numbers
+
+/**
+ * Canonical text of a JSON number as PostgreSQL's numeric keeps it: exact,
+ * no exponent, display scale preserved ('1.50' stays, '1e2' becomes '100',
+ * '1.5e-1' becomes '0.15', '-0' becomes '0').
+ */
+export function canonicalNumberText(raw: string): string {
+  let i = 0;
+  let negative = false;
+  if (raw[i] === '-' || raw[i] === '+') {
+    negative = raw[i] === '-';
+    i++;
+  }
+  let digits = '';
+  let fractionDigits = 0;
+  let seenPoint = false;
+  for (; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '.') seenPoint = true;
+    else if (c === 'e' || c === 'E') break;
+    else {
+      digits += c;
+      if (seenPoint) fractionDigits++;
+    }
+  }
+  const exponent = i < raw.length ? Number(raw.slice(i + 1)) : 0;
+  let scale = fractionDigits - exponent;
+  let firstNonZero = 0;
+  while (firstNonZero < digits.length && digits[firstNonZero] === '0') firstNonZero++;
+  digits = digits.slice(firstNonZero);
+  if (digits.length === 0) return scale > 0 ? `0.${'0'.repeat(scale)}` : '0';
+  const sign = negative ? '-' : '';
+  if (scale <= 0) return sign + digits + '0'.repeat(-scale);
+  if (digits.length <= scale) digits = '0'.repeat(scale - digits.length + 1) + digits;
+  scale = Math.max(scale, 0);
+  return `${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+}
+
+/** Number text with trailing fractional zeros removed: equal numbers give equal text. */
+function normalizedNumberText(text: string): string {
+  if (text.indexOf('.') < 0) return text;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 48) end--;
+  if (text.charCodeAt(end - 1) === 46) end--;
+  const t = text.slice(0, end);
+  return t === '-0' ? '0' : t;
+}
+
+export function jsonbNumberToDecimal(n: JsonbNumber): Decimal {
+  return new Decimal(n.text);
+}
+
+/** A JsonbNumber from a Decimal (numeric -> jsonb casts, aggregates). */
+export function jsonbNumberFromDecimal(d: Decimal): JsonbNumber {
+  return new JsonbNumber(d.isZero() ? '0' : d.toFixed());
+}
+
+// ---------------------------------------------------------------------------
+// Object keys
+
+/** jsonb's key order: shorter (in UTF-8 bytes) first, then bytewise. */
+export function compareJsonbKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  const la = a.length === utf8Length(a) ? a.length : utf8Length(a);
+  const lb = b.length === utf8Length(b) ? b.length : utf8Length(b);
+  if (la !== lb) return la < lb ? -1 : 1;
+  return compareCodePoints(a, b);
+}
+
+/** Builds a JsonbObject from entries in any order; later duplicates win. */
+export function makeJsonbObject(entries: Array<readonly [string, JsonbValue]>): JsonbObject {
+  if (entries.length > 1) {
+    // Stable sort keeps duplicates in input order, so the last one is kept below.
+    entries.sort((x, y) => compareJsonbKeys(x[0], y[0]));
+    const deduped: Array<readonly [string, JsonbValue]> = [];
+    for (const e of entries) {
+      if (deduped.length > 0 && deduped[deduped.length - 1]![0] === e[0]) deduped[deduped.length - 1] = e;
+      else deduped.push(e);
+    }
+    return new JsonbObject(deduped);
+  }
+  return new JsonbObject(entries);
+}
+
+/** Looks a key up in a (sorted) object by binary search. */
+export function jsonbObjectGet(obj: JsonbObject, key: string): JsonbValue | undefined {
+  let lo = 0;
+  let hi = obj.entries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const entry = obj.entries[mid]!;
+    const c = compareJsonbKeys(entry[0], key);
+    if (c === 0) return entry[1];
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+function jsonError(detail: string): SqlError {
+  return new SqlError(SqlState.invalidTextRepresentation, 'invalid input syntax for type json', { detail });
+}
+
+const NUMBER_PATTERN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const MAX_NUMBER_EXPONENT = 1000;
+
+class JsonParser {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  parseDocument(): JsonbValue {
+    this.skipWhitespace();
+    if (this.pos >= this.text.length) throw jsonError('The input string ended unexpectedly.');
+    const value = this.parseValue(0);
+    this.skipWhitespace();
+    if (this.pos < this.text.length) throw jsonError(`Expected end of input, but found "${this.token()}".`);
+    return value;
+  }
+
+  private skipWhitespace(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c === 32 || c === 9 || c === 10 || c === 13) this.pos++;
+      else break;
+    }
+  }
+
+  /** The offending token for error details, as PostgreSQL's lexer delimits it. */
+  private token(): string {
+    const t = this.text;
+    const start = this.pos;
+    const first = t[start];
+    if (first !== undefined && '{}[],:'.includes(first)) return first;
+    let end = start;
+    while (end < t.length && !' \t\n\r,[]{}:"'.includes(t[end]!)) end++;
+    return end === start ? t.slice(start, start + 1) : t.slice(start, end);
+  }
+
+  private parseValue(depth: number): JsonbValue {
+    if (depth > 6400) throw new SqlError(SqlState.programLimitExceeded, 'stack depth limit exceeded');
+    const t = this.text;
+    const c = t[this.pos];
+    switch (c) {
+      case '{':
+        return this.parseObject(depth);
+      case '[':
+        return this.parseArray(depth);
+      case '"':
+        return this.parseString();
+      case undefined:
+        throw jsonError('The input string ended unexpectedly.');
+      default:
+        break;
+    }
+    if (c === '-' || (c! >= '0' && c! <= '9')) {
+      NUMBER_PATTERN.lastIndex = this.pos;
+      const m = NUMBER_PATTERN.exec(t);
+      const end = m === null ? this.pos : this.pos + m[0].length;
+      const next = t[end];
+      if (m === null || (next !== undefined && !' \t\n\r,]}:'.includes(next))) {
+        throw jsonError(`Token "${this.token()}" is invalid.`);
+      }
+      const raw = m[0];
+      const ePos = raw.search(/[eE]/);
+      if (ePos >= 0 && Math.abs(Number(raw.slice(ePos + 1))) > MAX_NUMBER_EXPONENT) {
+        throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${raw}"`);
+      }
+      this.pos = end;
+      return new JsonbNumber(canonicalNumberText(raw));
+    }
+    const tok = this.token();
+    if (tok === 'true' || tok === 'false' || tok === 'null') {
+      this.pos += tok.length;
+      return tok === 'null' ? null : tok === 'true';
+    }
+    if (tok === '}' || tok === ']' || tok === ',' || tok === ':') {
+      throw jsonError(`Expected JSON value, but found "${tok}".`);
+    }
+    throw jsonError(`Token "${tok}" is invalid.`);
+  }
+
+  private parseArray(depth: number): JsonbValue[] {
+    this.pos++; // [
+    const out: JsonbValue[] = [];
+    this.skipWhitespace();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      if (this.pos >= this.text.length) throw jsonError('The input string ended unexpectedly.');
+      out.push(this.parseValue(depth + 1));
+      this.skipWhitespace();
+      const c = this.text[this.pos];
+      if (c === ',') this.pos++;
+      else if (c === ']') {
+        this.pos++;
+        return out;
+      } else if (c === undefined) throw jsonError('The input string ended unexpectedly.');
+      else throw jsonError(`Expected "," or "]", but found "${this.token()}".`);
+    }
+  }
+
+  private parseObject(depth: number): JsonbObject {
+    this.pos++; // {
+    const entries: Array<readonly [string, JsonbValue]> = [];
+    this.skipWhitespace();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return new JsonbObject(entries);
+    }
+    for (;;) {
+      this.skipWhitespace();
+      const c = this.text[this.pos];
+      if (c === undefined) throw jsonError('The input string ended unexpectedly.');
+      if (c !== '"') throw jsonError(`Expected string, but found "${this.token()}".`);
+      const key = this.parseString();
+      this.skipWhitespace();
+      if (this.text[this.pos] === undefined) throw jsonError('The input string ended unexpectedly.');
+      if (this.text[this.pos] !== ':') throw jsonError(`Expected ":", but found "${this.token()}".`);
+      this.pos++;
+      this.skipWhitespace();
+      if (this.pos >= this.text.length) throw jsonError('The input string ended unexpectedly.');
+      entries.push([key, this.parseValue(depth + 1)]);
+      this.skipWhitespace();
+      const d = this.text[this.pos];
+      if (d === ',') this.pos++;
+      else if (d === '}') {
+        this.pos++;
+        return makeJsonbObject(entries);
+      } else if (d === undefined) throw jsonError('The input string ended unexpectedly.');
+      else throw jsonError(`Expected "," or "}", but found "${this.token()}".`);
+    }
+  }
+
+  private parseString(): string {
+    const t = this.text;
+    const start = ++this.pos; // opening quote
+    // Fast path: no escapes.
+    let i = start;
+    for (; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 34) {
+        this.pos = i + 1;
+        return t.slice(start, i);
+      }
+      if (c === 92) break;
+      if (c < 0x20) throw jsonError(`Character with value 0x${c.toString(16).padStart(2, '0')} must be escaped.`);
+    }
+    let out = t.slice(start, i);
+    while (i < t.length) {
+      const c = t.charCodeAt(i);
+      if (c === 34) {
+        this.pos = i + 1;
+        return out;
+      }
+      if (c < 0x20) throw jsonError(`Character with value 0x${c.toString(16).padStart(2, '0')} must be escaped.`);
+      if (c !== 92) {
+        out += t[i];
+        i++;
+        continue;
+      }
+      const e = t[i + 1];
+      i += 2;
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          const code = this.hex4(i);
+          i += 4;
+          if (code === 0) {
+            throw new SqlError(SqlState.untranslatableCharacter, 'unsupported Unicode escape sequence', {
+              detail: '\\u0000 cannot be converted to text.',
+            });
+          }
+          if (code >= 0xd800 && code <= 0xdbff) {
+            if (t[i] !== '\\' || t[i + 1] !== 'u') throw jsonError('Unicode low surrogate must follow a high surrogate.');
+            const low = this.hex4(i + 2);
+            if (low < 0xdc00 || low > 0xdfff) throw jsonError('Unicode low surrogate must follow a high surrogate.');
+            i += 6;
+            out += String.fromCharCode(code, low);
+          } else if (code >= 0xdc00 && code <= 0xdfff) {
+            throw jsonError('Unicode low surrogate must follow a high surrogate.');
+          } else out += String.fromCharCode(code);
+          break;
+        }
+        case undefined:
+          throw jsonError('The input string ended unexpectedly.');
+        default:
+          throw jsonError(`Escape sequence "\\${e}" is invalid.`);
+      }
+    }
+    throw jsonError('The input string ended unexpectedly.');
+  }
+
+  private hex4(at: number): number {
+    const h = this.text.slice(at, at + 4);
+    if (!/^[0-9a-fA-F]{4}$/.test(h)) throw jsonError('"\\u" must be followed by four hexadecimal digits.');
+    return parseInt(h, 16);
+  }
+}
+
+/** Parses JSON text into a Jsonb exactly (numbers keep their decimal text). Throws 22P02. */
+export function parseJsonb(text: string): Jsonb {
+  return new Jsonb(new JsonParser(text).parseDocument());
+}
+
+/** Builds a Jsonb from a JS value such as JSON.parse output (numbers as JS doubles). */
+export function jsonbFromJs(value: unknown): Jsonb {
+  return new Jsonb(jsonbValueFromJs(value));
+}
+
+export function jsonbValueFromJs(value: unknown): JsonbValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'boolean':
+    case 'string':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) return null;
+      return new JsonbNumber(canonicalNumberText(String(value)));
+    case 'bigint':
+      return new JsonbNumber(value.toString());
+    case 'object':
+      break;
+    default:
+      return null;
+  }
+  if (value instanceof JsonbNumber || value instanceof JsonbObject) return value;
+  if (Array.isArray(value)) return value.map(jsonbValueFromJs);
+  const entries: Array<readonly [string, JsonbValue]> = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v !== undefined) entries.push([k, jsonbValueFromJs(v)]);
+  }
+  return makeJsonbObject(entries);
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+// eslint-disable-next-line no-control-regex
+const ESCAPE_ALL = /["\\\u0000-\u001f]/g;
+
+/** A JSON string literal as PostgreSQL's escape_json writes it. */
+export function quoteJsonString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  return `"${s.replace(ESCAPE_ALL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+}
+
+function writeValue(v: JsonbValue, normalizeNumbers: boolean): string {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') return quoteJsonString(v);
+  if (v instanceof JsonbNumber) return normalizeNumbers ? normalizedNumberText(v.text) : v.text;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i > 0 ? ', ' : '') + writeValue(v[i]!, normalizeNumbers);
+    return s + ']';
+  }
+  let s = '{';
+  const entries = (v as JsonbObject).entries;
+  for (let i = 0; i < entries.length; i++) {
+    const [k, val] = entries[i]!;
+    s += (i > 0 ? ', ' : '') + quoteJsonString(k) + ': ' + writeValue(val, normalizeNumbers);
+  }
+  return s + '}';
+}
+
+/** jsonb_out: `{"a": 1, "b": [1, 2]}`. */
+export function jsonbToText(j: Jsonb): string {
+  return writeValue(j.value, false);
+}
+
+export function jsonbValueToText(v: JsonbValue): string {
+  return writeValue(v, false);
+}
+
+/** Canonical text for hashing: equal jsonb values (1.0 = 1.00) give equal text. */
+export function jsonbKeyText(j: Jsonb): string {
+  return writeValue(j.value, true);
+}
+
+// ---------------------------------------------------------------------------
+// Ordering (PostgreSQL's compareJsonbContainers)
+
+/** Type ranks: null < string < number < boolean < array < object. */
+function rank(v: JsonbValue): number {
+  if (v === null) return 0;
+  switch (typeof v) {
+    case 'string': return 1;
+    case 'boolean': return 3;
+    default: break;
+  }
+  if (v instanceof JsonbNumber) return 2;
+  return Array.isArray(v) ? 4 : 5;
+}
+
+function compareValues(a: JsonbValue, b: JsonbValue): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 0:
+      return 0;
+    case 1:
+      return compareCodePoints(a as string, b as string);
+    case 2:
+      return compareNumbers(a as JsonbNumber, b as JsonbNumber);
+    case 3:
+      return a === b ? 0 : a ? 1 : -1;
+    case 4: {
+      const xa = a as JsonbValue[];
+      const xb = b as JsonbValue[];
+      if (xa.length !== xb.length) return xa.length < xb.length ? -1 : 1;
+      for (let i = 0; i < xa.length; i++) {
+        const c = compareValues(xa[i]!, xb[i]!);
+        if (c !== 0) return c;
+      }
+      return 0;
+    }
+    default: {
+      const ea = (a as JsonbObject).entries;
+      const eb = (b as JsonbObject).entries;
+      if (ea.length !== eb.length) return ea.length < eb.length ? -1 : 1;
+      for (let i = 0; i < ea.length; i++) {
+        const ck = compareCodePoints(ea[i]![0], eb[i]![0]);
+        if (ck !== 0) return ck;
+        const cv = compareValues(ea[i]![1], eb[i]![1]);
+        if (cv !== 0) return cv;
+      }
+      return 0;
+    }
+  }
+}
+
+function compareNumbers(a: JsonbNumber, b: JsonbNumber): number {
+  if (a.text === b.text) return 0;
+  return new Decimal(a.text).comparedTo(new Decimal(b.text));
+}
+
+function isScalar(v: JsonbValue): boolean {
+  return v === null || typeof v !== 'object' || v instanceof JsonbNumber;
+}
+
+/**
+ * jsonb's btree order. A top-level scalar is stored as a one-element "raw
+ * scalar" array, which PostgreSQL orders against real arrays by element count
+ * first and, at equal count, before the array.
+ */
+export function compareJsonb(a: Jsonb, b: Jsonb): number {
+  const va = a.value;
+  const vb = b.value;
+  const sa = isScalar(va);
+  const sb = isScalar(vb);
+  if (sa && !sb && Array.isArray(vb)) return vb.length === 1 ? -1 : 1 > vb.length ? 1 : -1;
+  if (sb && !sa && Array.isArray(va)) return va.length === 1 ? 1 : va.length > 1 ? 1 : -1;
+  return compareValues(va, vb);
+}
