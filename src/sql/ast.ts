@@ -119,6 +119,8 @@ export interface CastExpr extends Node {
 }
 
 export interface WindowSpec {
+  /** OVER w, or OVER (w ORDER BY ...): the named window (WINDOW clause) this one refines. */
+  name?: string;
   partitionBy: Expr[];
   orderBy: OrderByExpr[];
   /** Frame clause text kept as written (only the default frame is required). */
@@ -357,6 +359,11 @@ export interface SetOperation extends Node {
 export interface ValuesBody extends Node {
   kind: 'values';
   rows: Expr[][];
+  /**
+   * Cells written as DEFAULT (INSERT ... VALUES (1, DEFAULT)): their slot in `rows`
+   * holds a NULL literal placeholder; the planner substitutes the column default.
+   */
+  defaultCells?: { row: number; column: number }[];
 }
 
 /** A parenthesized query used as a set operand: (SELECT ... ORDER BY ... LIMIT ...). */
@@ -618,7 +625,8 @@ export interface UpdateStatement extends Node {
   kind: 'update';
   table: ObjectName;
   alias?: string;
-  assignments: { column: string; value: Expr; pos: number }[];
+  /** `SET a = DEFAULT` gives `isDefault: true` with a NULL literal placeholder as `value`. */
+  assignments: { column: string; value: Expr; pos: number; isDefault?: boolean }[];
   where?: Expr;
   returning: SelectItem[];
 }
@@ -637,6 +645,8 @@ export interface SelectStatement extends Node {
   query: Query;
   /** AS OF <expr> (Materialize) */
   asOf?: Expr;
+  /** AS OF AT LEAST <expr> */
+  asOfAtLeast?: boolean;
 }
 
 /**
@@ -664,6 +674,8 @@ export type ShowStatement = Node & { kind: 'show' } & (
           | 'sinks';
         from?: ObjectName;
         on?: ObjectName;
+        /** SHOW INDEXES IN CLUSTER c, SHOW SOURCES IN CLUSTER c */
+        inCluster?: string;
         filter?: { like: string } | { where: Expr };
       }
     | { show: 'columns'; table: ObjectName; filter?: { like: string } | { where: Expr } }
@@ -695,6 +707,8 @@ export interface ExplainStatement extends Node {
     | { kind: 'object'; objectType: ObjectType; name: ObjectName };
   /** EXPLAIN (TYPE) / EXPLAIN ... WITH (types) etc. */
   options: string[];
+  /** AS TEXT / AS JSON / AS DOT when written. */
+  format?: 'text' | 'json' | 'dot';
 }
 
 export interface SubscribeStatement extends Node {
@@ -703,6 +717,8 @@ export interface SubscribeStatement extends Node {
   /** WITH (SNAPSHOT = false, PROGRESS = true) */
   options: SqlOption[];
   asOf?: Expr;
+  /** AS OF AT LEAST <expr> */
+  asOfAtLeast?: boolean;
   upTo?: Expr;
   /** ENVELOPE UPSERT (KEY (a, b)) / ENVELOPE DEBEZIUM (KEY (...)) */
   envelope?: { kind: 'upsert' | 'debezium'; key: string[] };
@@ -759,6 +775,8 @@ export interface PrepareStatement extends Node {
   kind: 'prepare';
   name: string;
   statement: Statement;
+  /** PREPARE p (int4, text) AS ...: declared parameter types. */
+  paramTypes?: DataType[];
 }
 
 export interface ExecuteStatement extends Node {

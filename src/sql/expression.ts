@@ -1,0 +1,680 @@
+// Expression parsing by precedence climbing, with PostgreSQL's operator
+// precedence (gram.y), plus the special syntax forms (CASE, CAST, EXTRACT,
+// SUBSTRING, typed literals, ARRAY/LIST/MAP constructors, window calls).
+import type {
+  Expr,
+  FunctionCallExpr,
+  LiteralValue,
+  ObjectName,
+  OrderByExpr,
+  Query,
+  WindowFrame,
+  WindowFrameBound,
+  WindowSpec,
+} from './ast.js';
+import { TypeParser } from './datatype.js';
+import { RESERVED } from './parser-base.js';
+
+/** Binding strength of operators, weakest first (PostgreSQL's table, gram.y). */
+export const Prec = {
+  lowest: 0,
+  or: 1,
+  and: 2,
+  not: 3,
+  is: 4,
+  comparison: 5,
+  like: 6, // BETWEEN, IN, LIKE, ILIKE
+  other: 7, // every other operator: ||, ->, @>, ...
+  additive: 8,
+  multiplicative: 9,
+  exponent: 10,
+  atTimeZone: 11,
+  collate: 12,
+  unary: 13,
+  postfix: 14, // [subscript], .field, ::cast
+} as const;
+
+const COMPARISON_OPS = new Set(['<', '>', '=', '<=', '>=', '<>', '!=']);
+const LIKE_OPS: Record<string, { negated: boolean; caseInsensitive: boolean }> = {
+  '~~': { negated: false, caseInsensitive: false },
+  '!~~': { negated: true, caseInsensitive: false },
+  '~~*': { negated: false, caseInsensitive: true },
+  '!~~*': { negated: true, caseInsensitive: true },
+};
+
+/** Keywords written without parentheses that stand for zero-argument calls. */
+const NILADIC_FUNCTIONS = new Set([
+  'current_date', 'current_timestamp', 'localtimestamp', 'current_time', 'localtime', 'current_user',
+  'session_user', 'current_role', 'current_catalog', 'current_schema', 'user',
+]);
+
+/** Words starting a query: (SELECT ...), (WITH ...), (VALUES ...), (TABLE t). */
+const QUERY_START = new Set(['select', 'with', 'values', 'table']);
+
+export abstract class ExpressionParser extends TypeParser {
+  /** Implemented by the query layer: a full query (WITH ... ORDER BY ... LIMIT ...). */
+  abstract parseQuery(): Query;
+
+  parseExpr(): Expr {
+    return this.parseExprAbove(Prec.lowest);
+  }
+
+  /** Parses an expression containing only operators binding at least as tight as `minPrec`. */
+  protected parseExprAbove(minPrec: number): Expr {
+    return this.nested(() => this.parseInfix(this.parsePrefix(minPrec), minPrec));
+  }
+
+  /** True when the tokens from `ahead` on open a query, possibly behind more parentheses. */
+  protected startsQuery(ahead = 0): boolean {
+    let i = ahead;
+    while (this.isPunct('(', i)) i++;
+    const t = this.peek(i);
+    return t.kind === 'word' && QUERY_START.has(t.value);
+  }
+
+  // ------------------------------------------------------------------ prefix
+
+  private parsePrefix(minPrec: number): Expr {
+    const t = this.peek();
+    const pos = t.start;
+    if (t.kind === 'word' && t.value === 'not' && minPrec <= Prec.not) {
+      this.next();
+      return { kind: 'unary', op: 'not', expr: this.parseExprAbove(Prec.not), pos };
+    }
+    if (t.kind === 'op') {
+      if (t.value === '-' || t.value === '+') {
+        this.next();
+        const operand = this.parseExprAbove(Prec.unary);
+        if (t.value === '-' && operand.kind === 'literal' && operand.value.type === 'number') {
+          // PostgreSQL folds -<number> into a negative constant.
+          return { kind: 'literal', value: { type: 'number', text: '-' + operand.value.text }, pos };
+        }
+        return { kind: 'unary', op: t.value, expr: operand, pos };
+      }
+      if (t.value !== '*' && t.value !== '=>') {
+        this.next();
+        return { kind: 'unary', op: t.value, expr: this.parseExprAbove(Prec.other + 1), pos };
+      }
+    }
+    return this.parsePrimary();
+  }
+
+  // ------------------------------------------------------------------- infix
+
+  /** Continues an expression whose first operand is `left`. */
+  protected parseInfix(left: Expr, minPrec: number): Expr {
+    let lastNonAssoc = -1;
+    while (true) {
+      const t = this.peek();
+      const pos = left.pos;
+      // Postfix forms binding tightest.
+      if (t.kind === 'punct' && t.value === '::') {
+        this.next();
+        left = { kind: 'cast', expr: left, dataType: this.parseDataType(), pos };
+        continue;
+      }
+      if (t.kind === 'punct' && t.value === '[') {
+        left = this.parseSubscript(left);
+        continue;
+      }
+      if (t.kind === 'punct' && t.value === '.') {
+        this.next();
+        if (this.eatOp('*')) left = { kind: 'wildcardAccess', expr: left, pos };
+        else left = { kind: 'fieldAccess', expr: left, field: this.parseAnyIdent(), pos };
+        continue;
+      }
+      const prec = this.infixPrecedence();
+      if (prec === undefined || prec < minPrec) return left;
+      if ((prec === Prec.comparison || prec === Prec.like) && prec === lastNonAssoc) throw this.syntaxError();
+      lastNonAssoc = prec === Prec.comparison || prec === Prec.like ? prec : -1;
+      left = this.parseInfixOperator(left, prec);
+    }
+  }
+
+  /** Precedence of the operator at the cursor, or undefined if none continues the expression. */
+  private infixPrecedence(): number | undefined {
+    const t = this.peek();
+    if (t.kind === 'op') {
+      if (t.value === '=>') return undefined;
+      if (COMPARISON_OPS.has(t.value)) return Prec.comparison;
+      if (t.value === '+' || t.value === '-') return Prec.additive;
+      if (t.value === '*' || t.value === '/' || t.value === '%') return Prec.multiplicative;
+      if (t.value === '^') return Prec.exponent;
+      return Prec.other;
+    }
+    if (t.kind !== 'word') return undefined;
+    switch (t.value) {
+      case 'or':
+        return Prec.or;
+      case 'and':
+        return Prec.and;
+      case 'is':
+      case 'isnull':
+      case 'notnull':
+        return Prec.is;
+      case 'between':
+      case 'in':
+      case 'like':
+      case 'ilike':
+        return Prec.like;
+      case 'not': {
+        const n = this.peek(1);
+        return n.kind === 'word' && ['between', 'in', 'like', 'ilike'].includes(n.value) ? Prec.like : undefined;
+      }
+      case 'at':
+        return this.isWord('time', 1) && this.isWord('zone', 2) ? Prec.atTimeZone : undefined;
+      case 'collate':
+        return Prec.collate;
+      default:
+        return undefined;
+    }
+  }
+
+  private parseInfixOperator(left: Expr, prec: number): Expr {
+    const t = this.next();
+    const pos = left.pos;
+    if (t.kind === 'op') {
+      const op = t.value === '!=' ? '<>' : t.value;
+      const quantified = this.parseQuantified(left, op);
+      if (quantified) return quantified;
+      const right = this.parseExprAbove(prec + 1);
+      const like = LIKE_OPS[op];
+      if (like) return { kind: 'like', expr: left, pattern: right, negated: like.negated, caseInsensitive: like.caseInsensitive, pos };
+      return { kind: 'binary', op, left, right, pos };
+    }
+    switch (t.value) {
+      case 'or':
+      case 'and':
+        return { kind: 'binary', op: t.value, left, right: this.parseExprAbove(prec + 1), pos };
+      case 'isnull':
+        return { kind: 'is', expr: left, test: 'null', negated: false, pos };
+      case 'notnull':
+        return { kind: 'is', expr: left, test: 'null', negated: true, pos };
+      case 'is':
+        return this.parseIsTail(left);
+      case 'at':
+        this.expectWords('time', 'zone');
+        return { kind: 'atTimeZone', expr: left, zone: this.parseExprAbove(Prec.collate), pos };
+      case 'collate':
+        return { kind: 'collate', expr: left, collation: this.parseObjectName(), pos };
+      case 'not':
+        return this.parseLikeFamily(this.next().value, left, true);
+      default:
+        return this.parseLikeFamily(t.value, left, false);
+    }
+  }
+
+  /** `op ANY|SOME|ALL (subquery | array)` after the operator. */
+  private parseQuantified(left: Expr, op: string): Expr | undefined {
+    const t = this.peek();
+    if (t.kind !== 'word' || !['any', 'some', 'all'].includes(t.value) || !this.isPunct('(', 1)) return undefined;
+    this.next();
+    const quantifier = t.value === 'all' ? 'all' : 'any';
+    this.expectPunct('(');
+    const pos = left.pos;
+    if (this.startsQuery()) {
+      const query = this.parseQuery();
+      this.expectPunct(')');
+      return { kind: 'quantifiedSubquery', left, op, quantifier, query, pos };
+    }
+    const array = this.parseExpr();
+    this.expectPunct(')');
+    return { kind: 'quantifiedArray', left, op, quantifier, array, pos };
+  }
+
+  private parseIsTail(left: Expr): Expr {
+    const pos = left.pos;
+    const negated = this.eatWords('not');
+    const t = this.next();
+    if (t.kind === 'word') {
+      switch (t.value) {
+        case 'null':
+        case 'true':
+        case 'false':
+        case 'unknown':
+          return { kind: 'is', expr: left, test: t.value, negated, pos };
+        case 'distinct':
+          this.expectWords('from');
+          return { kind: 'isDistinctFrom', left, right: this.parseExprAbove(Prec.is + 1), negated, pos };
+      }
+    }
+    throw this.syntaxError(t);
+  }
+
+  private parseLikeFamily(keyword: string, left: Expr, negated: boolean): Expr {
+    const pos = left.pos;
+    switch (keyword) {
+      case 'between': {
+        const symmetric = this.eatOneOf('symmetric', 'asymmetric') === 'symmetric';
+        const low = this.parseExprAbove(Prec.other);
+        this.expectWords('and');
+        const high = this.parseExprAbove(Prec.other);
+        return { kind: 'between', expr: left, low, high, negated, symmetric, pos };
+      }
+      case 'in': {
+        this.expectPunct('(');
+        if (this.startsQuery()) {
+          const query = this.parseQuery();
+          this.expectPunct(')');
+          return { kind: 'inSubquery', expr: left, query, negated, pos };
+        }
+        const list = this.commaList(() => this.parseExpr());
+        this.expectPunct(')');
+        return { kind: 'inList', expr: left, list, negated, pos };
+      }
+      case 'like':
+      case 'ilike': {
+        const pattern = this.parseExprAbove(Prec.other);
+        const escape = this.eatWords('escape') ? this.parseExprAbove(Prec.other) : undefined;
+        const like: Expr = { kind: 'like', expr: left, pattern, negated, caseInsensitive: keyword === 'ilike', pos };
+        if (escape) like.escape = escape;
+        return like;
+      }
+      default:
+        throw this.syntaxError();
+    }
+  }
+
+  /** x[i], x[a:b], x[:b], x[a:]. */
+  private parseSubscript(expr: Expr): Expr {
+    this.expectPunct('[');
+    const pos = expr.pos;
+    const start = this.isPunct(':') ? undefined : this.parseExpr();
+    if (this.eatPunct(':')) {
+      const end = this.isPunct(']') ? undefined : this.parseExpr();
+      this.expectPunct(']');
+      const slice: { start?: Expr; end?: Expr } = {};
+      if (start) slice.start = start;
+      if (end) slice.end = end;
+      return { kind: 'subscript', expr, slice, pos };
+    }
+    this.expectPunct(']');
+    if (!start) throw this.syntaxError();
+    return { kind: 'subscript', expr, index: start, pos };
+  }
+
+  // ----------------------------------------------------------------- primary
+
+  private parsePrimary(): Expr {
+    const t = this.peek();
+    const pos = t.start;
+    switch (t.kind) {
+      case 'number':
+        this.next();
+        return { kind: 'literal', value: { type: 'number', text: t.value }, pos };
+      case 'string':
+        this.next();
+        return { kind: 'literal', value: { type: 'string', value: t.value }, pos };
+      case 'hexString':
+        this.next();
+        return { kind: 'literal', value: { type: 'hexString', value: t.value }, pos };
+      case 'param':
+        this.next();
+        return { kind: 'parameter', index: Number(t.value), pos };
+      case 'punct':
+        if (t.value === '(') return this.parseParenthesized();
+        throw this.syntaxError();
+      case 'quotedIdent':
+        return this.parseNameOrCall();
+      case 'word':
+        return this.parseWordPrimary();
+      default:
+        throw this.syntaxError();
+    }
+  }
+
+  private parseWordPrimary(): Expr {
+    const t = this.peek();
+    const pos = t.start;
+    const word = t.value;
+    const callFollows = this.isPunct('(', 1);
+    switch (word) {
+      case 'true':
+      case 'false':
+        this.next();
+        return { kind: 'literal', value: { type: 'boolean', value: word === 'true' }, pos };
+      case 'null':
+        this.next();
+        return { kind: 'literal', value: { type: 'null' }, pos };
+      case 'case':
+        return this.parseCase();
+      case 'cast': {
+        this.next();
+        this.expectPunct('(');
+        const expr = this.parseExpr();
+        this.expectWords('as');
+        const dataType = this.parseDataType();
+        this.expectPunct(')');
+        return { kind: 'cast', expr, dataType, pos };
+      }
+      case 'exists': {
+        if (!callFollows) break;
+        this.next();
+        this.expectPunct('(');
+        const query = this.parseQuery();
+        this.expectPunct(')');
+        return { kind: 'exists', query, pos };
+      }
+      case 'array':
+        return this.parseCollectionConstructor('array');
+      case 'list':
+        if (callFollows || this.isPunct('[', 1)) return this.parseCollectionConstructor('list');
+        break;
+      case 'map':
+        if (this.isPunct('[', 1)) return this.parseMap();
+        break;
+      case 'row':
+        if (!callFollows) break;
+        this.next();
+        return { kind: 'row', elements: this.parseOptionalExprList(), explicit: true, pos };
+      case 'extract':
+      case 'substring':
+      case 'position':
+      case 'trim':
+      case 'overlay':
+        if (callFollows) return this.parseSpecialCall(word);
+        break;
+    }
+    if (NILADIC_FUNCTIONS.has(word) && !(callFollows && (word === 'current_schema' || word === 'user'))) {
+      this.next();
+      // CURRENT_TIMESTAMP(3) and friends take an optional precision.
+      const args = this.isPunct('(') && this.peek(1).kind === 'number' ? this.parenList(() => this.parseExpr()) : [];
+      return this.call(word === 'user' ? 'current_user' : word, args, pos);
+    }
+    const typed = this.tryTypedLiteral();
+    if (typed) return typed;
+    if (RESERVED.has(word)) throw this.syntaxError();
+    return this.parseNameOrCall();
+  }
+
+  /** `DATE '2020-01-01'`, `INTERVAL '1' DAY`, `TIMESTAMP WITH TIME ZONE '...'`, `int4 '1'`. */
+  private tryTypedLiteral(): Expr | undefined {
+    const start = this.index;
+    const pos = this.peek().start;
+    const special = this.startsSpecialTypeName();
+    if (!special && this.peek(1).kind !== 'string') return undefined;
+    if (!special && RESERVED.has(this.peek().value)) return undefined;
+    let dataType;
+    try {
+      dataType = this.parseDataType();
+    } catch {
+      this.index = start;
+      return undefined;
+    }
+    const literal = this.peek();
+    if (literal.kind !== 'string') {
+      this.index = start;
+      return undefined;
+    }
+    this.next();
+    const value: LiteralValue = { type: 'typedString', dataType, value: literal.value };
+    if (dataType.kind === 'named' && dataType.name === 'interval') {
+      const qualifier = this.parseIntervalQualifier();
+      if (qualifier) value.intervalQualifier = qualifier;
+    }
+    return { kind: 'literal', value, pos };
+  }
+
+  /** (expr), (a, b) row, (subquery), and ((subquery) + 1) where a query turns out to be an operand. */
+  private parseParenthesized(): Expr {
+    const open = this.expectPunct('(');
+    return this.nested(() => {
+      let first: Expr;
+      if (this.startsQuery()) {
+        const query = this.parseQuery();
+        if (this.eatPunct(')')) return { kind: 'subquery', query, pos: open.start };
+        // `((SELECT 1) + 1)`: the parenthesized query was the first operand.
+        if (query.body.kind !== 'nested' || query.with.length > 0 || query.orderBy.length > 0 || query.limit || query.offset) {
+          throw this.syntaxError();
+        }
+        const inner = query.body;
+        first = this.parseInfix({ kind: 'subquery', query: inner.query, pos: inner.pos }, Prec.lowest);
+      } else {
+        first = this.parseExpr();
+      }
+      if (this.eatPunct(')')) return first;
+      this.expectPunct(',');
+      const elements = [first, ...this.commaList(() => this.parseExpr())];
+      this.expectPunct(')');
+      return { kind: 'row', elements, explicit: false, pos: open.start };
+    });
+  }
+
+  private parseOptionalExprList(): Expr[] {
+    this.expectPunct('(');
+    if (this.eatPunct(')')) return [];
+    const list = this.commaList(() => this.parseExpr());
+    this.expectPunct(')');
+    return list;
+  }
+
+  private parseCase(): Expr {
+    const pos = this.next().start;
+    const operand = this.isWord('when') ? undefined : this.parseExpr();
+    const whens: { condition: Expr; result: Expr }[] = [];
+    while (this.eatWords('when')) {
+      const condition = this.parseExpr();
+      this.expectWords('then');
+      whens.push({ condition, result: this.parseExpr() });
+    }
+    if (whens.length === 0) throw this.syntaxError();
+    const elseResult = this.eatWords('else') ? this.parseExpr() : undefined;
+    this.expectWords('end');
+    const expr: Expr = { kind: 'case', whens, pos };
+    if (operand) expr.operand = operand;
+    if (elseResult) expr.elseResult = elseResult;
+    return expr;
+  }
+
+  /** ARRAY[...] / ARRAY(subquery) / LIST[...] / LIST(subquery); inner brackets nest. */
+  private parseCollectionConstructor(kind: 'array' | 'list'): Expr {
+    const pos = this.next().start;
+    if (this.eatPunct('(')) {
+      const query = this.parseQuery();
+      this.expectPunct(')');
+      return kind === 'array' ? { kind: 'arraySubquery', query, pos } : { kind: 'listSubquery', query, pos };
+    }
+    return this.parseBracketElements(kind, pos);
+  }
+
+  private parseBracketElements(kind: 'array' | 'list', pos: number): Expr {
+    return this.nested(() => {
+      this.expectPunct('[');
+      const elements: Expr[] = [];
+      if (!this.isPunct(']')) {
+        do {
+          const at = this.peek().start;
+          elements.push(this.isPunct('[') ? this.parseBracketElements(kind, at) : this.parseExpr());
+        } while (this.eatPunct(','));
+      }
+      this.expectPunct(']');
+      return { kind, elements, pos };
+    });
+  }
+
+  private parseMap(): Expr {
+    const pos = this.next().start;
+    this.expectPunct('[');
+    const entries: { key: Expr; value: Expr }[] = [];
+    if (!this.isPunct(']')) {
+      do {
+        const key = this.parseExpr();
+        this.expectOp('=>');
+        entries.push({ key, value: this.parseExpr() });
+      } while (this.eatPunct(','));
+    }
+    this.expectPunct(']');
+    return { kind: 'map', entries, pos };
+  }
+
+  // ---------------------------------------------------------- names and calls
+
+  private parseNameOrCall(): Expr {
+    const pos = this.peek().start;
+    const parts = [this.parseAnyIdent()];
+    while (this.isPunct('.') && (this.peek(1).kind === 'word' || this.peek(1).kind === 'quotedIdent')) {
+      this.next();
+      parts.push(this.parseAnyIdent());
+    }
+    if (this.isPunct('(')) return this.parseCallTail({ parts, pos });
+    return { kind: 'identifier', parts, pos };
+  }
+
+  protected call(name: string, args: Expr[], pos: number): FunctionCallExpr {
+    return { kind: 'function', name: { parts: [name], pos }, args, star: false, distinct: false, orderBy: [], pos };
+  }
+
+  /** The argument list and FILTER / OVER clauses of f(...). */
+  protected parseCallTail(name: ObjectName): FunctionCallExpr {
+    const call = this.call('', [], name.pos);
+    call.name = name;
+    this.expectPunct('(');
+    this.nested(() => {
+      if (this.isOp('*') && this.isPunct(')', 1)) {
+        this.next();
+        call.star = true;
+      } else if (!this.isPunct(')')) {
+        if (this.eatWords('distinct')) call.distinct = true;
+        else this.eatWords('all');
+        call.args = this.commaList(() => this.parseExpr());
+        if (this.eatWords('order', 'by')) call.orderBy = this.parseOrderByList();
+      }
+      this.expectPunct(')');
+    });
+    if (this.isWord('filter') && this.isPunct('(', 1)) {
+      this.index += 2;
+      this.expectWords('where');
+      call.filter = this.parseExpr();
+      this.expectPunct(')');
+    }
+    if (this.eatWords('over')) call.over = this.parseWindowRef();
+    return call;
+  }
+
+  /** EXTRACT, SUBSTRING, POSITION, TRIM and OVERLAY with their keyword-separated arguments. */
+  private parseSpecialCall(word: string): Expr {
+    const pos = this.next().start;
+    this.expectPunct('(');
+    let name = word;
+    let args: Expr[];
+    switch (word) {
+      case 'extract': {
+        const fieldToken = this.next();
+        if (fieldToken.kind !== 'word' && fieldToken.kind !== 'string' && fieldToken.kind !== 'quotedIdent') {
+          throw this.syntaxError(fieldToken);
+        }
+        const field: Expr = { kind: 'literal', value: { type: 'string', value: fieldToken.value.toLowerCase() }, pos: fieldToken.start };
+        this.expectWords('from');
+        args = [field, this.parseExpr()];
+        break;
+      }
+      case 'substring': {
+        const value = this.parseExpr();
+        if (this.eatPunct(',')) {
+          args = [value, ...this.commaList(() => this.parseExpr())];
+        } else if (this.eatWords('from')) {
+          const from = this.parseExpr();
+          args = this.eatWords('for') ? [value, from, this.parseExpr()] : [value, from];
+        } else if (this.eatWords('for')) {
+          const count = this.parseExpr();
+          const one: Expr = { kind: 'literal', value: { type: 'number', text: '1' }, pos: count.pos };
+          args = this.eatWords('from') ? [value, this.parseExpr(), count] : [value, one, count];
+        } else {
+          args = [value];
+        }
+        break;
+      }
+      case 'position': {
+        const needle = this.parseExprAbove(Prec.other);
+        this.expectWords('in');
+        args = [needle, this.parseExpr()];
+        break;
+      }
+      case 'trim': {
+        const side = this.eatOneOf('both', 'leading', 'trailing') ?? 'both';
+        name = side === 'both' ? 'btrim' : side === 'leading' ? 'ltrim' : 'rtrim';
+        if (this.eatWords('from')) {
+          args = this.commaList(() => this.parseExpr());
+        } else {
+          const first = this.parseExpr();
+          if (this.eatWords('from')) args = [this.parseExpr(), first];
+          else if (this.eatPunct(',')) args = [first, ...this.commaList(() => this.parseExpr())];
+          else args = [first];
+        }
+        break;
+      }
+      default: {
+        // overlay(x PLACING y FROM a [FOR b]) or overlay(x, y, a[, b])
+        const value = this.parseExpr();
+        if (this.eatPunct(',')) {
+          args = [value, ...this.commaList(() => this.parseExpr())];
+        } else {
+          this.expectWords('placing');
+          const replacement = this.parseExpr();
+          this.expectWords('from');
+          const from = this.parseExpr();
+          args = this.eatWords('for') ? [value, replacement, from, this.parseExpr()] : [value, replacement, from];
+        }
+      }
+    }
+    this.expectPunct(')');
+    return this.call(name, args, pos);
+  }
+
+  // ----------------------------------------------------------------- windows
+
+  private parseWindowRef(): WindowSpec {
+    if (!this.isPunct('(')) return { partitionBy: [], orderBy: [], name: this.parseIdent() };
+    return this.parseWindowSpec();
+  }
+
+  /** `( [name] [PARTITION BY ...] [ORDER BY ...] [frame] )` */
+  protected parseWindowSpec(): WindowSpec {
+    this.expectPunct('(');
+    const spec: WindowSpec = { partitionBy: [], orderBy: [] };
+    if (this.isIdent() && !this.isWord('partition') && !this.isWord('order') && !this.isWord('rows') &&
+      !this.isWord('range') && !this.isWord('groups')) {
+      spec.name = this.parseIdent();
+    }
+    if (this.eatWords('partition', 'by')) spec.partitionBy = this.commaList(() => this.parseExpr());
+    if (this.eatWords('order', 'by')) spec.orderBy = this.parseOrderByList();
+    const units = this.eatOneOf('rows', 'range', 'groups');
+    if (units === 'rows' || units === 'range' || units === 'groups') spec.frame = this.parseFrame(units);
+    this.expectPunct(')');
+    return spec;
+  }
+
+  private parseFrame(units: WindowFrame['units']): WindowFrame {
+    if (this.eatWords('between')) {
+      const start = this.parseFrameBound();
+      this.expectWords('and');
+      return { units, start, end: this.parseFrameBound() };
+    }
+    return { units, start: this.parseFrameBound() };
+  }
+
+  private parseFrameBound(): WindowFrameBound {
+    if (this.eatWords('current', 'row')) return { kind: 'currentRow' };
+    if (this.eatWords('unbounded', 'preceding')) return { kind: 'unboundedPreceding' };
+    if (this.eatWords('unbounded', 'following')) return { kind: 'unboundedFollowing' };
+    const offset = this.parseExprAbove(Prec.additive);
+    if (this.eatWords('preceding')) return { kind: 'preceding', offset };
+    this.expectWords('following');
+    return { kind: 'following', offset };
+  }
+
+  /** `expr [ASC|DESC] [NULLS FIRST|LAST], ...` */
+  protected parseOrderByList(): OrderByExpr[] {
+    return this.commaList(() => {
+      const expr = this.parseExpr();
+      const desc = this.eatOneOf('asc', 'desc') === 'desc';
+      const item: OrderByExpr = { expr, desc };
+      if (this.eatWords('nulls')) {
+        const which = this.eatOneOf('first', 'last');
+        if (which === undefined) throw this.syntaxError();
+        item.nullsFirst = which === 'first';
+      }
+      return item;
+    });
+  }
+}

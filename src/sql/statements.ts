@@ -1,0 +1,515 @@
+// Statement dispatch and every statement that is not catalog DDL: queries,
+// INSERT/UPDATE/DELETE, SHOW/SET/RESET, EXPLAIN, SUBSCRIBE, cursors, COPY,
+// transactions and prepared statements.
+import type {
+  CopyStatement,
+  DeclareStatement,
+  ExplainStatement,
+  Expr,
+  FetchStatement,
+  InsertStatement,
+  LiteralValue,
+  Query,
+  SelectItem,
+  SelectStatement,
+  SetVariableStatement,
+  ShowStatement,
+  SqlOption,
+  Statement,
+  SubscribeStatement,
+} from './ast.js';
+import { DdlParser } from './ddl.js';
+
+type ShowObjectType = (ShowStatement & { show: 'objects' })['objectType'];
+const SHOW_OBJECT_TYPES = new Set<string>([
+  'tables', 'sources', 'views', 'indexes', 'secrets', 'connections', 'subsources', 'schemas', 'databases',
+  'clusters', 'objects', 'types', 'sinks',
+]);
+
+const EXPLAIN_STAGES = new Set(['raw', 'decorrelated', 'optimized', 'physical']);
+
+export class StatementParser extends DdlParser {
+  parseStatement(): Statement {
+    const t = this.peek();
+    const pos = t.start;
+    if (t.kind === 'punct' && t.value === '(') return this.parseSelectStatement();
+    if (t.kind !== 'word') throw this.syntaxError();
+    switch (t.value) {
+      case 'select':
+      case 'with':
+      case 'values':
+      case 'table':
+        return this.parseSelectStatement();
+    }
+    this.next();
+    switch (t.value) {
+      case 'insert':
+        return this.parseInsert(pos);
+      case 'update':
+        return this.parseUpdate(pos);
+      case 'delete':
+        return this.parseDelete(pos);
+      case 'create':
+        return this.parseCreate(pos);
+      case 'drop':
+        return this.parseDrop(pos);
+      case 'alter':
+        return this.parseAlter(pos);
+      case 'show':
+        return this.parseShow(pos);
+      case 'set':
+        return this.parseSet(pos);
+      case 'reset':
+        return { kind: 'resetVariable', name: this.parseVariableName(), pos };
+      case 'explain':
+        return this.parseExplain(pos);
+      case 'subscribe':
+        return this.parseSubscribe(pos);
+      case 'declare':
+        return this.parseDeclare(pos);
+      case 'fetch':
+        return this.parseFetch(pos);
+      case 'close':
+        return { kind: 'close', name: this.eatWords('all') ? 'all' : this.parseIdent(), pos };
+      case 'copy':
+        return this.parseCopy(pos);
+      case 'begin':
+        this.eatOneOf('transaction', 'work');
+        return { kind: 'transaction', action: 'begin', modes: this.parseTransactionModes(), pos };
+      case 'start':
+        this.expectWords('transaction');
+        return { kind: 'transaction', action: 'begin', modes: this.parseTransactionModes(), pos };
+      case 'commit':
+      case 'end':
+        this.eatOneOf('transaction', 'work');
+        this.eatWords('and', 'no', 'chain');
+        return { kind: 'transaction', action: 'commit', modes: [], pos };
+      case 'rollback':
+      case 'abort':
+        this.eatOneOf('transaction', 'work');
+        this.eatWords('and', 'no', 'chain');
+        return { kind: 'transaction', action: 'rollback', modes: [], pos };
+      case 'discard': {
+        const target = this.eatOneOf('all', 'plans', 'sequences', 'temp', 'temporary');
+        if (target === undefined) throw this.syntaxError();
+        return { kind: 'discard', target: target === 'temporary' ? 'temp' : (target as 'all' | 'plans' | 'sequences' | 'temp'), pos };
+      }
+      case 'prepare':
+        return this.parsePrepare(pos);
+      case 'execute': {
+        const name = this.parseIdent();
+        const params = this.isPunct('(') ? this.parenList(() => this.parseExpr()) : [];
+        return { kind: 'execute', name, params, pos };
+      }
+      case 'deallocate':
+        this.eatWords('prepare');
+        return { kind: 'deallocate', name: this.eatWords('all') ? 'all' : this.parseIdent(), pos };
+      case 'validate':
+        this.expectWords('connection');
+        return { kind: 'validateConnection', name: this.parseObjectName(), pos };
+      default:
+        throw this.syntaxError(t);
+    }
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  protected parseSelectStatement(): SelectStatement {
+    const pos = this.peek().start;
+    const query = this.parseQuery();
+    const stmt: SelectStatement = { kind: 'select', query, pos };
+    if (this.eatWords('as', 'of')) {
+      if (this.eatWords('at', 'least')) stmt.asOfAtLeast = true;
+      stmt.asOf = this.parseExpr();
+    }
+    return stmt;
+  }
+
+  // ---------------------------------------------------------------------- DML
+
+  private parseInsert(pos: number): InsertStatement {
+    this.expectWords('into');
+    const table = this.parseObjectName();
+    const stmt: InsertStatement = {
+      kind: 'insert',
+      table,
+      columns: [],
+      source: undefined as unknown as Query,
+      defaultValues: false,
+      returning: [],
+      pos,
+    };
+    if (this.eatWords('as')) stmt.alias = this.parseIdent();
+    if (this.isPunct('(') && !this.startsQuery(1)) stmt.columns = this.parseIdentList();
+    const sourcePos = this.peek().start;
+    if (this.eatWords('default', 'values')) {
+      stmt.defaultValues = true;
+      stmt.source = {
+        kind: 'query',
+        with: [],
+        body: { kind: 'values', rows: [[]], pos: sourcePos },
+        orderBy: [],
+        pos: sourcePos,
+      };
+    } else {
+      stmt.source = this.parseQuery();
+    }
+    stmt.returning = this.parseReturning();
+    return stmt;
+  }
+
+  private parseReturning(): SelectItem[] {
+    return this.eatWords('returning') ? this.commaList(() => this.parseSelectItem()) : [];
+  }
+
+  /** `[AS] alias` after the target table of UPDATE / DELETE. */
+  private parseDmlAlias(): string | undefined {
+    if (this.eatWords('as')) return this.parseIdent();
+    if (this.isBareAlias() && !this.isWord('set')) return this.next().value;
+    return undefined;
+  }
+
+  private parseUpdate(pos: number): Statement {
+    const table = this.parseObjectName();
+    const alias = this.parseDmlAlias();
+    this.expectWords('set');
+    const assignments = this.commaList(() => {
+      const at = this.peek().start;
+      const column = this.parseIdent();
+      this.expectOp('=');
+      if (this.isWord('default') && !this.isPunct('(', 1)) {
+        const value: Expr = { kind: 'literal', value: { type: 'null' }, pos: this.next().start };
+        return { column, value, pos: at, isDefault: true };
+      }
+      return { column, value: this.parseExpr(), pos: at };
+    });
+    const where = this.eatWords('where') ? this.parseExpr() : undefined;
+    const stmt: Statement = { kind: 'update', table, assignments, returning: this.parseReturning(), pos };
+    if (alias !== undefined) stmt.alias = alias;
+    if (where) stmt.where = where;
+    return stmt;
+  }
+
+  private parseDelete(pos: number): Statement {
+    this.expectWords('from');
+    const table = this.parseObjectName();
+    const alias = this.parseDmlAlias();
+    const using = this.eatWords('using') ? this.commaList(() => this.parseTableRef()) : [];
+    const where = this.eatWords('where') ? this.parseExpr() : undefined;
+    const stmt: Statement = { kind: 'delete', table, using, returning: this.parseReturning(), pos };
+    if (alias !== undefined) stmt.alias = alias;
+    if (where) stmt.where = where;
+    return stmt;
+  }
+
+  // --------------------------------------------------------------------- SHOW
+
+  private parseShow(pos: number): ShowStatement {
+    if (this.eatWords('create')) {
+      const objectType = this.parseObjectType();
+      if (objectType === undefined) throw this.syntaxError();
+      return { kind: 'show', show: 'create', objectType, name: this.parseObjectName(), pos };
+    }
+    if (this.eatWords('columns')) {
+      if (!this.eatOneOf('from', 'in')) throw this.syntaxError();
+      const stmt: ShowStatement = { kind: 'show', show: 'columns', table: this.parseObjectName(), pos };
+      const filter = this.parseShowFilter();
+      if (filter) stmt.filter = filter;
+      return stmt;
+    }
+    const objectType = this.parseShowObjectType();
+    if (objectType !== undefined) {
+      const stmt: ShowStatement & { show: 'objects' } = { kind: 'show', show: 'objects', objectType, pos };
+      while (true) {
+        if (this.eatWords('in', 'cluster')) stmt.inCluster = this.parseIdent();
+        else if (this.eatOneOf('from', 'in')) stmt.from = this.parseObjectName();
+        else if (this.eatWords('on')) stmt.on = this.parseObjectName();
+        else break;
+      }
+      const filter = this.parseShowFilter();
+      if (filter) stmt.filter = filter;
+      return stmt;
+    }
+    return { kind: 'show', show: 'variable', name: this.parseVariableName(), pos };
+  }
+
+  private parseShowObjectType(): ShowObjectType | undefined {
+    if (this.eatWords('materialized', 'views')) return 'materialized views';
+    const t = this.peek();
+    if (t.kind === 'word' && SHOW_OBJECT_TYPES.has(t.value)) {
+      this.next();
+      return t.value as ShowObjectType;
+    }
+    return undefined;
+  }
+
+  private parseShowFilter(): { like: string } | { where: Expr } | undefined {
+    if (this.eatWords('like')) return { like: this.parseStringLiteral() };
+    if (this.eatWords('where')) return { where: this.parseExpr() };
+    return undefined;
+  }
+
+  /** Variable names of SHOW / SET / RESET, with the multi-word spellings PostgreSQL accepts. */
+  private parseVariableName(): string {
+    if (this.eatWords('time', 'zone')) return 'timezone';
+    if (this.eatWords('transaction', 'isolation', 'level')) return 'transaction_isolation';
+    if (this.eatWords('all')) return 'all';
+    const parts = [this.parseAnyIdent()];
+    while (this.eatPunct('.')) parts.push(this.parseAnyIdent());
+    return parts.join('.').toLowerCase();
+  }
+
+  // ---------------------------------------------------------------------- SET
+
+  private parseSet(pos: number): SetVariableStatement {
+    if (this.eatWords('session', 'characteristics', 'as', 'transaction')) {
+      return this.setFromTransactionModes('default_', false, pos);
+    }
+    let local = false;
+    if (this.eatWords('local')) local = true;
+    else this.eatWords('session');
+    if (this.eatWords('transaction')) return this.setFromTransactionModes('', local, pos);
+    if (this.eatWords('time', 'zone')) {
+      const values: SetVariableStatement['values'] = [];
+      if (this.eatOneOf('local', 'default')) values.push({ kind: 'default' });
+      else values.push(this.parseSetValue());
+      return { kind: 'setVariable', name: 'timezone', local, values, pos };
+    }
+    if (this.eatWords('names')) {
+      const values: SetVariableStatement['values'] = this.eatWords('default') ? [{ kind: 'default' }] : [this.parseSetValue()];
+      return { kind: 'setVariable', name: 'client_encoding', local, values, pos };
+    }
+    if (this.eatWords('schema')) {
+      return { kind: 'setVariable', name: 'search_path', local, values: [this.parseSetValue()], pos };
+    }
+    const name = this.parseVariableName();
+    if (!this.eatOp('=') && !this.eatWords('to')) throw this.syntaxError();
+    if (this.isWord('default') && (this.atEnd() || this.isPunct(',', 1))) {
+      this.next();
+      return { kind: 'setVariable', name, local, values: [{ kind: 'default' }], pos };
+    }
+    return { kind: 'setVariable', name, local, values: this.commaList(() => this.parseSetValue()), pos };
+  }
+
+  /** SET [SESSION CHARACTERISTICS AS] TRANSACTION ISOLATION LEVEL x | READ ONLY | READ WRITE. */
+  private setFromTransactionModes(prefix: string, local: boolean, pos: number): SetVariableStatement {
+    const modes = this.parseTransactionModes();
+    if (modes.length === 0) throw this.syntaxError();
+    const mode = modes[0];
+    if (mode.startsWith('isolation level ')) {
+      const level = mode.slice('isolation level '.length);
+      return { kind: 'setVariable', name: `${prefix}transaction_isolation`, local, values: [{ kind: 'literal', value: { type: 'string', value: level } }], pos };
+    }
+    const readOnly = mode === 'read only' ? 'on' : 'off';
+    const name = mode.includes('deferrable') ? `${prefix}transaction_deferrable` : `${prefix}transaction_read_only`;
+    const value = mode.includes('deferrable') ? (mode === 'deferrable' ? 'on' : 'off') : readOnly;
+    return { kind: 'setVariable', name, local, values: [{ kind: 'literal', value: { type: 'string', value } }], pos };
+  }
+
+  private parseSetValue(): SetVariableStatement['values'][number] {
+    const t = this.peek();
+    if (t.kind === 'word' || t.kind === 'quotedIdent') {
+      if (t.kind === 'word' && (t.value === 'interval' || t.value === 'true' || t.value === 'false') && this.peek(1).kind === 'string') {
+        return { kind: 'literal', value: this.literalValueOf(this.parseExpr()) };
+      }
+      const parts = [this.next().value];
+      while (this.eatPunct('.')) parts.push(this.parseAnyIdent());
+      return { kind: 'ident', name: parts.join('.') };
+    }
+    return { kind: 'literal', value: this.literalValueOf(this.parseExpr()) };
+  }
+
+  private literalValueOf(expr: Expr): LiteralValue {
+    if (expr.kind !== 'literal') throw this.syntaxError(this.tokens[this.index - 1]);
+    return expr.value;
+  }
+
+  /** ISOLATION LEVEL ..., READ ONLY | READ WRITE, [NOT] DEFERRABLE; recorded lower-cased. */
+  private parseTransactionModes(): string[] {
+    const modes: string[] = [];
+    do {
+      if (this.eatWords('isolation', 'level')) {
+        const level: string[] = [];
+        while (this.peek().kind === 'word' && ['serializable', 'repeatable', 'read', 'committed', 'uncommitted', 'strict'].includes(this.peek().value)) {
+          level.push(this.next().value);
+        }
+        if (level.length === 0) throw this.syntaxError();
+        modes.push(`isolation level ${level.join(' ')}`);
+      } else if (this.eatWords('read', 'only')) modes.push('read only');
+      else if (this.eatWords('read', 'write')) modes.push('read write');
+      else if (this.eatWords('not', 'deferrable')) modes.push('not deferrable');
+      else if (this.eatWords('deferrable')) modes.push('deferrable');
+      else if (modes.length === 0) return modes;
+      else throw this.syntaxError();
+    } while (this.eatPunct(',') || (!this.atEnd() && this.peek().kind === 'word'));
+    return modes;
+  }
+
+  // ------------------------------------------------------------------ EXPLAIN
+
+  private parseExplain(pos: number): ExplainStatement {
+    let stage: ExplainStatement['stage'] = 'optimized';
+    const options: string[] = [];
+    let format: string | undefined;
+    const t = this.peek();
+    const hasStage = t.kind === 'word' && (EXPLAIN_STAGES.has(t.value) || t.value === 'locally');
+    if (hasStage || this.isWord('plan')) {
+      if (this.eatWords('locally')) stage = 'optimized';
+      const word = this.eatOneOf(...EXPLAIN_STAGES);
+      if (word !== undefined) stage = word as ExplainStatement['stage'];
+      if (!this.eatWords('plan') && word === undefined) throw this.syntaxError();
+      if (this.isWord('with') && this.isPunct('(', 1)) {
+        for (const option of this.parseWithOptions()) options.push(option.name.toLowerCase());
+      }
+      if (this.eatWords('as')) {
+        this.eatWords('verbose');
+        format = this.eatOneOf('text', 'json', 'dot');
+        if (format === undefined) throw this.syntaxError();
+      }
+      this.expectWords('for');
+    }
+    const stmt: ExplainStatement = { kind: 'explain', stage, target: this.parseExplainTarget(), options, pos };
+    if (format !== undefined) stmt.format = format as 'text' | 'json' | 'dot';
+    return stmt;
+  }
+
+  private parseExplainTarget(): ExplainStatement['target'] {
+    const start = this.peek();
+    if (this.eatWords('materialized', 'view')) return { kind: 'object', objectType: 'materialized view', name: this.parseObjectName() };
+    if (this.isWord('index') || this.isWord('view')) {
+      const objectType = this.next().value as 'index' | 'view';
+      return { kind: 'object', objectType, name: this.parseObjectName() };
+    }
+    const statement = this.parseStatement();
+    if (statement.kind === 'select' || statement.kind === 'createIndex' || (statement.kind === 'createView' && statement.materialized)) {
+      return { kind: 'statement', statement };
+    }
+    throw this.syntaxError(start);
+  }
+
+  // ---------------------------------------------------------------- SUBSCRIBE
+
+  protected parseSubscribe(pos: number): SubscribeStatement {
+    this.eatWords('to');
+    let target: SubscribeStatement['target'];
+    if (this.isPunct('(')) {
+      this.next();
+      target = { kind: 'query', query: this.parseQuery() };
+      this.expectPunct(')');
+    } else {
+      target = { kind: 'object', name: this.parseObjectName() };
+    }
+    const stmt: SubscribeStatement = { kind: 'subscribe', target, options: [], pos };
+    while (true) {
+      if (this.eatWords('envelope')) {
+        const kind = this.eatOneOf('upsert', 'debezium');
+        if (kind === undefined) throw this.syntaxError();
+        this.expectPunct('(');
+        this.expectWords('key');
+        const key = this.parseIdentList();
+        this.expectPunct(')');
+        stmt.envelope = { kind: kind as 'upsert' | 'debezium', key };
+      } else if (this.eatWords('within', 'timestamp', 'order', 'by')) {
+        stmt.withinTimestampOrderBy = this.parseOrderByList();
+      } else if (this.isWord('with') && this.isPunct('(', 1)) {
+        stmt.options = this.parseWithOptions();
+      } else if (this.eatWords('as', 'of')) {
+        if (this.eatWords('at', 'least')) stmt.asOfAtLeast = true;
+        stmt.asOf = this.parseExpr();
+      } else if (this.eatWords('up', 'to')) {
+        stmt.upTo = this.parseExpr();
+      } else {
+        return stmt;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ cursors
+
+  private parseDeclare(pos: number): DeclareStatement {
+    const name = this.parseIdent();
+    this.eatWords('binary');
+    this.eatWords('insensitive');
+    if (!this.eatWords('no', 'scroll')) this.eatWords('scroll');
+    this.expectWords('cursor');
+    if (!this.eatWords('without', 'hold')) this.eatWords('with', 'hold');
+    this.expectWords('for');
+    if (this.isWord('subscribe')) {
+      const at = this.next().start;
+      return { kind: 'declare', name, statement: this.parseSubscribe(at), pos };
+    }
+    return { kind: 'declare', name, statement: this.parseSelectStatement(), pos };
+  }
+
+  private parseFetch(pos: number): FetchStatement {
+    this.eatOneOf('forward', 'next');
+    let count: FetchStatement['count'];
+    const t = this.peek();
+    if (t.kind === 'number') {
+      if (!/^\d+$/.test(t.value)) throw this.syntaxError();
+      this.next();
+      count = Number(t.value);
+    } else if (this.eatWords('all')) {
+      count = 'all';
+    }
+    this.eatOneOf('from', 'in');
+    const stmt: FetchStatement = { kind: 'fetch', name: this.parseIdent(), options: this.parseWithOptions(), pos };
+    if (count !== undefined) stmt.count = count;
+    return stmt;
+  }
+
+  // --------------------------------------------------------------------- COPY
+
+  private parseCopy(pos: number): CopyStatement {
+    let source: CopyStatement['source'];
+    if (this.eatPunct('(')) {
+      if (this.isWord('subscribe')) {
+        const at = this.next().start;
+        source = { kind: 'subscribe', subscribe: this.parseSubscribe(at) };
+      } else {
+        source = { kind: 'query', query: this.parseQuery() };
+      }
+      this.expectPunct(')');
+    } else {
+      const name = this.parseObjectName();
+      source = { kind: 'table', name, columns: this.isPunct('(') ? this.parseIdentList() : [] };
+    }
+    const direction = this.eatOneOf('to', 'from');
+    if (direction === undefined) throw this.syntaxError();
+    const target = direction === 'to' ? this.eatOneOf('stdout') : this.eatOneOf('stdin');
+    if (target === undefined) throw this.syntaxError();
+    if (source.kind !== 'table' && direction === 'from') throw this.syntaxError();
+    this.eatWords('with');
+    const options = this.isPunct('(') ? this.parseOptionList() : this.parseLegacyCopyOptions();
+    return { kind: 'copy', source, direction: direction as 'to' | 'from', target: target as 'stdout' | 'stdin', options, pos };
+  }
+
+  /** Pre-9.0 COPY options without parentheses: CSV, HEADER, BINARY, DELIMITER [AS] 'c', NULL [AS] 's'. */
+  private parseLegacyCopyOptions(): SqlOption[] {
+    const options: SqlOption[] = [];
+    while (true) {
+      const pos = this.peek().start;
+      const word = this.eatOneOf('csv', 'binary', 'text', 'header', 'delimiter', 'null', 'quote', 'escape');
+      if (word === undefined) return options;
+      if (word === 'csv' || word === 'binary' || word === 'text') {
+        options.push({ name: 'FORMAT', value: { kind: 'ident', name: word }, pos });
+      } else if (word === 'header') {
+        options.push({ name: 'HEADER', pos });
+      } else {
+        this.eatWords('as');
+        options.push({ name: word.toUpperCase(), value: { kind: 'value', expr: this.parseExpr() }, pos });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ PREPARE
+
+  private parsePrepare(pos: number): Statement {
+    const name = this.parseIdent();
+    const paramTypes = this.isPunct('(') ? this.parenList(() => this.parseDataType()) : [];
+    this.expectWords('as');
+    const stmt: Statement = { kind: 'prepare', name, statement: this.parseStatement(), pos };
+    if (paramTypes.length > 0) stmt.paramTypes = paramTypes;
+    return stmt;
+  }
+}
