@@ -1,0 +1,397 @@
+// Casts between SQL types with pg_cast's contexts: implicit (i) casts apply
+// silently during resolution, assignment (a) casts on INSERT, explicit (e)
+// only with CAST/::. Each cast is built once per (from, to) into a closure.
+import type { Datum, Interval, SqlType } from '../repr/types.js';
+import { ArrayValue, Jsonb, JsonbNumber, ListValue, MapValue, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
+import { formatText, parseText } from '../repr/text.js';
+import { SqlError, SqlState } from '../repr/errors.js';
+import type { ScalarFunc } from '../plan/mir.js';
+import { Decimal, applyNumericTypmod, decimalToBigInt } from './decimal.js';
+import { outOfRange, floatOverflow } from './errors.js';
+import { displayType, sameType, typeCategory } from './type-info.js';
+
+export type CastContext = 'implicit' | 'assignment' | 'explicit';
+type Ctx = 'i' | 'a' | 'e';
+type Converter = (v: Datum) => Datum;
+type Kind = SqlType['kind'];
+
+const CONTEXT_RANK: Record<Ctx, number> = { i: 0, a: 1, e: 2 };
+const REQUEST_RANK: Record<CastContext, number> = { implicit: 0, assignment: 1, explicit: 2 };
+
+const INT2_MIN = -32768;
+const INT2_MAX = 32767;
+const INT4_MIN = -2147483648;
+const INT4_MAX = 2147483647;
+export const INT8_MIN = -(2n ** 63n);
+export const INT8_MAX = 2n ** 63n - 1n;
+const UINT8_MAX = 2n ** 64n - 1n;
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/** PostgreSQL's rint(): round half to even (float -> int casts). */
+export function roundHalfEven(x: number): number {
+  const frac = Math.abs(x % 1);
+  return frac === 0.5 ? 2 * Math.round(x / 2) : Math.round(x);
+}
+
+function checkInt2(v: number): number {
+  if (!(v >= INT2_MIN && v <= INT2_MAX)) throw outOfRange('smallint');
+  return v;
+}
+function checkInt4(v: number): number {
+  if (!(v >= INT4_MIN && v <= INT4_MAX)) throw outOfRange('integer');
+  return v;
+}
+function checkUint(v: number, max: number, what: string): number {
+  if (!(v >= 0 && v <= max)) throw outOfRange(what);
+  return v;
+}
+function floatToInt8(v: number): bigint {
+  const r = roundHalfEven(v);
+  if (!Number.isFinite(r) || r < -9223372036854775808 || r >= 9223372036854775808) throw outOfRange('bigint');
+  return BigInt(r);
+}
+function checkFloat4(v: number): number {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f) && Number.isFinite(v)) throw floatOverflow();
+  return f;
+}
+function bigintToInt4(v: bigint): number {
+  if (v < BigInt(INT4_MIN) || v > BigInt(INT4_MAX)) throw outOfRange('integer');
+  return Number(v);
+}
+function bigintToInt2(v: bigint): number {
+  if (v < BigInt(INT2_MIN) || v > BigInt(INT2_MAX)) throw outOfRange('smallint');
+  return Number(v);
+}
+function numericToFloat(d: Decimal): number {
+  if (d.isNaN()) return NaN;
+  const f = Number(d.toString());
+  if (!Number.isFinite(f) && d.isFinite()) throw floatOverflow();
+  return f;
+}
+/** numeric from a float as PostgreSQL prints it (15 significant digits for float8, 6 for float4). */
+function floatToNumeric(v: number, digits: number): Decimal {
+  if (Number.isNaN(v)) return new Decimal(NaN);
+  if (!Number.isFinite(v)) return new Decimal(v);
+  return new Decimal(v.toPrecision(digits));
+}
+
+const toNumber: Converter = (v) => Number(v as bigint);
+const toBigInt: Converter = (v) => BigInt(v as number);
+const toDecimal: Converter = (v) => new Decimal((v as number | bigint).toString());
+const identity: Converter = (v) => v;
+
+function dateToTimestamp(v: Datum): Datum {
+  const d = v as number;
+  if (d === Infinity) return TIMESTAMP_INFINITY;
+  if (d === -Infinity) return TIMESTAMP_NEG_INFINITY;
+  return BigInt(d) * MICROS_PER_DAY;
+}
+function timestampToDate(v: Datum): Datum {
+  const t = v as bigint;
+  if (t === TIMESTAMP_INFINITY) return Infinity;
+  if (t === TIMESTAMP_NEG_INFINITY) return -Infinity;
+  const days = t / MICROS_PER_DAY - (t % MICROS_PER_DAY < 0n ? 1n : 0n);
+  return Number(days);
+}
+function timestampToTime(v: Datum): Datum {
+  const t = (v as bigint) % MICROS_PER_DAY;
+  return t < 0n ? t + MICROS_PER_DAY : t;
+}
+function timeToInterval(v: Datum): Datum {
+  const i: Interval = { months: 0, days: 0, micros: v as bigint };
+  return i;
+}
+function intervalToTime(v: Datum): Datum {
+  const t = (v as Interval).micros % MICROS_PER_DAY;
+  return t < 0n ? t + MICROS_PER_DAY : t;
+}
+
+/** jsonb -> scalar casts (PostgreSQL 11+): the jsonb must hold the matching JSON type. */
+function jsonbScalar(expected: 'number' | 'boolean', target: string, then: (v: JsonbNumber | boolean) => Datum): Converter {
+  return (v) => {
+    const j = (v as Jsonb).value;
+    const actual = jsonbTypeName(j);
+    if (actual !== expected) {
+      throw new SqlError(SqlState.invalidParameterValue, `cannot cast jsonb ${actual} to type ${target}`);
+    }
+    return then(j as JsonbNumber | boolean);
+  };
+}
+
+export function jsonbTypeName(j: Jsonb['value']): string {
+  if (j === null) return 'null';
+  if (typeof j === 'boolean') return 'boolean';
+  if (typeof j === 'string') return 'string';
+  if (j instanceof JsonbNumber) return 'number';
+  if (Array.isArray(j)) return 'array';
+  return 'object';
+}
+
+/** Fixed casts between scalar kinds: [from, to, context, converter]. */
+const SCALAR_CASTS: Array<[Kind, Kind, Ctx, Converter]> = [
+  ['int2', 'int4', 'i', identity],
+  ['int2', 'int8', 'i', toBigInt],
+  ['int2', 'float4', 'i', identity],
+  ['int2', 'float8', 'i', identity],
+  ['int2', 'numeric', 'i', toDecimal],
+  ['int2', 'oid', 'i', identity],
+  ['int4', 'int2', 'a', (v) => checkInt2(v as number)],
+  ['int4', 'int8', 'i', toBigInt],
+  ['int4', 'float4', 'i', (v) => Math.fround(v as number)],
+  ['int4', 'float8', 'i', identity],
+  ['int4', 'numeric', 'i', toDecimal],
+  ['int4', 'bool', 'e', (v) => v !== 0],
+  ['int4', 'oid', 'i', identity],
+  ['int4', 'mz_timestamp', 'i', (v) => BigInt(v as number)],
+  ['int8', 'int2', 'a', (v) => bigintToInt2(v as bigint)],
+  ['int8', 'int4', 'a', (v) => bigintToInt4(v as bigint)],
+  ['int8', 'float4', 'i', (v) => Math.fround(Number(v as bigint))],
+  ['int8', 'float8', 'i', toNumber],
+  ['int8', 'numeric', 'i', toDecimal],
+  ['int8', 'bool', 'e', (v) => v !== 0n],
+  ['int8', 'oid', 'i', (v) => checkUint(Number(v as bigint), 4294967295, 'OID')],
+  ['int8', 'mz_timestamp', 'i', identity],
+  ['float4', 'float8', 'i', identity],
+  ['float4', 'int2', 'a', (v) => checkInt2(roundHalfEven(v as number))],
+  ['float4', 'int4', 'a', (v) => checkInt4(roundHalfEven(v as number))],
+  ['float4', 'int8', 'a', (v) => floatToInt8(v as number)],
+  ['float4', 'numeric', 'a', (v) => floatToNumeric(v as number, 6)],
+  ['float8', 'float4', 'a', (v) => checkFloat4(v as number)],
+  ['float8', 'int2', 'a', (v) => checkInt2(roundHalfEven(v as number))],
+  ['float8', 'int4', 'a', (v) => checkInt4(roundHalfEven(v as number))],
+  ['float8', 'int8', 'a', (v) => floatToInt8(v as number)],
+  ['float8', 'numeric', 'a', (v) => floatToNumeric(v as number, 15)],
+  ['numeric', 'float4', 'i', (v) => checkFloat4(numericToFloat(v as Decimal))],
+  ['numeric', 'float8', 'i', (v) => numericToFloat(v as Decimal)],
+  ['numeric', 'int2', 'a', (v) => Number(decimalToBigInt(v as Decimal, BigInt(INT2_MIN), BigInt(INT2_MAX), 'smallint'))],
+  ['numeric', 'int4', 'a', (v) => Number(decimalToBigInt(v as Decimal, BigInt(INT4_MIN), BigInt(INT4_MAX), 'integer'))],
+  ['numeric', 'int8', 'a', (v) => decimalToBigInt(v as Decimal, INT8_MIN, INT8_MAX, 'bigint')],
+  ['numeric', 'mz_timestamp', 'i', (v) => decimalToBigInt(v as Decimal, 0n, UINT8_MAX, 'mz_timestamp')],
+  ['bool', 'int4', 'e', (v) => (v ? 1 : 0)],
+  ['oid', 'int4', 'a', identity],
+  ['oid', 'int8', 'a', toBigInt],
+  ['uint2', 'uint4', 'i', identity],
+  ['uint2', 'uint8', 'i', toBigInt],
+  ['uint2', 'int4', 'i', identity],
+  ['uint2', 'int8', 'i', toBigInt],
+  ['uint2', 'numeric', 'i', toDecimal],
+  ['uint2', 'float4', 'i', identity],
+  ['uint2', 'float8', 'i', identity],
+  ['uint4', 'uint8', 'i', toBigInt],
+  ['uint4', 'int8', 'i', toBigInt],
+  ['uint4', 'numeric', 'i', toDecimal],
+  ['uint4', 'float4', 'i', (v) => Math.fround(v as number)],
+  ['uint4', 'float8', 'i', identity],
+  ['uint4', 'int4', 'a', (v) => checkInt4(v as number)],
+  ['uint8', 'numeric', 'i', toDecimal],
+  ['uint8', 'float4', 'i', (v) => Math.fround(Number(v as bigint))],
+  ['uint8', 'float8', 'i', toNumber],
+  ['uint8', 'int8', 'a', (v) => { if ((v as bigint) > INT8_MAX) throw outOfRange('bigint'); return v; }],
+  ['int2', 'uint2', 'a', (v) => checkUint(v as number, 65535, 'uint2')],
+  ['int4', 'uint4', 'a', (v) => checkUint(v as number, 4294967295, 'uint4')],
+  ['int8', 'uint8', 'a', (v) => { if ((v as bigint) < 0n) throw outOfRange('uint8'); return v; }],
+  ['int4', 'uint2', 'a', (v) => checkUint(v as number, 65535, 'uint2')],
+  ['int4', 'uint8', 'a', (v) => { if ((v as number) < 0) throw outOfRange('uint8'); return BigInt(v as number); }],
+  ['int8', 'uint4', 'a', (v) => checkUint(Number(v as bigint), 4294967295, 'uint4')],
+  ['numeric', 'uint2', 'a', (v) => Number(decimalToBigInt(v as Decimal, 0n, 65535n, 'uint2'))],
+  ['numeric', 'uint4', 'a', (v) => Number(decimalToBigInt(v as Decimal, 0n, 4294967295n, 'uint4'))],
+  ['numeric', 'uint8', 'a', (v) => decimalToBigInt(v as Decimal, 0n, UINT8_MAX, 'uint8')],
+  ['date', 'timestamp', 'i', dateToTimestamp],
+  ['date', 'timestamptz', 'i', dateToTimestamp],
+  ['timestamp', 'timestamptz', 'i', identity],
+  ['timestamp', 'date', 'a', timestampToDate],
+  ['timestamp', 'time', 'a', timestampToTime],
+  ['timestamptz', 'timestamp', 'a', identity],
+  ['timestamptz', 'date', 'a', timestampToDate],
+  ['timestamptz', 'time', 'a', timestampToTime],
+  ['timestamp', 'mz_timestamp', 'i', (v) => (v as bigint) / 1000n],
+  ['timestamptz', 'mz_timestamp', 'i', (v) => (v as bigint) / 1000n],
+  ['date', 'mz_timestamp', 'i', (v) => (dateToTimestamp(v) as bigint) / 1000n],
+  ['mz_timestamp', 'timestamp', 'e', (v) => (v as bigint) * 1000n],
+  ['mz_timestamp', 'timestamptz', 'e', (v) => (v as bigint) * 1000n],
+  ['time', 'interval', 'i', timeToInterval],
+  ['interval', 'time', 'a', intervalToTime],
+  ['jsonb', 'bool', 'e', jsonbScalar('boolean', 'boolean', (b) => b as boolean)],
+  ['jsonb', 'numeric', 'e', jsonbScalar('number', 'numeric', (n) => new Decimal((n as JsonbNumber).text))],
+  ['jsonb', 'float8', 'e', jsonbScalar('number', 'double precision', (n) => Number((n as JsonbNumber).text))],
+  ['jsonb', 'float4', 'e', jsonbScalar('number', 'real', (n) => checkFloat4(Number((n as JsonbNumber).text)))],
+  ['jsonb', 'int2', 'e', jsonbScalar('number', 'smallint', (n) => Number(decimalToBigInt(new Decimal((n as JsonbNumber).text), BigInt(INT2_MIN), BigInt(INT2_MAX), 'smallint')))],
+  ['jsonb', 'int4', 'e', jsonbScalar('number', 'integer', (n) => Number(decimalToBigInt(new Decimal((n as JsonbNumber).text), BigInt(INT4_MIN), BigInt(INT4_MAX), 'integer')))],
+  ['jsonb', 'int8', 'e', jsonbScalar('number', 'bigint', (n) => decimalToBigInt(new Decimal((n as JsonbNumber).text), INT8_MIN, INT8_MAX, 'bigint'))],
+];
+
+const SCALAR_CAST_TABLE = new Map<string, { ctx: Ctx; convert: Converter }>(
+  SCALAR_CASTS.map(([from, to, ctx, convert]) => [`${from}>${to}`, { ctx, convert }]),
+);
+
+interface CastPlan {
+  ctx: Ctx;
+  build: (context: CastContext) => Converter;
+}
+
+function codePointLength(s: string): number {
+  let n = 0;
+  for (const _c of s) n++;
+  return n;
+}
+function codePointSlice(s: string, n: number): string {
+  return Array.from(s).slice(0, n).join('');
+}
+
+/** varchar(n) / char(n) length coercion: explicit casts truncate, others fail unless only spaces are cut (22001). */
+function lengthCoercion(to: SqlType, context: CastContext): Converter | undefined {
+  if (to.kind !== 'varchar' && to.kind !== 'bpchar') return undefined;
+  const n = to.length;
+  const pad = to.kind === 'bpchar';
+  if (n === undefined) return undefined;
+  return (v) => {
+    const s = v as string;
+    const len = codePointLength(s);
+    if (len > n) {
+      const kept = codePointSlice(s, n);
+      if (context !== 'explicit' && s.slice(kept.length).trim().replace(/ +/g, '') !== '') {
+        throw new SqlError(SqlState.stringDataRightTruncation, `value too long for type ${displayType(to)}`);
+      }
+      return kept;
+    }
+    return pad && len < n ? s + ' '.repeat(n - len) : s;
+  };
+}
+
+function roundTimeTypmod(precision: number | undefined): Converter | undefined {
+  if (precision === undefined || precision >= 6) return undefined;
+  const unit = 10n ** BigInt(6 - precision);
+  const half = unit / 2n;
+  return (v) => {
+    const t = v as bigint;
+    if (t === TIMESTAMP_INFINITY || t === TIMESTAMP_NEG_INFINITY) return t;
+    // Round half away from zero on microseconds as PostgreSQL's AdjustTimestampForTypmod.
+    return t >= 0n ? ((t + half) / unit) * unit : -((-t + half) / unit) * unit;
+  };
+}
+
+/** Coercion of a value to the modifiers of `to` (numeric(p,s), varchar(n), timestamp(p)). */
+function typmodCoercion(to: SqlType, context: CastContext): Converter | undefined {
+  switch (to.kind) {
+    case 'numeric':
+      if (to.precision === undefined) return undefined;
+      return (v) => applyNumericTypmod(v as Decimal, to.precision, to.scale);
+    case 'varchar':
+    case 'bpchar':
+      return lengthCoercion(to, context);
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+      return roundTimeTypmod(to.precision);
+    default:
+      return undefined;
+  }
+}
+
+function then(first: Converter, second: Converter | undefined): Converter {
+  return second ? (v) => second(first(v)) : first;
+}
+
+function trimTrailingSpaces(v: Datum): Datum {
+  return (v as string).replace(/ +$/, '');
+}
+
+function planCast(from: SqlType, to: SqlType): CastPlan | undefined {
+  const fk = from.kind;
+  const tk = to.kind;
+  if (fk === 'unknown') {
+    return { ctx: 'i', build: (c) => then((v) => (typeof v === 'string' ? parseText(v, to) : v), typmodCoercion(to, c)) };
+  }
+  if (fk === tk && fk !== 'array' && fk !== 'list' && fk !== 'map' && fk !== 'record') {
+    return { ctx: 'i', build: (c) => typmodCoercion(to, c) ?? identity };
+  }
+  const fixed = SCALAR_CAST_TABLE.get(`${fk}>${tk}`);
+  if (fixed) return { ctx: fixed.ctx, build: (c) => then(fixed.convert, typmodCoercion(to, c)) };
+  const fromString = typeCategory(from) === 'S';
+  const toString = typeCategory(to) === 'S';
+  if (fromString && toString) {
+    // text/varchar/bpchar/name are binary compatible; char(n) loses its padding.
+    const ctx: Ctx = fk === 'name' && tk !== 'text' ? 'a' : tk === 'char' ? 'a' : 'i';
+    const strip = fk === 'bpchar' ? trimTrailingSpaces : identity;
+    return { ctx, build: (c) => then(strip, typmodCoercion(to, c)) };
+  }
+  if ((fk === 'array' && tk === 'array') || (fk === 'list' && tk === 'list')) {
+    const fe = (from as { element: SqlType }).element;
+    const te = (to as { element: SqlType }).element;
+    const inner = planCast(fe, te);
+    if (!inner) return undefined;
+    return {
+      ctx: inner.ctx,
+      build: (c) => {
+        const el = inner.build(c);
+        return fk === 'array'
+          ? (v) => {
+              const a = v as ArrayValue;
+              return new ArrayValue(a.elements.map((e) => (e === null ? null : el(e))), a.dims, a.lowerBounds);
+            }
+          : (v) => new ListValue((v as ListValue).elements.map((e) => (e === null ? null : el(e))));
+      },
+    };
+  }
+  if (fk === 'map' && tk === 'map') {
+    const inner = planCast(from.value, to.value);
+    if (!inner) return undefined;
+    return {
+      ctx: inner.ctx,
+      build: (c) => {
+        const el = inner.build(c);
+        return (v) => new MapValue((v as MapValue).entries.map(([k, e]) => [k, e === null ? null : el(e)] as const));
+      },
+    };
+  }
+  if (fk === 'record' && tk === 'record') {
+    if (from.fields.length !== to.fields.length) return undefined;
+    return undefined;
+  }
+  if (toString) {
+    // Output conversion to a string type is allowed on assignment (PostgreSQL's I/O cast rule).
+    return {
+      ctx: 'a',
+      build: (c) => then((v) => formatText(v, from), typmodCoercion(to, c)),
+    };
+  }
+  if (fromString && tk !== 'record') {
+    return {
+      ctx: 'e',
+      build: (c) => then(fk === 'bpchar' ? (v) => parseText(trimTrailingSpaces(v) as string, to) : (v) => parseText(v as string, to), typmodCoercion(to, c)),
+    };
+  }
+  return undefined;
+}
+
+/** The context a cast needs ('i' implicit < 'a' assignment < 'e' explicit), undefined when there is no cast. */
+export function castContextOf(from: SqlType, to: SqlType): Ctx | undefined {
+  return planCast(from, to)?.ctx;
+}
+
+/** Can `from` be implicitly coerced to `to` (the test resolution uses)? */
+export function canCoerceImplicitly(from: SqlType, to: SqlType): boolean {
+  return castContextOf(from, to) === 'i';
+}
+
+export function castAllowed(from: SqlType, to: SqlType, context: CastContext): boolean {
+  const ctx = castContextOf(from, to);
+  return ctx !== undefined && CONTEXT_RANK[ctx] <= REQUEST_RANK[context];
+}
+
+/** The cast from `from` to `to` allowed in `context`, or undefined. */
+export function buildCast(from: SqlType, to: SqlType, context: CastContext): ScalarFunc | undefined {
+  const plan = planCast(from, to);
+  if (!plan || CONTEXT_RANK[plan.ctx] > REQUEST_RANK[context]) return undefined;
+  const convert = plan.build(context);
+  const name = sameType(from, to) ? `${to.kind}_identity` : `cast_${from.kind}_to_${to.kind}`;
+  return { name, strict: true, eval: (args) => convert(args[0]!) };
+}
+
+/** A converter for a single value (used by functions that coerce internally). */
+export function converter(from: SqlType, to: SqlType, context: CastContext = 'explicit'): Converter | undefined {
+  const plan = planCast(from, to);
+  if (!plan || CONTEXT_RANK[plan.ctx] > REQUEST_RANK[context]) return undefined;
+  return plan.build(context);
+}

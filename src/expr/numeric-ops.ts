@@ -1,0 +1,422 @@
+// Arithmetic, bitwise operators and math functions on int2/int4/int8,
+// float4/float8 and numeric, with PostgreSQL's overflow, division-by-zero and
+// rounding rules. Integer operators check ranges; int / int truncates.
+import type { Datum, SqlType } from '../repr/types.js';
+import { T } from '../repr/types.js';
+import { SqlError } from '../repr/errors.js';
+import { approximately, Decimal, decimalScale, numericDivide } from './decimal.js';
+import { INT8_MAX, INT8_MIN, roundHalfEven } from './cast.js';
+import { divisionByZero, floatOverflow, floatUnderflow, outOfRange } from './errors.js';
+import { define, type Evaluator } from './registry.js';
+
+type NumFn = (a: number, b: number) => number;
+type BigFn = (a: bigint, b: bigint) => bigint;
+type DecFn = (a: Decimal, b: Decimal) => Decimal;
+
+const INT_KINDS = [
+  { type: T.int2 as SqlType, name: 'int2', what: 'smallint', min: -32768, max: 32767 },
+  { type: T.int4 as SqlType, name: 'int4', what: 'integer', min: -2147483648, max: 2147483647 },
+] as const;
+
+function op2(key: string, name: string, left: SqlType, right: SqlType, returns: SqlType, fn: Evaluator): void {
+  define(`op ${key}`, { name, params: [left, right], returns, eval: fn });
+}
+function op1(key: string, name: string, arg: SqlType, returns: SqlType, fn: Evaluator): void {
+  define(`prefix ${key}`, { name, params: [arg], returns, eval: fn });
+}
+function fn(fname: string, name: string, params: SqlType[], returns: SqlType, eval_: Evaluator, volatile = false): void {
+  define(fname, { name, params, returns, eval: eval_, volatile });
+}
+
+// ---- small integers (number) ----
+
+function intChecked(min: number, max: number, what: string, f: NumFn): Evaluator {
+  return (args) => {
+    const r = f(args[0] as number, args[1] as number);
+    if (r > max || r < min) throw outOfRange(what);
+    return r;
+  };
+}
+
+function intDiv(a: number, b: number): number {
+  if (b === 0) throw divisionByZero();
+  return Math.trunc(a / b) + 0;
+}
+function intMod(a: number, b: number): number {
+  if (b === 0) throw divisionByZero();
+  return (a % b) + 0;
+}
+
+for (const k of INT_KINDS) {
+  const t = k.type;
+  op2('+', `${k.name}_add`, t, t, t, intChecked(k.min, k.max, k.what, (a, b) => a + b));
+  op2('-', `${k.name}_sub`, t, t, t, intChecked(k.min, k.max, k.what, (a, b) => a - b));
+  op2('*', `${k.name}_mul`, t, t, t, intChecked(k.min, k.max, k.what, (a, b) => a * b));
+  op2('/', `${k.name}_div`, t, t, t, intChecked(k.min, k.max, k.what, intDiv));
+  op2('%', `${k.name}_mod`, t, t, t, intChecked(k.min, k.max, k.what, intMod));
+  fn('mod', `${k.name}_mod`, [t, t], t, intChecked(k.min, k.max, k.what, intMod));
+  const bits = k.name === 'int2' ? 16 : 32;
+  const wrap = (x: number) => (bits === 16 ? (x << 16) >> 16 : x | 0);
+  op2('&', `${k.name}_and`, t, t, t, (a) => (a[0] as number) & (a[1] as number));
+  op2('|', `${k.name}_or`, t, t, t, (a) => (a[0] as number) | (a[1] as number));
+  op2('#', `${k.name}_xor`, t, t, t, (a) => (a[0] as number) ^ (a[1] as number));
+  op2('<<', `${k.name}_shl`, t, T.int4, t, (a) => wrap((a[0] as number) << (a[1] as number)));
+  op2('>>', `${k.name}_shr`, t, T.int4, t, (a) => wrap((a[0] as number) >> (a[1] as number)));
+  op1('~', `${k.name}_not`, t, t, (a) => ~(a[0] as number));
+  const neg = (a: Datum[]) => {
+    const r = -(a[0] as number) + 0;
+    if (r > k.max) throw outOfRange(k.what);
+    return r;
+  };
+  op1('-', `${k.name}_neg`, t, t, neg);
+  op1('+', `${k.name}_pos`, t, t, (a) => a[0]!);
+  op1('@', `${k.name}_abs`, t, t, (a) => {
+    const r = Math.abs(a[0] as number);
+    if (r > k.max) throw outOfRange(k.what);
+    return r;
+  });
+  fn('abs', `${k.name}_abs`, [t], t, (a) => {
+    const r = Math.abs(a[0] as number);
+    if (r > k.max) throw outOfRange(k.what);
+    return r;
+  });
+}
+
+// ---- int8 (bigint) ----
+
+function int8Checked(f: BigFn): Evaluator {
+  return (args) => {
+    const r = f(args[0] as bigint, args[1] as bigint);
+    if (r > INT8_MAX || r < INT8_MIN) throw outOfRange('bigint');
+    return r;
+  };
+}
+function int8Div(a: bigint, b: bigint): bigint {
+  if (b === 0n) throw divisionByZero();
+  return a / b;
+}
+function int8Mod(a: bigint, b: bigint): bigint {
+  if (b === 0n) throw divisionByZero();
+  return a % b;
+}
+{
+  const t = T.int8;
+  op2('+', 'int8_add', t, t, t, int8Checked((a, b) => a + b));
+  op2('-', 'int8_sub', t, t, t, int8Checked((a, b) => a - b));
+  op2('*', 'int8_mul', t, t, t, int8Checked((a, b) => a * b));
+  op2('/', 'int8_div', t, t, t, int8Checked(int8Div));
+  op2('%', 'int8_mod', t, t, t, int8Checked(int8Mod));
+  fn('mod', 'int8_mod', [t, t], t, int8Checked(int8Mod));
+  op2('&', 'int8_and', t, t, t, (a) => (a[0] as bigint) & (a[1] as bigint));
+  op2('|', 'int8_or', t, t, t, (a) => (a[0] as bigint) | (a[1] as bigint));
+  op2('#', 'int8_xor', t, t, t, (a) => (a[0] as bigint) ^ (a[1] as bigint));
+  op2('<<', 'int8_shl', t, T.int4, t, (a) => BigInt.asIntN(64, (a[0] as bigint) << BigInt((a[1] as number) & 63)));
+  op2('>>', 'int8_shr', t, T.int4, t, (a) => (a[0] as bigint) >> BigInt((a[1] as number) & 63));
+  op1('~', 'int8_not', t, t, (a) => ~(a[0] as bigint));
+  const neg: Evaluator = (a) => {
+    const r = -(a[0] as bigint);
+    if (r > INT8_MAX) throw outOfRange('bigint');
+    return r;
+  };
+  const abs: Evaluator = (a) => {
+    const v = a[0] as bigint;
+    const r = v < 0n ? -v : v;
+    if (r > INT8_MAX) throw outOfRange('bigint');
+    return r;
+  };
+  op1('-', 'int8_neg', t, t, neg);
+  op1('+', 'int8_pos', t, t, (a) => a[0]!);
+  op1('@', 'int8_abs', t, t, abs);
+  fn('abs', 'int8_abs', [t], t, abs);
+}
+
+// ---- float4 / float8 ----
+
+function floatChecked(f: NumFn, single: boolean): Evaluator {
+  return (args) => {
+    const a = args[0] as number;
+    const b = args[1] as number;
+    let r = f(a, b);
+    if (single) r = Math.fround(r);
+    if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b) && !Number.isNaN(r)) throw floatOverflow();
+    return r;
+  };
+}
+function floatMul(single: boolean): Evaluator {
+  return (args) => {
+    const a = args[0] as number;
+    const b = args[1] as number;
+    let r = a * b;
+    if (single) r = Math.fround(r);
+    if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b) && !Number.isNaN(r)) throw floatOverflow();
+    if (r === 0 && a !== 0 && b !== 0) throw floatUnderflow();
+    return r;
+  };
+}
+function floatDiv(single: boolean): Evaluator {
+  return (args) => {
+    const a = args[0] as number;
+    const b = args[1] as number;
+    if (b === 0) throw divisionByZero();
+    let r = a / b;
+    if (single) r = Math.fround(r);
+    if (!Number.isFinite(r) && Number.isFinite(a) && !Number.isNaN(r)) throw floatOverflow();
+    if (r === 0 && a !== 0 && Number.isFinite(b)) throw floatUnderflow();
+    return r;
+  };
+}
+
+export function floatPower(a: number, b: number): number {
+  if (a === 0 && b < 0) {
+    throw new SqlError('2201F', 'zero raised to a negative power is undefined');
+  }
+  if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) {
+    throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+  }
+  if (a === 1 || b === 0) return 1; // even for NaN, as PostgreSQL (and C's pow)
+  const r = Math.pow(a, b);
+  if (!Number.isFinite(r) && Number.isFinite(a) && Number.isFinite(b) && !Number.isNaN(r)) throw floatOverflow();
+  if (r === 0 && a !== 0 && Number.isFinite(a) && Number.isFinite(b)) throw floatUnderflow();
+  return r;
+}
+
+for (const [t, name, single] of [
+  [T.float4, 'float4', true],
+  [T.float8, 'float8', false],
+] as const) {
+  op2('+', `${name}_add`, t, t, t, floatChecked((a, b) => a + b, single));
+  op2('-', `${name}_sub`, t, t, t, floatChecked((a, b) => a - b, single));
+  op2('*', `${name}_mul`, t, t, t, floatMul(single));
+  op2('/', `${name}_div`, t, t, t, floatDiv(single));
+  op1('-', `${name}_neg`, t, t, (a) => -(a[0] as number));
+  op1('+', `${name}_pos`, t, t, (a) => a[0]!);
+  op1('@', `${name}_abs`, t, t, (a) => Math.abs(a[0] as number));
+  fn('abs', `${name}_abs`, [t], t, (a) => Math.abs(a[0] as number));
+}
+op2('^', 'float8_pow', T.float8, T.float8, T.float8, (a) => floatPower(a[0] as number, a[1] as number));
+
+// ---- numeric ----
+
+const NUM = T.numeric as SqlType;
+const NAN = new Decimal(NaN);
+
+function numericChecked(f: DecFn): Evaluator {
+  return (args) => f(args[0] as Decimal, args[1] as Decimal);
+}
+function numericMod(a: Decimal, b: Decimal): Decimal {
+  if (a.isNaN() || b.isNaN()) return NAN;
+  if (b.isZero()) throw divisionByZero();
+  return a.mod(b);
+}
+
+/** Scale that keeps 16 significant digits (PostgreSQL's NUMERIC_MIN_SIG_DIGITS) for transcendental results. */
+function significantScale(result: Decimal, ...inputs: Decimal[]): number {
+  const digitsBefore = result.isZero() ? 1 : result.e + 1;
+  return Math.min(1000, Math.max(16 - digitsBefore, 0, ...inputs.map(decimalScale)));
+}
+
+export function numericPower(a: Decimal, b: Decimal): Decimal {
+  if (a.isNaN() || b.isNaN()) return a.eq(1) || b.isZero() ? new Decimal(1) : NAN;
+  if (a.isZero() && b.isNegative()) {
+    throw new SqlError('2201F', 'zero raised to a negative power is undefined');
+  }
+  if (a.isNegative() && !b.isInteger()) {
+    throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+  }
+  if (b.isInteger() && b.abs().lte(1000)) {
+    const r = a.pow(b);
+    if (b.gte(0)) return r;
+    // Negative integer powers are reciprocals: keep 16 significant digits.
+    return r.toDecimalPlaces(significantScale(r, a), Decimal.ROUND_HALF_UP);
+  }
+  const r = approximately(a, (x) => x.pow(b.toString()));
+  return r.toDecimalPlaces(significantScale(r, a, b), Decimal.ROUND_HALF_UP);
+}
+
+op2('+', 'numeric_add', NUM, NUM, NUM, numericChecked((a, b) => a.plus(b)));
+op2('-', 'numeric_sub', NUM, NUM, NUM, numericChecked((a, b) => a.minus(b)));
+op2('*', 'numeric_mul', NUM, NUM, NUM, numericChecked((a, b) => a.times(b)));
+op2('/', 'numeric_div', NUM, NUM, NUM, numericChecked(numericDivide));
+op2('%', 'numeric_mod', NUM, NUM, NUM, numericChecked(numericMod));
+op2('^', 'numeric_pow', NUM, NUM, NUM, numericChecked(numericPower));
+fn('mod', 'numeric_mod', [NUM, NUM], NUM, numericChecked(numericMod));
+op1('-', 'numeric_neg', NUM, NUM, (a) => (a[0] as Decimal).neg());
+op1('+', 'numeric_pos', NUM, NUM, (a) => a[0]!);
+op1('@', 'numeric_abs', NUM, NUM, (a) => (a[0] as Decimal).abs());
+fn('abs', 'numeric_abs', [NUM], NUM, (a) => (a[0] as Decimal).abs());
+
+// ---- math functions ----
+
+const F8 = T.float8 as SqlType;
+const I4 = T.int4 as SqlType;
+const I8 = T.int8 as SqlType;
+
+function f8(fname: string, name: string, f: (x: number) => number): void {
+  fn(fname, name, [F8], F8, (a) => f(a[0] as number));
+}
+function num(fname: string, name: string, f: (x: Decimal) => Decimal): void {
+  fn(fname, name, [NUM], NUM, (a) => f(a[0] as Decimal));
+}
+
+for (const n of ['ceil', 'ceiling']) {
+  f8(n, 'float8_ceil', (x) => Math.ceil(x) + 0);
+  num(n, 'numeric_ceil', (x) => (x.isFinite() ? x.ceil() : x));
+}
+f8('floor', 'float8_floor', Math.floor);
+num('floor', 'numeric_floor', (x) => (x.isFinite() ? x.floor() : x));
+f8('round', 'float8_round', roundHalfEven);
+num('round', 'numeric_round', (x) => (x.isFinite() ? x.toDecimalPlaces(0, Decimal.ROUND_HALF_UP) : x));
+fn('round', 'numeric_round', [NUM, I4], NUM, (a) => roundToScale(a[0] as Decimal, a[1] as number, Decimal.ROUND_HALF_UP));
+f8('trunc', 'float8_trunc', (x) => Math.trunc(x));
+num('trunc', 'numeric_trunc', (x) => (x.isFinite() ? x.toDecimalPlaces(0, Decimal.ROUND_DOWN) : x));
+fn('trunc', 'numeric_trunc', [NUM, I4], NUM, (a) => roundToScale(a[0] as Decimal, a[1] as number, Decimal.ROUND_DOWN));
+
+function roundToScale(x: Decimal, scale: number, mode: Decimal.Rounding): Decimal {
+  if (!x.isFinite()) return x;
+  if (scale >= 0) return x.toDecimalPlaces(Math.min(scale, 1000), mode);
+  const unit = new Decimal(10).pow(-scale);
+  return x.div(unit).toDecimalPlaces(0, mode).times(unit);
+}
+
+function negativeSqrt(): SqlError {
+  return new SqlError('2201F', 'cannot take square root of a negative number');
+}
+function logOfZero(): SqlError {
+  return new SqlError('2201E', 'cannot take logarithm of zero');
+}
+function logOfNegative(): SqlError {
+  return new SqlError('2201E', 'cannot take logarithm of a negative number');
+}
+
+f8('sqrt', 'float8_sqrt', (x) => {
+  if (x < 0) throw negativeSqrt();
+  return Math.sqrt(x);
+});
+num('sqrt', 'numeric_sqrt', (x) => {
+  if (x.isNaN()) return x;
+  if (x.isNegative()) throw negativeSqrt();
+  const r = approximately(x, (v) => v.sqrt());
+  return r.toDecimalPlaces(significantScale(r, x), Decimal.ROUND_HALF_UP);
+});
+f8('cbrt', 'float8_cbrt', Math.cbrt);
+f8('exp', 'float8_exp', (x) => {
+  const r = Math.exp(x);
+  if (!Number.isFinite(r) && Number.isFinite(x)) throw floatOverflow();
+  return r;
+});
+num('exp', 'numeric_exp', (x) => {
+  if (!x.isFinite()) return x;
+  const r = approximately(x, (v) => v.exp());
+  return r.toDecimalPlaces(significantScale(r, x), Decimal.ROUND_HALF_UP);
+});
+function checkedLog(f: (x: number) => number): (x: number) => number {
+  return (x) => {
+    if (x === 0) throw logOfZero();
+    if (x < 0) throw logOfNegative();
+    return f(x);
+  };
+}
+function checkedNumericLog(f: (x: Decimal) => Decimal): (x: Decimal) => Decimal {
+  return (x) => {
+    if (x.isNaN()) return x;
+    if (x.isZero()) throw logOfZero();
+    if (x.isNegative()) throw logOfNegative();
+    const r = f(x);
+    return r.toDecimalPlaces(significantScale(r, x), Decimal.ROUND_HALF_UP);
+  };
+}
+f8('ln', 'float8_ln', checkedLog(Math.log));
+num('ln', 'numeric_ln', checkedNumericLog((x) => approximately(x, (v) => v.ln())));
+for (const n of ['log', 'log10']) {
+  f8(n, 'float8_log10', checkedLog(Math.log10));
+  num(n, 'numeric_log10', checkedNumericLog((x) => approximately(x, (v) => v.log(10))));
+}
+fn('log', 'numeric_log', [NUM, NUM], NUM, (a) => {
+  const base = a[0] as Decimal;
+  const x = a[1] as Decimal;
+  if (base.isNaN() || x.isNaN()) return NAN;
+  for (const v of [base, x]) {
+    if (v.isZero()) throw logOfZero();
+    if (v.isNegative()) throw logOfNegative();
+  }
+  if (base.eq(1)) throw divisionByZero();
+  const lnBase = approximately(base, (v) => v.ln());
+  const r = approximately(x, (v) => v.ln().div(lnBase.toString()));
+  return r.toDecimalPlaces(significantScale(r, base, x), Decimal.ROUND_HALF_UP);
+});
+for (const n of ['power', 'pow']) {
+  fn(n, 'float8_pow', [F8, F8], F8, (a) => floatPower(a[0] as number, a[1] as number));
+  fn(n, 'numeric_pow', [NUM, NUM], NUM, (a) => numericPower(a[0] as Decimal, a[1] as Decimal));
+}
+f8('sign', 'float8_sign', (x) => (Number.isNaN(x) ? x : Math.sign(x) + 0));
+num('sign', 'numeric_sign', (x) => (x.isNaN() ? x : new Decimal(x.isZero() ? 0 : x.isNegative() ? -1 : 1)));
+fn('pi', 'pi', [], F8, () => Math.PI);
+fn('random', 'random', [], F8, () => Math.random(), true);
+fn('div', 'numeric_div_trunc', [NUM, NUM], NUM, (a) => {
+  const x = a[0] as Decimal;
+  const y = a[1] as Decimal;
+  if (x.isNaN() || y.isNaN()) return NAN;
+  if (y.isZero()) throw divisionByZero();
+  return x.div(y).toDecimalPlaces(0, Decimal.ROUND_DOWN);
+});
+for (const [n, f] of [
+  ['sin', Math.sin],
+  ['cos', Math.cos],
+  ['tan', Math.tan],
+  ['asin', Math.asin],
+  ['acos', Math.acos],
+  ['atan', Math.atan],
+  ['sinh', Math.sinh],
+  ['cosh', Math.cosh],
+  ['tanh', Math.tanh],
+  ['degrees', (x: number) => (x * 180) / Math.PI],
+  ['radians', (x: number) => (x * Math.PI) / 180],
+] as const) {
+  f8(n, `float8_${n}`, f);
+}
+fn('atan2', 'float8_atan2', [F8, F8], F8, (a) => Math.atan2(a[0] as number, a[1] as number));
+
+function gcdBig(a: bigint, b: bigint): bigint {
+  a = a < 0n ? -a : a;
+  b = b < 0n ? -b : b;
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
+}
+fn('gcd', 'int4_gcd', [I4, I4], I4, (a) => {
+  const r = gcdBig(BigInt(a[0] as number), BigInt(a[1] as number));
+  if (r > 2147483647n) throw outOfRange('integer');
+  return Number(r);
+});
+fn('gcd', 'int8_gcd', [I8, I8], I8, (a) => {
+  const r = gcdBig(a[0] as bigint, a[1] as bigint);
+  if (r > INT8_MAX) throw outOfRange('bigint');
+  return r;
+});
+function lcmBig(a: bigint, b: bigint): bigint {
+  if (a === 0n || b === 0n) return 0n;
+  const r = (a / gcdBig(a, b)) * b;
+  return r < 0n ? -r : r;
+}
+fn('lcm', 'int4_lcm', [I4, I4], I4, (a) => {
+  const r = lcmBig(BigInt(a[0] as number), BigInt(a[1] as number));
+  if (r > 2147483647n) throw outOfRange('integer');
+  return Number(r);
+});
+fn('lcm', 'int8_lcm', [I8, I8], I8, (a) => {
+  const r = lcmBig(a[0] as bigint, a[1] as bigint);
+  if (r > INT8_MAX) throw outOfRange('bigint');
+  return r;
+});
+fn('width_bucket', 'float8_width_bucket', [F8, F8, F8, I4], I4, (a) => {
+  const [x, lo, hi, n] = a as [number, number, number, number];
+  if (n <= 0) throw new SqlError('2201G', 'count must be greater than zero');
+  if (lo === hi) throw new SqlError('2201G', 'lower bound cannot equal upper bound');
+  if (lo < hi) {
+    if (x < lo) return 0;
+    if (x >= hi) return n + 1;
+    return Math.floor(((x - lo) / (hi - lo)) * n) + 1;
+  }
+  if (x > lo) return 0;
+  if (x <= hi) return n + 1;
+  return Math.floor(((lo - x) / (lo - hi)) * n) + 1;
+});
