@@ -1,12 +1,25 @@
 // The coordinator: owns the catalog, time, sessions and the lifetimes of
 // sources and dataflows. Implemented in adapter/.
-import type { SessionFactory } from './api.js';
+import { mkdirSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Session, SessionFactory, StartupParameters } from './api.js';
+import { Catalog } from '../catalog/catalog.js';
+import { SecretStore } from '../catalog/secrets.js';
+import { DATABASE_NAME } from '../catalog/objects.js';
+import { createComputeController } from '../compute/controller.js';
+import { CoordinatorCore } from './core.js';
+import { SourceManager } from './sources.js';
+import { Timeline } from './timeline.js';
+import { SessionImpl } from './session.js';
+import { replayCatalog } from './replay.js';
 
 export interface CoordinatorOptions {
   /** Directory for everything persisted (catalog, shards). Created if missing. */
   dataDir: string;
   logger: Logger;
+  /** How often compute time advances without writes (temporal filters); default 1000 ms. */
+  tickIntervalMs?: number;
 }
 
 export interface Coordinator extends SessionFactory {
@@ -15,5 +28,44 @@ export interface Coordinator extends SessionFactory {
 }
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
-  throw new Error(`coordinator not implemented (${options.dataDir})`);
+  const { dataDir, logger } = options;
+  mkdirSync(dataDir, { recursive: true });
+  const catalog = new Catalog(dataDir);
+  const records = catalog.load();
+  const core = new CoordinatorCore(dataDir, catalog, new SecretStore(dataDir), createComputeController(), new Timeline(Date.now()), logger);
+  core.sources = new SourceManager(core);
+  await replayCatalog(core, records);
+  logger.info({ dataDir, objects: catalog.allItems().length }, 'catalog loaded');
+
+  const sessions = new Map<number, SessionImpl>();
+  let nextSessionId = 1;
+  const ticker = setInterval(() => core.tick(), options.tickIntervalMs ?? 1000);
+  ticker.unref();
+  let stopped = false;
+
+  return {
+    openSession(startup: StartupParameters): Session {
+      const session = new SessionImpl(core, nextSessionId++, randomInt(1, 2 ** 31 - 1), startup, (s) => sessions.delete(s.id));
+      sessions.set(session.id, session);
+      return session;
+    },
+    findByCancelKey(processId: number, secretKey: number): Session | undefined {
+      const session = sessions.get(processId);
+      return session && session.secretKey === secretKey ? session : undefined;
+    },
+    async shutdown(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(ticker);
+      for (const session of [...sessions.values()]) session.close();
+      await core.sources.stopAll();
+      // Let in-flight writes finish before closing their shards.
+      await core.timeline.exclusive(() => undefined);
+      await Promise.all([...core.shards.values()].map((s) => s.close()));
+      core.shards.clear();
+      logger.info({ dataDir }, 'coordinator stopped');
+    },
+  };
 }
+
+export { DATABASE_NAME };

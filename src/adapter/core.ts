@@ -1,0 +1,159 @@
+// The coordinator's shared state: catalog, secrets, compute, durable shards,
+// running sources and the clock. Sessions execute statements against it.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.js';
+import type { SecretStore } from '../catalog/secrets.js';
+import { DATABASE_NAME, type CatalogItem } from '../catalog/objects.js';
+import type { ComputeController, Timestamp, Update } from '../compute/api.js';
+import type { CatalogItemRef, PlanContext } from '../plan/context.js';
+import type { GlobalId } from '../plan/mir.js';
+import type { SqlType } from '../repr/types.js';
+import type { Shard } from '../storage/api.js';
+import { openShard } from '../storage/shard.js';
+import { SqlError, SqlState } from '../repr/errors.js';
+import type { Timeline } from './timeline.js';
+import { SerialQueue } from './serial-queue.js';
+import type { SessionVars } from './vars.js';
+import { systemRelationRef } from './system/registry.js';
+import type { SystemState } from './system/relation.js';
+import type { SourceManager } from './sources.js';
+
+/** Schemas searched after the session's search_path for unqualified names. */
+const IMPLICIT_SCHEMAS = ['mz_catalog', 'pg_catalog', 'mz_internal'];
+
+export interface PlanContextOptions {
+  vars: SessionVars;
+  paramTypes: (SqlType | null)[];
+  currentUser: string;
+  /** Called with every user object the plan reads (dependency tracking). */
+  onResolve?: (item: CatalogItem) => void;
+}
+
+export class CoordinatorCore {
+  readonly shards = new Map<GlobalId, Shard>();
+  /** DDL statements run one at a time. */
+  readonly ddlQueue = new SerialQueue();
+  sources!: SourceManager;
+
+  constructor(
+    readonly dataDir: string,
+    readonly catalog: Catalog,
+    readonly secrets: SecretStore,
+    readonly compute: ComputeController,
+    readonly timeline: Timeline,
+    readonly logger: Logger,
+  ) {}
+
+  planContext(options: PlanContextOptions): PlanContext {
+    const { vars } = options;
+    const state = this.systemState(vars, options.currentUser);
+    return {
+      resolveRelation: (parts) => this.resolveRelation(parts, vars.searchPath(), state, options.onResolve),
+      paramTypes: options.paramTypes,
+      timeZone: vars.get('TimeZone'),
+      settings: vars.settings(),
+      currentUser: options.currentUser,
+      currentDatabase: DATABASE_NAME,
+    };
+  }
+
+  systemState(vars: SessionVars, currentUser: string): SystemState {
+    return {
+      catalog: this.catalog,
+      sourceStatus: (id) => this.sources.status(id),
+      sourceStatistics: (id) => this.sources.statistics(id),
+      settings: vars.all(),
+      currentUser,
+    };
+  }
+
+  private resolveRelation(
+    parts: string[],
+    searchPath: string[],
+    state: SystemState,
+    onResolve: ((item: CatalogItem) => void) | undefined,
+  ): CatalogItemRef | undefined {
+    const item = parts.length === 1 ? parts[0]! : parts[parts.length - 1]!;
+    let schemas: string[];
+    if (parts.length === 1) schemas = [...new Set([...searchPath, ...IMPLICIT_SCHEMAS])];
+    else if (parts.length === 2) schemas = [parts[0]!];
+    else if (parts.length === 3 && parts[0] === DATABASE_NAME) schemas = [parts[1]!];
+    else return undefined;
+    for (const schema of schemas) {
+      const info = this.catalog.schema(schema);
+      if (!info) continue;
+      if (info.system) {
+        const ref = systemRelationRef(schema, item, state);
+        if (ref) return ref;
+        continue;
+      }
+      const found = this.catalog.lookup(schema, item);
+      if (found) {
+        const ref = itemRef(found);
+        if (ref) {
+          onResolve?.(found);
+          return ref;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  shardDir(id: GlobalId): string {
+    return join(this.dataDir, 'shards', id);
+  }
+
+  async openShardFor(id: GlobalId): Promise<Shard> {
+    const shard = await openShard(this.shardDir(id));
+    this.shards.set(id, shard);
+    return shard;
+  }
+
+  /**
+   * Applies table writes at one new timestamp: durable in each table's shard,
+   * then visible in compute. Serialized with every other timestamped write.
+   */
+  writeTables(writes: Map<GlobalId, Update[]>): Promise<Timestamp> {
+    return this.timeline.exclusive(async () => {
+      const live = [...writes].filter(([id, updates]) => updates.length > 0 && this.catalog.get(id) !== undefined);
+      const time = this.timeline.next();
+      for (const [id, updates] of live) {
+        const shard = this.shards.get(id);
+        if (!shard) throw new SqlError(SqlState.internalError, `table ${id} has no storage`);
+        await shard.append({ time, updates });
+      }
+      if (live.length > 0) this.compute.applyUpdates(live.map(([id, updates]) => ({ id, updates })), time);
+      else this.compute.advanceTo(time);
+      return time;
+    });
+  }
+
+  /** Moves compute's time forward so temporal filters fire without writes. */
+  tick(): void {
+    if (this.timeline.busy()) return;
+    void this.timeline
+      .exclusive(() => this.compute.advanceTo(this.timeline.next()))
+      .catch((err: unknown) => this.logger.error({ err }, 'advancing time failed'));
+  }
+}
+
+/** The planner's view of a catalog item; undefined for non-relations (secrets, connections, indexes). */
+export function itemRef(item: CatalogItem): CatalogItemRef | undefined {
+  const name = { database: DATABASE_NAME, schema: item.schema, item: item.name };
+  const base = { id: item.id, name, desc: item.desc, oid: item.oid };
+  switch (item.kind) {
+    case 'table':
+      return { ...base, kind: 'table', columnDefaults: item.table?.defaults };
+    case 'source':
+      return { ...base, kind: 'source' };
+    case 'subsource':
+      return { ...base, kind: 'subsource' };
+    case 'view':
+      return { ...base, kind: 'view', viewQuery: item.view?.query, viewColumns: item.view?.columns };
+    case 'materialized-view':
+      return { ...base, kind: 'materialized-view' };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,59 @@
+// Side effects of catalog items: compute inputs and dataflows, table shards,
+// running sources, secret values. Installing at boot also restores data.
+import type { CatalogItem } from '../catalog/objects.js';
+import { consolidateUpdates } from '../storage/consolidate.js';
+import type { CoordinatorCore } from './core.js';
+
+export async function installItem(core: CoordinatorCore, item: CatalogItem, companion?: CatalogItem): Promise<void> {
+  switch (item.kind) {
+    case 'table':
+      await installTable(core, item);
+      return;
+    case 'materialized-view':
+      core.compute.createMaintained(item.id, item.plan!);
+      return;
+    case 'index':
+      core.compute.createMaintained(item.id, item.plan!, { arrangeBy: item.index!.keys });
+      return;
+    case 'source':
+      await core.sources.install(item, companion!);
+      return;
+    default:
+      return;
+  }
+}
+
+async function installTable(core: CoordinatorCore, item: CatalogItem): Promise<void> {
+  core.compute.createInput(item.id, item.desc!);
+  const shard = await core.openShardFor(item.id);
+  const batches = await shard.readAll();
+  if (batches.length === 0) return;
+  for (const b of batches) core.timeline.advancePast(b.time);
+  const updates = consolidateUpdates(batches.flatMap((b) => b.updates));
+  await core.timeline.exclusive(() => core.compute.applyUpdates([{ id: item.id, updates }], core.timeline.next()));
+}
+
+/** Undoes installItem and deletes the item's durable data. */
+export async function uninstallItem(core: CoordinatorCore, item: CatalogItem): Promise<void> {
+  switch (item.kind) {
+    case 'table': {
+      core.compute.drop(item.id);
+      const shard = core.shards.get(item.id);
+      core.shards.delete(item.id);
+      await shard?.destroy();
+      return;
+    }
+    case 'materialized-view':
+    case 'index':
+      core.compute.drop(item.id);
+      return;
+    case 'source':
+      await core.sources.drop(item.id, item.source?.progressId);
+      return;
+    case 'secret':
+      core.secrets.delete(item.id);
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,95 @@
+// SELECT: plan, optimize, bind, peek, then ORDER BY / OFFSET / LIMIT / projection.
+import type { Query } from '../sql/ast.js';
+import type { Datum, Row, SqlType } from '../repr/types.js';
+import type { ColumnOrder, RelExpr, RowSetFinishing, ScalarExpr } from '../plan/mir.js';
+import { describe as describeRel } from '../plan/mir.js';
+import { planConstantExpr, planQuery, bindParameters, type PlannedQuery } from '../plan/planner.js';
+import { optimize } from '../optimize/optimizer.js';
+import { compareDatums } from '../repr/compare.js';
+import type { ResultColumn } from './api.js';
+import { columnsOf } from './results.js';
+import type { ExecContext } from './exec-context.js';
+import { paramHints, planContextFor } from './exec-context.js';
+import type { Expr } from '../sql/ast.js';
+import type { ComputeController } from '../compute/api.js';
+
+export interface QueryResult {
+  columns: ResultColumn[];
+  rows: Row[];
+}
+
+export function planSelect(exec: ExecContext, query: Query, paramTypes: (SqlType | null)[]): PlannedQuery {
+  return planQuery(query, planContextFor(exec, paramTypes));
+}
+
+/** Runs a planned query once over the current contents of its inputs. */
+export function runPlanned(compute: ComputeController, planned: PlannedQuery, params: Datum[]): QueryResult {
+  const plan = optimize(bindParameters(planned.plan, params));
+  const rows = applyFinishing(compute.peek(plan), planned.finishing);
+  return { columns: columnsOf(planned.desc), rows };
+}
+
+export function runQuery(exec: ExecContext, query: Query, params: Datum[]): QueryResult {
+  const planned = planSelect(exec, query, paramHints(exec, params.length));
+  return runPlanned(exec.core.compute, planned, params);
+}
+
+export function compareByOrder(order: readonly ColumnOrder[]): (a: Row, b: Row) => number {
+  return (a, b) => {
+    for (const o of order) {
+      const x = a[o.column] ?? null;
+      const y = b[o.column] ?? null;
+      if (x === null || y === null) {
+        if (x === y) continue;
+        return (x === null) === o.nullsFirst ? -1 : 1;
+      }
+      const c = compareDatums(x, y);
+      if (c !== 0) return o.desc ? -c : c;
+    }
+    return 0;
+  };
+}
+
+export function applyFinishing(rows: Row[], finishing: RowSetFinishing): Row[] {
+  let out = rows;
+  if (finishing.order.length > 0) out = [...rows].sort(compareByOrder(finishing.order));
+  const start = finishing.offset;
+  const end = finishing.limit === undefined ? undefined : start + finishing.limit;
+  if (start > 0 || end !== undefined) out = out.slice(start, end);
+  const project = finishing.project;
+  const width = out[0]?.length ?? project.length;
+  const identity = project.length === width && project.every((c, i) => c === i);
+  return identity ? out : out.map((r) => project.map((c) => r[c] ?? null));
+}
+
+/**
+ * The plan a maintained dataflow computes for a query: ORDER BY matters only
+ * with LIMIT/OFFSET (a top-k), and the final projection is applied.
+ */
+export function maintainedPlan(planned: PlannedQuery): RelExpr {
+  const { finishing } = planned;
+  let plan = planned.plan;
+  if (finishing.limit !== undefined || finishing.offset > 0) {
+    plan = { op: 'topK', input: plan, groupKey: [], order: finishing.order, limit: finishing.limit, offset: finishing.offset };
+  }
+  const width = describeRel(plan).columns.length;
+  const identity = finishing.project.length === width && finishing.project.every((c, i) => c === i);
+  if (!identity) plan = { op: 'project', input: plan, outputs: finishing.project };
+  return optimize(plan);
+}
+
+/** Evaluates a scalar expression with no inputs (option values, SECRET values, EXECUTE parameters). */
+export function evalScalar(compute: ComputeController, expr: ScalarExpr): Datum {
+  if (expr.kind === 'literal') return expr.value;
+  const plan: RelExpr = {
+    op: 'project',
+    input: { op: 'map', input: { op: 'constant', rows: [[[], 1]], desc: { columns: [] } }, scalars: [expr] },
+    outputs: [0],
+  };
+  return compute.peek(plan)[0]?.[0] ?? null;
+}
+
+export function evalConstantExpr(exec: ExecContext, expr: Expr): { value: Datum; type: SqlType } {
+  const scalar = planConstantExpr(expr, planContextFor(exec, []));
+  return { value: evalScalar(exec.core.compute, scalar), type: scalar.type };
+}

@@ -1,0 +1,391 @@
+// A client session: settings, transaction state, prepared statements and
+// cursors; dispatches each statement to the module that executes it.
+import type { ExplainStatement, ParsedStatement, SetVariableStatement, Statement } from '../sql/ast.js';
+import type { Datum, RelationDesc, SqlType } from '../repr/types.js';
+import { SqlError, SqlState, toSqlError } from '../repr/errors.js';
+import { parse } from '../sql/parser.js';
+import { planDelete, planInsert, planUpdate, planQuery, explainPlan } from '../plan/planner.js';
+import { optimize } from '../optimize/optimizer.js';
+import { formatText, parseText } from '../repr/text.js';
+import { ExtraSqlState } from '../catalog/extra-sqlstates.js';
+import type {
+  ExecuteOptions,
+  ExecuteResult,
+  Notice,
+  ResultColumn,
+  Session,
+  StartupParameters,
+  StatementDescription,
+  TransactionStatus,
+} from './api.js';
+import type { CoordinatorCore } from './core.js';
+import { SessionVars } from './vars.js';
+import { TransactionState } from './transaction.js';
+import { Cursors } from './cursors.js';
+import { planContextFor, type ExecContext } from './exec-context.js';
+import { columnsOf, command, rowsResult } from './results.js';
+import { evalConstantExpr, maintainedPlan, runQuery, planSelect } from './query.js';
+import { deleteRows, insert, update } from './dml.js';
+import * as ddl from './ddl.js';
+import { show } from './show.js';
+import { copy } from './copy.js';
+import { startSubscribe, subscribeStream } from './subscribe.js';
+import { resolveItem } from './item-planning.js';
+
+const text: SqlType = { kind: 'text' };
+
+const EXPLAIN_COLUMN: Record<ExplainStatement['stage'], string> = {
+  raw: 'Raw Plan',
+  decorrelated: 'Decorrelated Plan',
+  optimized: 'Optimized Plan',
+  physical: 'Physical Plan',
+};
+
+/** Statements allowed in a failed transaction block. */
+function endsTransaction(stmt: Statement): boolean {
+  return stmt.kind === 'transaction' && stmt.action !== 'begin';
+}
+
+export class SessionImpl implements Session {
+  readonly vars: SessionVars;
+  private readonly txn = new TransactionState();
+  private readonly cursors = new Cursors();
+  private readonly prepared = new Map<string, ParsedStatement>();
+  private readonly described = new WeakMap<Statement, (SqlType | null)[]>();
+  private notices: Notice[] = [];
+  private running: AbortController | undefined;
+  private readonly user: string;
+
+  constructor(
+    private readonly core: CoordinatorCore,
+    readonly id: number,
+    readonly secretKey: number,
+    startup: StartupParameters,
+    private readonly onClose: (session: SessionImpl) => void,
+  ) {
+    const initial = new Map(startup.options);
+    if (startup.applicationName !== undefined) initial.set('application_name', startup.applicationName);
+    this.vars = new SessionVars(initial);
+    this.user = startup.user;
+  }
+
+  parse(sql: string): ParsedStatement[] {
+    return parse(sql);
+  }
+
+  private context(signal: AbortSignal, paramTypes: (SqlType | null)[] = []): ExecContext {
+    return {
+      core: this.core,
+      vars: this.vars,
+      user: this.user,
+      txn: this.txn,
+      notice: (n) => this.notices.push(n),
+      signal,
+      paramTypes,
+    };
+  }
+
+  describe(parsed: ParsedStatement, paramTypes: (SqlType | null)[]): StatementDescription {
+    try {
+      const description = this.describeStatement(parsed.statement, paramTypes);
+      this.described.set(parsed.statement, description.paramTypes);
+      return description;
+    } catch (err) {
+      throw this.internal(err);
+    }
+  }
+
+  private describeStatement(stmt: Statement, hints: (SqlType | null)[]): StatementDescription {
+    const exec = this.context(new AbortController().signal, hints);
+    const ctx = (): ReturnType<typeof planContextFor> => planContextFor(exec, hints);
+    const returning = (r: { desc: RelationDesc } | undefined): ResultColumn[] | null => (r ? columnsOf(r.desc) : null);
+    switch (stmt.kind) {
+      case 'select': {
+        const planned = planSelect(exec, stmt.query, hints);
+        return { paramTypes: planned.paramTypes, columns: columnsOf(planned.desc) };
+      }
+      case 'insert': {
+        const p = planInsert(stmt, ctx());
+        return { paramTypes: p.paramTypes, columns: returning(p.returning) };
+      }
+      case 'update': {
+        const p = planUpdate(stmt, ctx());
+        return { paramTypes: p.paramTypes, columns: returning(p.returning) };
+      }
+      case 'delete': {
+        const p = planDelete(stmt, ctx());
+        return { paramTypes: p.paramTypes, columns: returning(p.returning) };
+      }
+      case 'show': {
+        const result = show(exec, stmt);
+        return { paramTypes: [], columns: result.kind === 'rows' ? result.columns : null };
+      }
+      case 'explain':
+        return { paramTypes: hints.map((t) => t ?? text), columns: [{ name: EXPLAIN_COLUMN[stmt.stage], type: text }] };
+      case 'fetch':
+        return { paramTypes: [], columns: this.cursors.columnsOf(stmt.name) };
+      case 'execute': {
+        const inner = this.prepared.get(stmt.name);
+        if (!inner) throw unknownPrepared(stmt.name);
+        return { paramTypes: [], columns: this.describeStatement(inner.statement, []).columns };
+      }
+      default:
+        return { paramTypes: hints.map((t) => t ?? text), columns: null };
+    }
+  }
+
+  async execute(parsed: ParsedStatement, options: ExecuteOptions): Promise<ExecuteResult> {
+    const controller = new AbortController();
+    const outer = options.signal;
+    const onOuterAbort = (): void => controller.abort();
+    if (outer?.aborted) controller.abort();
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    this.running = controller;
+    const stmt = parsed.statement;
+    try {
+      if (this.txn.status === 'E' && !endsTransaction(stmt)) {
+        throw new SqlError(ExtraSqlState.inFailedSqlTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
+      }
+      const exec = this.context(controller.signal, this.described.get(stmt) ?? []);
+      return await this.dispatch(exec, parsed, options.params);
+    } catch (err) {
+      if (this.txn.status === 'T') this.txn.status = 'E';
+      throw this.internal(err);
+    } finally {
+      outer?.removeEventListener('abort', onOuterAbort);
+      if (this.running === controller) this.running = undefined;
+    }
+  }
+
+  /** Converts anything thrown to a SqlError, logging the ones that are bugs. */
+  private internal(err: unknown): SqlError {
+    const sqlError = toSqlError(err);
+    if (sqlError.code === SqlState.internalError) this.core.logger.error({ err }, 'internal error while executing a statement');
+    return sqlError;
+  }
+
+  private async dispatch(exec: ExecContext, parsed: ParsedStatement, params: Datum[]): Promise<ExecuteResult> {
+    const stmt = parsed.statement;
+    switch (stmt.kind) {
+      case 'select': {
+        if (stmt.asOf) throw new SqlError(SqlState.featureNotSupported, 'SELECT ... AS OF is not supported yet');
+        if (this.txn.pendingWrites.size > 0) {
+          throw new SqlError(SqlState.invalidTransactionState, 'transaction in write-only mode', {
+            hint: 'a transaction that writes to tables cannot also read; COMMIT first',
+          });
+        }
+        const result = runQuery(exec, stmt.query, params);
+        return rowsResult(result.columns, result.rows);
+      }
+      case 'insert':
+        return insert(exec, stmt, params);
+      case 'update':
+        return update(exec, stmt, params);
+      case 'delete':
+        return deleteRows(exec, stmt, params);
+      case 'createTable':
+        return this.ddl(() => ddl.createTable(exec, stmt, parsed));
+      case 'createView':
+        return this.ddl(() => ddl.createView(exec, stmt, parsed));
+      case 'createIndex':
+        return this.ddl(() => ddl.createIndex(exec, stmt, parsed));
+      case 'createSecret':
+        return this.ddl(() => ddl.createSecret(exec, stmt));
+      case 'alterSecret':
+        return this.ddl(() => ddl.alterSecret(exec, stmt));
+      case 'createConnection':
+        return this.ddl(() => ddl.createConnection(exec, stmt, parsed));
+      case 'alterConnection':
+        return this.ddl(() => ddl.alterConnection(exec, stmt));
+      case 'validateConnection':
+        return ddl.validateConnection(exec, stmt);
+      case 'createSource':
+        return this.ddl(() => ddl.createSource(exec, stmt, parsed));
+      case 'createSchema':
+        return this.ddl(() => ddl.createSchema(exec, stmt));
+      case 'createDatabase':
+        if (stmt.name === 'materialize' && stmt.ifNotExists) {
+          exec.notice({ severity: 'NOTICE', code: SqlState.duplicateDatabase, message: `database '${stmt.name}' already exists, skipping` });
+          return command('CREATE DATABASE');
+        }
+        throw new SqlError(SqlState.featureNotSupported, 'CREATE DATABASE is not supported: Freshet has the one database "materialize"');
+      case 'drop':
+        return this.ddl(() => ddl.drop(exec, stmt));
+      case 'alterRename':
+        throw new SqlError(SqlState.featureNotSupported, `ALTER ${stmt.objectType.toUpperCase()} ... RENAME is not supported yet`);
+      case 'show': {
+        const result = show(exec, stmt);
+        return stmt.show === 'variable' && result.kind === 'rows' ? { ...result, tag: 'SHOW' } : result;
+      }
+      case 'setVariable':
+        return this.setVariable(stmt);
+      case 'resetVariable':
+        this.vars.reset(stmt.name);
+        return command('RESET');
+      case 'explain':
+        return this.explain(exec, stmt);
+      case 'subscribe': {
+        const active = startSubscribe(exec, stmt, params);
+        return { kind: 'copyOut', columns: active.columns, stream: subscribeStream(active, exec.signal), format: 'text', tagOnEnd: (n) => `SUBSCRIBE ${n}` };
+      }
+      case 'declare':
+        return this.cursors.declare(exec, stmt, params);
+      case 'fetch':
+        return this.cursors.fetch(exec, stmt);
+      case 'close':
+        return this.cursors.close(stmt.name);
+      case 'copy':
+        return copy(exec, stmt, params);
+      case 'transaction':
+        return this.transaction(exec, stmt.action);
+      case 'discard':
+        if (this.txn.inBlock) throw new SqlError(SqlState.activeSqlTransaction, 'DISCARD ALL cannot run inside a transaction block');
+        if (stmt.target === 'all') {
+          this.vars.reset('all');
+          this.prepared.clear();
+          this.cursors.closeAll();
+        }
+        return command(`DISCARD ${stmt.target.toUpperCase()}`);
+      case 'prepare': {
+        if (this.prepared.has(stmt.name)) throw new SqlError(SqlState.duplicatePreparedStatement, `prepared statement "${stmt.name}" already exists`);
+        const innerText = parsed.text.replace(/^\s*PREPARE\s+("[^"]*"|\S+?)\s*(\([^)]*\)\s*)?AS\s+/i, '');
+        const inner: ParsedStatement = { statement: stmt.statement, text: innerText, offset: parsed.offset + parsed.text.length - innerText.length };
+        this.describe(inner, []);
+        this.prepared.set(stmt.name, inner);
+        return command('PREPARE');
+      }
+      case 'execute':
+        return this.executePrepared(exec, stmt.name, stmt.params);
+      case 'deallocate':
+        if (stmt.name === 'all') this.prepared.clear();
+        else if (!this.prepared.delete(stmt.name)) throw unknownPrepared(stmt.name);
+        return command(stmt.name === 'all' ? 'DEALLOCATE ALL' : 'DEALLOCATE');
+    }
+  }
+
+  /** DDL statements run one at a time across all sessions. */
+  private ddl(fn: () => Promise<ExecuteResult> | ExecuteResult): Promise<ExecuteResult> {
+    return this.core.ddlQueue.exclusive(fn);
+  }
+
+  private setVariable(stmt: SetVariableStatement): ExecuteResult {
+    if (stmt.values.length === 1 && stmt.values[0]!.kind === 'default') {
+      this.vars.reset(stmt.name);
+      return command('SET');
+    }
+    const parts = stmt.values.map((v) => {
+      if (v.kind === 'ident') return v.name;
+      if (v.kind === 'default') throw new SqlError(SqlState.syntaxError, 'DEFAULT cannot be combined with other values');
+      const lit = v.value;
+      switch (lit.type) {
+        case 'string':
+          return lit.value;
+        case 'number':
+          return lit.text;
+        case 'boolean':
+          return lit.value ? 'on' : 'off';
+        case 'null':
+          throw new SqlError(SqlState.invalidParameterValue, `parameter "${stmt.name}" cannot be NULL`);
+        default:
+          return 'value' in lit ? lit.value : '';
+      }
+    });
+    this.vars.set(stmt.name, parts.join(', '));
+    return command('SET');
+  }
+
+  private explain(exec: ExecContext, stmt: ExplainStatement): ExecuteResult {
+    const optimizeIt = stmt.stage !== 'raw' && stmt.stage !== 'decorrelated';
+    let text: string;
+    const target = stmt.target;
+    if (target.kind === 'statement') {
+      const inner = target.statement;
+      if (inner.kind === 'select') {
+        const planned = planSelect(exec, inner.query, []);
+        text = explainPlan(optimizeIt ? optimize(planned.plan) : planned.plan);
+      } else if (inner.kind === 'createView') {
+        const planned = planQuery(inner.query, planContextFor(exec, []));
+        text = explainPlan(optimizeIt ? maintainedPlan(planned) : planned.plan);
+      } else {
+        const on = resolveItem(exec, inner.on);
+        text = explainPlan({ op: 'get', id: on.id, desc: on.desc ?? { columns: [] } });
+      }
+    } else {
+      const item = resolveItem(exec, target.name);
+      if (item.plan) text = explainPlan(item.plan);
+      else if (item.view) text = explainPlan(maintainedPlan(planQuery(item.view.query, planContextFor(exec, []))));
+      else throw new SqlError(SqlState.wrongObjectType, `cannot EXPLAIN ${target.objectType.toUpperCase()} "${item.name}"`);
+    }
+    return { kind: 'rows', columns: [{ name: EXPLAIN_COLUMN[stmt.stage], type: { kind: 'text' } }], rows: [[text]], tag: 'EXPLAIN' };
+  }
+
+  private async executePrepared(exec: ExecContext, name: string, args: import('../sql/ast.js').Expr[]): Promise<ExecuteResult> {
+    const inner = this.prepared.get(name);
+    if (!inner) throw unknownPrepared(name);
+    const types = this.described.get(inner.statement) ?? [];
+    if (args.length !== types.length) {
+      throw new SqlError(SqlState.syntaxError, `wrong number of parameters for prepared statement "${name}"`, {
+        detail: `Expected ${types.length} parameters but got ${args.length}.`,
+      });
+    }
+    const params = args.map((arg, i) => {
+      const { value, type } = evalConstantExpr(exec, arg);
+      const want = types[i] ?? type;
+      // Values of another type are converted through their text form, as an assignment cast would.
+      if (value === null || want.kind === type.kind) return value;
+      return parseText(formatText(value, type), want);
+    });
+    return this.dispatch({ ...exec, paramTypes: types }, inner, params);
+  }
+
+  private async transaction(exec: ExecContext, action: 'begin' | 'commit' | 'rollback'): Promise<ExecuteResult> {
+    if (action === 'begin') {
+      if (this.txn.inBlock) {
+        exec.notice({ severity: 'WARNING', code: SqlState.activeSqlTransaction, message: 'there is already a transaction in progress' });
+      } else this.txn.status = 'T';
+      return command('BEGIN');
+    }
+    if (!this.txn.inBlock) {
+      exec.notice({ severity: 'WARNING', code: ExtraSqlState.noActiveSqlTransaction, message: 'there is no transaction in progress' });
+      return command(action === 'commit' ? 'COMMIT' : 'ROLLBACK');
+    }
+    const failed = this.txn.status === 'E';
+    const writes = this.txn.finish(action === 'commit');
+    this.cursors.closeAll();
+    if (writes.size > 0) await this.core.writeTables(writes);
+    return command(action === 'commit' && !failed ? 'COMMIT' : 'ROLLBACK');
+  }
+
+  reportedParameters(): Map<string, string> {
+    return this.vars.reported();
+  }
+
+  takeChangedParameters(): Map<string, string> {
+    return this.vars.takeChanged();
+  }
+
+  takeNotices(): Notice[] {
+    const out = this.notices;
+    this.notices = [];
+    return out;
+  }
+
+  transactionStatus(): TransactionStatus {
+    return this.txn.status;
+  }
+
+  cancel(): void {
+    this.running?.abort();
+  }
+
+  close(): void {
+    this.cancel();
+    this.cursors.closeAll();
+    this.txn.finish(false);
+    this.onClose(this);
+  }
+}
+
+function unknownPrepared(name: string): SqlError {
+  return new SqlError(SqlState.invalidSqlStatementName, `prepared statement "${name}" does not exist`);
+}

@@ -1,0 +1,195 @@
+// Lifetimes of running sources: restore from the shard, start the Kafka
+// runtime, and turn each tick into one timestamped, durable, visible change
+// of the source and its progress subsource.
+import type { GlobalId } from '../plan/mir.js';
+import type { ErrorUpdate, InputChanges, Update } from '../compute/api.js';
+import type { PartitionOffsets, RunningSource, Shard, SourceStatistics, SourceStatusUpdate, SourceTick } from '../storage/api.js';
+import { startKafkaSource } from '../storage/kafka/runtime.js';
+import { consolidateUpdates } from '../storage/consolidate.js';
+import type { CatalogItem } from '../catalog/objects.js';
+import { SqlError, SqlState } from '../repr/errors.js';
+import type { RelationDesc, Row, SqlType, Datum } from '../repr/types.js';
+import type { CoordinatorCore } from './core.js';
+
+/** A decode error as stored in shard metadata (SqlError is not serializable as is). */
+interface StoredError {
+  key: string;
+  code: string;
+  message: string;
+  detail?: string;
+  diff: number;
+}
+
+/** Resume metadata written atomically with each batch of source data. */
+interface SourceBatchMeta {
+  offsets: PartitionOffsets;
+  errors: StoredError[];
+}
+
+interface SourceState {
+  item: CatalogItem;
+  shard: Shard;
+  running?: RunningSource;
+  status: SourceStatusUpdate;
+  progressRows: Row[];
+  dropped: boolean;
+}
+
+export class SourceManager {
+  private readonly states = new Map<GlobalId, SourceState>();
+
+  constructor(private readonly core: CoordinatorCore) {}
+
+  status(id: GlobalId): SourceStatusUpdate | undefined {
+    return this.states.get(id)?.status;
+  }
+
+  statistics(id: GlobalId): SourceStatistics | undefined {
+    return this.states.get(id)?.running?.statistics();
+  }
+
+  /**
+   * Creates the compute inputs of a source and its progress subsource, loads
+   * what the shard holds and starts reading where the stored offsets left off.
+   */
+  async install(item: CatalogItem, progress: CatalogItem): Promise<void> {
+    const { core } = this;
+    const source = item.source!;
+    const connection = core.catalog.get(source.connectionId)?.connection?.kafka;
+    if (!connection) throw new SqlError(SqlState.undefinedObject, `connection ${source.connectionId} of source "${item.name}" is missing`);
+    const shard = await core.openShardFor(item.id);
+    const batches = await shard.readAll();
+    const state: SourceState = { item, shard, status: { status: 'created', at: new Date() }, progressRows: [], dropped: false };
+    this.states.set(item.id, state);
+
+    core.compute.createInput(item.id, source.spec.desc);
+    core.compute.createInput(progress.id, source.spec.progressDesc);
+    const meta = shard.lastMeta() as SourceBatchMeta | undefined;
+    if (batches.length > 0) {
+      const errors = new Map<string, StoredError>();
+      for (const b of batches) {
+        for (const e of (b.meta as SourceBatchMeta | undefined)?.errors ?? []) {
+          const prior = errors.get(e.key);
+          errors.set(e.key, { ...e, diff: (prior?.diff ?? 0) + e.diff });
+        }
+        core.timeline.advancePast(b.time);
+      }
+      const updates = consolidateUpdates(batches.flatMap((b) => b.updates));
+      state.progressRows = progressRows(meta?.offsets ?? new Map(), source.spec.progressDesc);
+      const restoredErrors = [...errors.values()].filter((e) => e.diff !== 0).map(toErrorUpdate);
+      await core.timeline.exclusive(() => {
+        core.compute.applyUpdates(
+          [
+            { id: item.id, updates, errors: restoredErrors },
+            { id: progress.id, updates: state.progressRows.map((row) => ({ row, diff: 1 })) },
+          ],
+          core.timeline.next(),
+        );
+      });
+    }
+
+    state.running = startKafkaSource({
+      sourceId: item.id,
+      spec: source.spec,
+      connection,
+      readSecret: (id) => {
+        const value = core.secrets.get(id);
+        if (value === undefined) throw new SqlError(SqlState.undefinedObject, `secret ${id} does not exist`);
+        return value;
+      },
+      resumeOffsets: meta?.offsets ?? null,
+      sink: {
+        tick: (tick) => this.applyTick(state, progress.id, tick),
+        status: (update) => {
+          state.status = update;
+          core.logger.info({ source: item.name, status: update.status, error: update.error }, 'source status');
+        },
+      },
+      logger: core.logger.child({ source: item.name }),
+    });
+  }
+
+  private applyTick(state: SourceState, progressId: GlobalId, tick: SourceTick): Promise<number> {
+    const { core } = this;
+    return core.timeline.exclusive(async () => {
+      const time = core.timeline.next();
+      if (state.dropped) return time;
+      const meta: SourceBatchMeta = { offsets: tick.offsets, errors: tick.errors.map(toStoredError) };
+      await state.shard.append({ time, updates: tick.updates, meta });
+      const newProgress = progressRows(tick.offsets, state.item.source!.spec.progressDesc);
+      const progressUpdates: Update[] = [
+        ...state.progressRows.map((row) => ({ row, diff: -1 })),
+        ...newProgress.map((row) => ({ row, diff: 1 })),
+      ];
+      state.progressRows = newProgress;
+      const changes: InputChanges[] = [
+        { id: state.item.id, updates: tick.updates, errors: tick.errors },
+        { id: progressId, updates: consolidateUpdates(progressUpdates) },
+      ];
+      core.compute.applyUpdates(changes, time);
+      return time;
+    });
+  }
+
+  /** Stops the source, deletes its data and removes it from compute. */
+  async drop(id: GlobalId, progressId: GlobalId | undefined): Promise<void> {
+    const state = this.states.get(id);
+    this.states.delete(id);
+    if (state) {
+      state.dropped = true;
+      await state.running?.stop();
+      await state.shard.destroy();
+    }
+    this.core.shards.delete(id);
+    this.core.compute.drop(id);
+    if (progressId) this.core.compute.drop(progressId);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.states.values()].map(async (s) => {
+        try {
+          await s.running?.stop();
+        } catch (err) {
+          this.core.logger.warn({ err, source: s.item.name }, 'stopping source failed');
+        }
+      }),
+    );
+  }
+}
+
+function toStoredError(e: ErrorUpdate): StoredError {
+  const stored: StoredError = { key: e.key, code: e.error.code, message: e.error.message, diff: e.diff };
+  if (e.error.detail !== undefined) stored.detail = e.error.detail;
+  return stored;
+}
+
+function toErrorUpdate(e: StoredError): ErrorUpdate {
+  return { key: e.key, diff: e.diff, error: new SqlError(e.code, e.message, e.detail !== undefined ? { detail: e.detail } : {}) };
+}
+
+/**
+ * Rows of the progress subsource for the given resume offsets, as Materialize
+ * shows them: one row per known partition ([p,p], next offset) and one for
+ * the partitions not yet seen ((max,), 0).
+ */
+export function progressRows(offsets: PartitionOffsets, desc: RelationDesc): Row[] {
+  const partitionType = desc.columns[0]?.type;
+  const offsetType = desc.columns[1]?.type;
+  if (!partitionType || !offsetType) return [];
+  const partitions = [...offsets.keys()].sort((a, b) => a - b);
+  const rows: Row[] = partitions.map((p) => [partitionDatum(partitionType, p, p), offsetDatum(offsetType, offsets.get(p)!)]);
+  const max = partitions.length > 0 ? partitions[partitions.length - 1]! : -1;
+  if (partitionType.kind === 'text') rows.push([partitionDatum(partitionType, max, undefined), offsetDatum(offsetType, 0n)]);
+  return rows;
+}
+
+function partitionDatum(type: SqlType, lower: number, upper: number | undefined): Datum {
+  if (type.kind === 'text') return upper === undefined ? (lower < 0 ? '[0,)' : `(${lower},)`) : `[${lower},${upper}]`;
+  if (type.kind === 'int8' || type.kind === 'uint8') return BigInt(lower);
+  return lower;
+}
+
+function offsetDatum(type: SqlType, offset: bigint): Datum {
+  return type.kind === 'int8' || type.kind === 'uint8' ? offset : Number(offset);
+}

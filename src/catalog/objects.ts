@@ -1,0 +1,102 @@
+// What the catalog holds: named objects with ids, OIDs, their original
+// CREATE statement and their dependencies. Only `PersistedItem` is written to
+// disk; everything else is rebuilt at boot by re-planning `createSql`.
+import type { RelationDesc } from '../repr/types.js';
+import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
+import type { Expr, Query } from '../sql/ast.js';
+import type { KafkaConnectionSpec, KafkaSourceSpec } from '../storage/kafka/plan.js';
+
+export const DATABASE_NAME = 'materialize';
+export const DEFAULT_SCHEMA = 'public';
+export const DEFAULT_CLUSTER = 'quickstart';
+
+/** Schemas that always exist and hold only system relations. */
+export const SYSTEM_SCHEMAS = ['mz_catalog', 'mz_internal', 'pg_catalog', 'information_schema'] as const;
+
+export type ItemKind = 'table' | 'source' | 'subsource' | 'view' | 'materialized-view' | 'index' | 'secret' | 'connection';
+
+/** How a kind is named in messages and SHOW output ("materialized view"). */
+export function kindDisplayName(kind: ItemKind): string {
+  switch (kind) {
+    case 'materialized-view':
+      return 'materialized view';
+    case 'subsource':
+      return 'source';
+    default:
+      return kind;
+  }
+}
+
+export interface PersistedItem {
+  id: GlobalId;
+  oid: number;
+  kind: ItemKind;
+  schema: string;
+  name: string;
+  /** The statement that recreates the object (secret values redacted). */
+  createSql: string;
+  dependsOn: GlobalId[];
+  /** For a progress subsource: the source that owns it. */
+  ownerId?: GlobalId;
+}
+
+export interface PersistedSchema {
+  name: string;
+  oid: number;
+  id: string;
+}
+
+export interface PersistedCatalog {
+  version: 1;
+  nextId: number;
+  nextOid: number;
+  schemas: PersistedSchema[];
+  items: PersistedItem[];
+}
+
+export interface TableDetails {
+  /** DEFAULT expressions per column (undefined: NULL). */
+  defaults: (Expr | undefined)[];
+}
+
+export interface ViewDetails {
+  query: Query;
+  columns: string[];
+}
+
+export interface IndexDetails {
+  on: GlobalId;
+  /** Key expressions over the indexed relation's columns. */
+  keys: ScalarExpr[];
+  /** Key expressions as SHOW INDEXES prints them. */
+  keyNames: string[];
+}
+
+export interface SourceDetails {
+  spec: KafkaSourceSpec;
+  connectionId: GlobalId;
+  progressId: GlobalId;
+}
+
+export interface ConnectionDetails {
+  connectionType: string;
+  kafka?: KafkaConnectionSpec;
+}
+
+/** A catalog object in memory. */
+export interface CatalogItem extends PersistedItem {
+  desc?: RelationDesc;
+  table?: TableDetails;
+  view?: ViewDetails;
+  /** The optimized dataflow of a materialized view. */
+  plan?: RelExpr;
+  index?: IndexDetails;
+  source?: SourceDetails;
+  connection?: ConnectionDetails;
+  cluster?: string;
+}
+
+export function toPersisted(item: CatalogItem): PersistedItem {
+  const { id, oid, kind, schema, name, createSql, dependsOn, ownerId } = item;
+  return ownerId === undefined ? { id, oid, kind, schema, name, createSql, dependsOn } : { id, oid, kind, schema, name, createSql, dependsOn, ownerId };
+}
