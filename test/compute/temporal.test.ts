@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createComputeController } from '../../src/compute/controller.js';
+import type { SubscribeBatch } from '../../src/compute/api.js';
+import type { RelExpr } from '../../src/plan/mir.js';
+import { bool, call, canon, canonUpdates, col, del, desc, F, get, ins, lit, MZ_TS, mzNow, show } from './fixtures.js';
+
+const ts = (i: number) => call(F.toMzTs, [col(i)], MZ_TS);
+
+/** Rows [from, until] visible while from <= mz_now() <= until. */
+const window: RelExpr = {
+  op: 'filter',
+  input: get('t', 2),
+  predicates: [bool(F.gte, mzNow, ts(0)), bool(F.lte, mzNow, ts(1))],
+};
+
+test('temporal filter inserts and retracts rows as time advances', () => {
+  const c = createComputeController();
+  c.createInput('t', desc(2));
+  c.advanceTo(5);
+  c.createMaintained('v', window);
+  const batches: SubscribeBatch[] = [];
+  c.subscribe(window, { snapshot: true }, (b) => batches.push(b), (e) => assert.fail(e));
+  c.applyUpdates([{ id: 't', updates: ins([10, 20], [3, 7], [1, 2]) }], 6);
+  assert.deepEqual(canonUpdates(c.snapshot('v')), canon([[3, 7]]));
+  c.advanceTo(10);
+  assert.deepEqual(canonUpdates(c.snapshot('v')), canon([[10, 20]]));
+  assert.deepEqual(canon(c.peek(window)), canon([[10, 20]]));
+  c.advanceTo(30);
+  assert.deepEqual(c.snapshot('v'), []);
+  assert.deepEqual(
+    batches.map((b) => show([b.time, b.updates])),
+    [
+      [5, []],
+      [6, [{ row: [3, 7], diff: 1 }]],
+      [8, [{ row: [3, 7], diff: -1 }]],
+      [10, [{ row: [10, 20], diff: 1 }]],
+      [21, [{ row: [10, 20], diff: -1 }]],
+      [30, []],
+    ].map(show),
+  );
+});
+
+test('a row retracted before its validity starts never appears', () => {
+  const c = createComputeController();
+  c.createInput('t', desc(2));
+  c.createMaintained('v', window);
+  c.applyUpdates([{ id: 't', updates: ins([10, 20]) }], 1);
+  c.applyUpdates([{ id: 't', updates: del([10, 20]) }], 2);
+  const seen: number[] = [];
+  c.subscribe(window, { snapshot: false }, (b) => seen.push(b.updates.length), (e) => assert.fail(e));
+  c.advanceTo(15);
+  c.advanceTo(25);
+  assert.deepEqual(c.snapshot('v'), []);
+  assert.deepEqual(seen, [0, 0]);
+});
+
+test('equality and disjunction-free conjunctions of mz_now() comparisons', () => {
+  const c = createComputeController();
+  c.createInput('t', desc(2));
+  const exact: RelExpr = { op: 'filter', input: get('t', 2), predicates: [bool(F.eq, mzNow, ts(0))] };
+  const before: RelExpr = { op: 'filter', input: get('t', 2), predicates: [bool(F.lt, mzNow, ts(0))] };
+  const between: RelExpr = {
+    op: 'filter',
+    input: get('t', 2),
+    predicates: [call(F.and, [bool(F.gte, mzNow, ts(0)), bool(F.lt, mzNow, ts(1))], { kind: 'bool' })],
+  };
+  c.createMaintained('exact', exact);
+  c.createMaintained('before', before);
+  c.createMaintained('between', between);
+  c.applyUpdates([{ id: 't', updates: ins([5, 8]) }], 1);
+  const contents = () => ['exact', 'before', 'between'].map((id) => c.snapshot(id).length);
+  assert.deepEqual(contents(), [0, 1, 0]);
+  c.advanceTo(5);
+  assert.deepEqual(contents(), [1, 0, 1]);
+  c.advanceTo(6);
+  assert.deepEqual(contents(), [0, 0, 1]);
+  c.advanceTo(8);
+  assert.deepEqual(contents(), [0, 0, 0]);
+});
+
+test('mz_now() in a peek is the read time', () => {
+  const c = createComputeController();
+  c.createInput('t', desc(2));
+  c.applyUpdates([{ id: 't', updates: ins([1, 100]) }], 50);
+  const plan: RelExpr = { op: 'filter', input: get('t', 2), predicates: [bool(F.lte, mzNow, lit(60n, MZ_TS))] };
+  assert.equal(c.peek(plan).length, 1);
+  c.advanceTo(61);
+  assert.equal(c.peek(plan).length, 0);
+});
