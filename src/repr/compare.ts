@@ -1,20 +1,196 @@
 // Ordering, equality and canonical keys of datums. One definition used by
 // ORDER BY, min/max, top-k, joins, grouping and consolidation.
-import type { Datum, Row } from './types.js';
+import { Decimal } from 'decimal.js';
+import { intervalCompareKey } from './datetime.js';
+import { compareJsonb, jsonbKeyText } from './jsonb.js';
+import { numericKeyText } from './numeric.js';
+import { compareCodePoints } from './strings.js';
+import { ArrayValue, Jsonb, ListValue, MapValue, RecordValue, type Datum, type Interval, type Row } from './types.js';
+
+/** Numbers numerically; NaN equals NaN and sorts after every other number; -0 equals 0. */
+function compareNumbers(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (a === b) return 0;
+  const aNaN = a !== a;
+  const bNaN = b !== b;
+  return aNaN === bNaN ? 0 : aNaN ? 1 : -1;
+}
+
+function compareDecimals(a: Decimal, b: Decimal): number {
+  const aNaN = a.isNaN();
+  const bNaN = b.isNaN();
+  if (aNaN || bNaN) return aNaN === bNaN ? 0 : aNaN ? 1 : -1;
+  return a.comparedTo(b);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** Elementwise with NULL greatest, then the shorter sequence first. */
+function compareSequences(a: readonly Datum[], b: readonly Datum[]): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const c = compareDatums(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+
+/** PostgreSQL's array_cmp: elements, then element count, then dimensions and lower bounds. */
+function compareArrays(a: ArrayValue, b: ArrayValue): number {
+  const c = compareSequences(a.elements, b.elements);
+  if (c !== 0) return c;
+  if (a.dims.length !== b.dims.length) return a.dims.length < b.dims.length ? -1 : 1;
+  for (let i = 0; i < a.dims.length; i++) {
+    if (a.dims[i] !== b.dims[i]) return a.dims[i]! < b.dims[i]! ? -1 : 1;
+    if (a.lowerBounds[i] !== b.lowerBounds[i]) return a.lowerBounds[i]! < b.lowerBounds[i]! ? -1 : 1;
+  }
+  return 0;
+}
+
+function compareMaps(a: MapValue, b: MapValue): number {
+  const n = Math.min(a.entries.length, b.entries.length);
+  for (let i = 0; i < n; i++) {
+    const [ka, va] = a.entries[i]!;
+    const [kb, vb] = b.entries[i]!;
+    const ck = compareCodePoints(ka, kb);
+    if (ck !== 0) return ck;
+    const cv = compareDatums(va, vb);
+    if (cv !== 0) return cv;
+  }
+  return a.entries.length - b.entries.length < 0 ? -1 : a.entries.length > b.entries.length ? 1 : 0;
+}
+
+function isInterval(v: object): v is Interval {
+  return (v as Interval).months !== undefined && (v as Interval).micros !== undefined;
+}
+
+function compareObjects(a: object, b: object): number {
+  if (a instanceof Decimal && b instanceof Decimal) return compareDecimals(a, b);
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return compareBytes(a, b);
+  if (a instanceof Jsonb && b instanceof Jsonb) return compareJsonb(a, b);
+  if (a instanceof ArrayValue && b instanceof ArrayValue) return compareArrays(a, b);
+  if (a instanceof ListValue && b instanceof ListValue) return compareSequences(a.elements, b.elements);
+  if (a instanceof RecordValue && b instanceof RecordValue) return compareSequences(a.fields, b.fields);
+  if (a instanceof MapValue && b instanceof MapValue) return compareMaps(a, b);
+  if (isInterval(a) && isInterval(b)) {
+    const ka = intervalCompareKey(a);
+    const kb = intervalCompareKey(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  }
+  throw new TypeError('compareDatums: values of different types');
+}
 
 /**
  * Total order over datums of one type, as PostgreSQL sorts them (NULL sorts
  * after every value, text compares by code point, NaN after numbers).
  */
 export function compareDatums(a: Datum, b: Datum): number {
-  void a;
-  void b;
-  return 0;
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  switch (typeof a) {
+    case 'number':
+      if (typeof b === 'number') return compareNumbers(a, b);
+      if (typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+      break;
+    case 'bigint':
+      if (typeof b === 'bigint') return a < b ? -1 : 1;
+      if (typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+      break;
+    case 'string':
+      if (typeof b === 'string') return compareCodePoints(a, b);
+      break;
+    case 'boolean':
+      if (typeof b === 'boolean') return a ? 1 : -1;
+      break;
+    default:
+      if (typeof b === 'object') return compareObjects(a, b);
+  }
+  throw new TypeError('compareDatums: values of different types');
 }
 
 /** Datum equality under which NULL equals NULL (grouping/join-key semantics). */
 export function datumEquals(a: Datum, b: Datum): boolean {
-  return compareDatums(a, b) === 0;
+  return a === b || (a !== null && b !== null && compareDatums(a, b) === 0);
+}
+
+/** Compares rows column by column (ORDER BY over all columns). */
+export function compareRows(a: Row, b: Row): number {
+  return compareSequences(a, b);
+}
+
+// ---------------------------------------------------------------------------
+// Canonical keys
+//
+// Each datum is written self-delimiting, so a concatenation of datums of one
+// schema is injective:
+//   NULL             N;
+//   bool             T | F
+//   number, bigint   decimal text + ';' (-0 written as 0; NaN as NaN)
+//   numeric          normalized decimal text + ';' (1.0 and 1.00 alike)
+//   string           length ':' characters
+//   bytea            'x' length ':' bytes as latin1
+//   jsonb            'j' length ':' canonical text (numbers normalized)
+//   interval         'i' PostgreSQL comparison value + ';'
+//   array            'a' dims '/' lower bounds ':' elements
+//   list, record     'l' | 'r' count ':' elements
+//   map              'm' count ':' (key as string, value) pairs
+
+function appendObjectKey(key: string, v: object): string {
+  if (v instanceof Decimal) return key + numericKeyText(v) + ';';
+  if (v instanceof Uint8Array) {
+    let s = '';
+    for (let i = 0; i < v.length; i++) s += String.fromCharCode(v[i]!);
+    return `${key}x${v.length}:${s}`;
+  }
+  if (v instanceof Jsonb) {
+    const text = jsonbKeyText(v);
+    return `${key}j${text.length}:${text}`;
+  }
+  if (v instanceof ArrayValue) {
+    let k = `${key}a${v.dims.join(',')}/${v.lowerBounds.join(',')}:`;
+    for (const e of v.elements) k = appendKey(k, e);
+    return k;
+  }
+  if (v instanceof ListValue) {
+    let k = `${key}l${v.elements.length}:`;
+    for (const e of v.elements) k = appendKey(k, e);
+    return k;
+  }
+  if (v instanceof RecordValue) {
+    let k = `${key}r${v.fields.length}:`;
+    for (const e of v.fields) k = appendKey(k, e);
+    return k;
+  }
+  if (v instanceof MapValue) {
+    let k = `${key}m${v.entries.length}:`;
+    for (const [mk, mv] of v.entries) k = appendKey(`${k}${mk.length}:${mk}`, mv);
+    return k;
+  }
+  return `${key}i${intervalCompareKey(v as Interval)};`;
+}
+
+function appendKey(key: string, v: Datum): string {
+  switch (typeof v) {
+    case 'number':
+      // v !== v is NaN; -0 and 0 both print "0".
+      return key + (v !== v ? 'NaN' : v === 0 ? '0' : String(v)) + ';';
+    case 'string':
+      return key + v.length + ':' + v;
+    case 'bigint':
+      return key + String(v) + ';';
+    case 'boolean':
+      return key + (v ? 'T' : 'F');
+    default:
+      return v === null ? key + 'N;' : appendObjectKey(key, v);
+  }
 }
 
 /**
@@ -23,10 +199,12 @@ export function datumEquals(a: Datum, b: Datum): boolean {
  * arrangements and consolidation, so it must be fast.
  */
 export function rowKey(row: Row): string {
-  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  let key = '';
+  for (let i = 0; i < row.length; i++) key = appendKey(key, row[i]!);
+  return key;
 }
 
 /** Key of a single datum, same properties as rowKey. */
 export function datumKey(value: Datum): string {
-  return rowKey([value]);
+  return appendKey('', value);
 }
