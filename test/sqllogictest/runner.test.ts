@@ -1,0 +1,46 @@
+// Runs every .slt file under test/sqllogictest/ (read from the source tree,
+// relative to the repository root) as its own test on a fresh coordinator.
+// SLT_FILTER=substring limits the files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseSlt } from './slt-file.js';
+import { runSltFile } from './slt-run.js';
+
+const root = join(process.cwd(), 'test', 'sqllogictest');
+
+function sltFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sltFiles(path));
+    else if (name.endsWith('.slt')) out.push(path);
+  }
+  return out;
+}
+
+const filter = process.env.SLT_FILTER;
+const files = sltFiles(root).filter((f) => !filter || f.includes(filter));
+
+test('sqllogictest files are present', () => {
+  assert.ok(files.length > 0, `no .slt files under ${root}`);
+});
+
+for (const path of files) {
+  const display = relative(process.cwd(), path);
+  test(display, async () => {
+    const outcome = await runSltFile(readFileSync(path, 'utf8'), display);
+    assert.ok(outcome.records > 0, `${display} has no records`);
+    if (outcome.failures.length > 0) {
+      assert.fail(`${outcome.failures.length} of ${outcome.records} records failed:\n\n${outcome.failures.join('\n\n')}`);
+    }
+  });
+}
+
+test('the .slt parser reports file:line for malformed records', () => {
+  assert.throws(() => parseSlt('statement maybe\nSELECT 1\n', 'x.slt'), /x\.slt:1: unknown statement expectation "maybe"/);
+  const records = parseSlt('query IT rowsort\nSELECT 1, 2\n----\n1 2\n\nstatement error boom\nSELECT x\n', 'y.slt');
+  assert.equal(records.length, 2);
+  assert.deepEqual(records[0]!.kind === 'query' && records[0]!.expected, ['1 2']);
+});
