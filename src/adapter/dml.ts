@@ -37,7 +37,7 @@ export function checkNotNull(table: { name: string; desc: RelationDesc }, rows: 
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       if (row[i] === null && !columns[i]!.nullable) {
-        throw new SqlError(SqlState.notNullViolation, `null value in column "${columns[i]!.name}" violates not-null constraint`);
+        throw new SqlError(SqlState.notNullViolation, `null value in column "${columns[i]!.name}" of relation "${table.name}" violates not-null constraint`);
       }
     }
   }

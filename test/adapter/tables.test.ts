@@ -27,7 +27,7 @@ test('CREATE TABLE, INSERT, SELECT, UPDATE, DELETE', async () => {
     const [del] = await runSql(s, 'DELETE FROM t WHERE a = 1');
     assert.deepEqual(del, { kind: 'command', tag: 'DELETE 1' });
     assert.deepEqual(await queryText(s, 'SELECT * FROM t ORDER BY a DESC'), [['3', null], ['2', 'zwei']]);
-    await expectError(runSql(s, 'INSERT INTO t VALUES (NULL, 1)'), '23502', /null value in column "a" violates not-null constraint/);
+    await expectError(runSql(s, 'INSERT INTO t VALUES (NULL, 1)'), '23502', /null value in column "a" of relation "t" violates not-null constraint/);
     await expectError(runSql(s, 'CREATE TABLE t (x int)'), '42P07', /catalog item 't' already exists/);
     await runSql(s, 'CREATE TABLE IF NOT EXISTS t (x int)');
     assert.match(s.takeNotices()[0]!.message, /already exists, skipping/);
