@@ -39,6 +39,10 @@ export const INTERVAL_FIELDS = new Set(['year', 'month', 'day', 'hour', 'minute'
 
 export class TypeParser extends ParserBase {
   parseDataType(): DataType {
+    return this.nested(() => this.parseDataTypeWithSuffixes());
+  }
+
+  private parseDataTypeWithSuffixes(): DataType {
     let type = this.parseBaseType();
     // Suffixes: t[], t[3], t ARRAY, t list (nestable).
     while (true) {

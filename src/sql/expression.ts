@@ -86,8 +86,9 @@ export abstract class ExpressionParser extends TypeParser {
         this.next();
         const operand = this.parseExprAbove(Prec.unary);
         if (t.value === '-' && operand.kind === 'literal' && operand.value.type === 'number') {
-          // PostgreSQL folds -<number> into a negative constant.
-          return { kind: 'literal', value: { type: 'number', text: '-' + operand.value.text }, pos };
+          // PostgreSQL folds -<number> into a negative constant (and - -1 back into 1).
+          const text = operand.value.text;
+          return { kind: 'literal', value: { type: 'number', text: text.startsWith('-') ? text.slice(1) : '-' + text }, pos };
         }
         return { kind: 'unary', op: t.value, expr: operand, pos };
       }
@@ -418,26 +419,24 @@ export abstract class ExpressionParser extends TypeParser {
   /** (expr), (a, b) row, (subquery), and ((subquery) + 1) where a query turns out to be an operand. */
   private parseParenthesized(): Expr {
     const open = this.expectPunct('(');
-    return this.nested(() => {
-      let first: Expr;
-      if (this.startsQuery()) {
-        const query = this.parseQuery();
-        if (this.eatPunct(')')) return { kind: 'subquery', query, pos: open.start };
-        // `((SELECT 1) + 1)`: the parenthesized query was the first operand.
-        if (query.body.kind !== 'nested' || query.with.length > 0 || query.orderBy.length > 0 || query.limit || query.offset) {
-          throw this.syntaxError();
-        }
-        const inner = query.body;
-        first = this.parseInfix({ kind: 'subquery', query: inner.query, pos: inner.pos }, Prec.lowest);
-      } else {
-        first = this.parseExpr();
+    let first: Expr;
+    if (this.startsQuery()) {
+      const query = this.parseQuery();
+      if (this.eatPunct(')')) return { kind: 'subquery', query, pos: open.start };
+      // `((SELECT 1) + 1)`: the parenthesized query was the first operand.
+      if (query.body.kind !== 'nested' || query.with.length > 0 || query.orderBy.length > 0 || query.limit || query.offset) {
+        throw this.syntaxError();
       }
-      if (this.eatPunct(')')) return first;
-      this.expectPunct(',');
-      const elements = [first, ...this.commaList(() => this.parseExpr())];
-      this.expectPunct(')');
-      return { kind: 'row', elements, explicit: false, pos: open.start };
-    });
+      const inner = query.body;
+      first = this.parseInfix({ kind: 'subquery', query: inner.query, pos: inner.pos }, Prec.lowest);
+    } else {
+      first = this.parseExpr();
+    }
+    if (this.eatPunct(')')) return first;
+    this.expectPunct(',');
+    const elements = [first, ...this.commaList(() => this.parseExpr())];
+    this.expectPunct(')');
+    return { kind: 'row', elements, explicit: false, pos: open.start };
   }
 
   private parseOptionalExprList(): Expr[] {

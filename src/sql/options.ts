@@ -86,7 +86,8 @@ export class OptionParser extends QueryParser {
       this.next();
       return { kind: 'value', expr: this.parseExpr() };
     }
-    if ((t.kind === 'word' && !VALUE_WORDS.has(t.value) && !this.isPunct('(', 1)) || t.kind === 'quotedIdent') {
+    const startsExpr = this.isPunct('(', 1) || this.peek(1).kind === 'string'; // f(x), INTERVAL '1s'
+    if ((t.kind === 'word' && !VALUE_WORDS.has(t.value) && !startsExpr) || t.kind === 'quotedIdent') {
       const name = this.parseObjectNameAllowingKeywords();
       if (OBJECT_OPTIONS.has(optionName) || name.parts.length > 1) return { kind: 'object', name };
       return { kind: 'ident', name: name.parts[0] };

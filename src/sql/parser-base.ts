@@ -26,6 +26,9 @@ const NOT_BARE_ALIAS = new Set([
 /** Nesting depth (parentheses, subqueries, prefix operators) beyond which a statement is rejected. */
 export const MAX_NESTING = 400;
 
+/** SQLSTATE statement_too_complex. */
+export const STATEMENT_TOO_COMPLEX = '54001';
+
 export class ParserBase {
   protected index = 0;
   private depth = 0;
@@ -189,8 +192,10 @@ export class ParserBase {
   /** Runs `body` one nesting level deeper, failing cleanly past MAX_NESTING. */
   protected nested<T>(body: () => T): T {
     if (this.depth >= MAX_NESTING) {
-      throw new SqlError(SqlState.programLimitExceeded, `statement exceeds nesting limit of ${MAX_NESTING}`, {
+      // PostgreSQL's wording and SQLSTATE (54001 statement_too_complex) for input nested too deeply.
+      throw new SqlError(STATEMENT_TOO_COMPLEX, 'stack depth limit exceeded', {
         position: this.peek().start + 1,
+        hint: `Statements may nest parentheses, subqueries and operators at most ${MAX_NESTING} levels deep.`,
       });
     }
     this.depth++;

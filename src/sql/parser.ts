@@ -5,6 +5,7 @@ import type { ParsedStatement } from './ast.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { tokenize } from './lexer.js';
 import { StatementParser } from './statements.js';
+import { STATEMENT_TOO_COMPLEX } from './parser-base.js';
 
 class ScriptParser extends StatementParser {
   /** Statements separated by ';' (empty ones skipped), each with its own text slice. */
@@ -35,7 +36,7 @@ export function parse(sql: string): ParsedStatement[] {
     if (error instanceof SqlError) throw error;
     // The nesting limit normally catches deep input first; this is the backstop.
     if (error instanceof RangeError) {
-      throw new SqlError(SqlState.programLimitExceeded, 'stack depth limit exceeded');
+      throw new SqlError(STATEMENT_TOO_COMPLEX, 'stack depth limit exceeded');
     }
     throw new SqlError(SqlState.internalError, `internal parser error: ${String(error)}`);
   }
