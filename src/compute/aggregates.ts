@@ -131,16 +131,44 @@ class ValueMultiset {
   }
 }
 
-/** min / max / any_value: keeps the multiset, caches the extreme, rescans only when it is retracted. */
+/**
+ * Counts of single values. Primitive datums are their own map keys (no key
+ * string per value); objects (numeric, interval, ...) are keyed by datumKey.
+ */
+class ValueCounts {
+  private readonly counts = new Map<Datum, number>();
+  private objects: Map<string, Datum> | undefined;
+
+  add(value: Datum, diff: number): void {
+    let key: Datum = value;
+    if (typeof value === 'object' && value !== null) {
+      key = datumKey(value);
+      (this.objects ??= new Map()).set(key, value);
+    }
+    const count = (this.counts.get(key) ?? 0) + diff;
+    if (count !== 0) this.counts.set(key, count);
+    else {
+      this.counts.delete(key);
+      this.objects?.delete(key as string);
+    }
+  }
+
+  forEach(visit: (value: Datum, count: number) => void): void {
+    const objects = this.objects;
+    for (const [key, count] of this.counts) visit(objects === undefined ? key : (objects.get(key as string) ?? key), count);
+  }
+}
+
+/** min / max / any_value: keeps the value counts, caches the extreme, rescans only when it is retracted. */
 class ExtremeState implements AggregateState {
-  private readonly values = new ValueMultiset();
+  private readonly values = new ValueCounts();
   private best: Datum = null;
   private valid = true;
   constructor(private readonly sign: number) {}
   add(values: Datum[], diff: number): void {
     const v = values[0]!;
     if (v === null) return;
-    this.values.add([v], diff);
+    this.values.add(v, diff);
     if (!this.valid) return;
     if (diff > 0) {
       if (this.best === null || this.sign * compareDatums(v, this.best) < 0) this.best = v;
@@ -150,10 +178,11 @@ class ExtremeState implements AggregateState {
   }
   result(): Datum {
     if (!this.valid) {
-      this.best = null;
-      for (const { values, count } of this.values.entries.values()) {
-        if (count > 0 && (this.best === null || this.sign * compareDatums(values[0]!, this.best) < 0)) this.best = values[0]!;
-      }
+      let best: Datum = null;
+      this.values.forEach((value, count) => {
+        if (count > 0 && (best === null || this.sign * compareDatums(value, best) < 0)) best = value;
+      });
+      this.best = best;
       this.valid = true;
     }
     return this.best;

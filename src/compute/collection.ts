@@ -1,11 +1,10 @@
 // The maintained contents of one collection (an input, a materialized view or
 // an index): its rows with multiplicities and its error stream. Indexes keep
 // their rows arranged by the index key so key lookups touch one group.
-import { rowKey } from '../repr/compare.js';
 import type { Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
 import { evalError } from './stream.js';
-import { Arrangement, ErrorSet, RowMultiset } from './zset.js';
+import { Arrangement, ErrorSet, keyOf, RowMultiset } from './zset.js';
 
 export class CollectionState {
   readonly errors = new ErrorSet();
@@ -30,11 +29,11 @@ export class CollectionState {
           forwarded.push(evalError('index', u.row, u.diff, err));
           continue;
         }
-        this.keyed.update(key, rowKey(u.row), u.row, u.diff);
+        this.keyed.update(key, keyOf(u), u.row, u.diff);
       }
     } else {
       const rows = this.unkeyed!;
-      for (const u of updates) rows.update(rowKey(u.row), u.row, u.diff);
+      for (const u of updates) rows.update(keyOf(u), u.row, u.diff);
     }
     if (forwarded.length > 0) this.errors.apply(forwarded);
     return forwarded;

@@ -5,6 +5,19 @@ import type { SqlError } from '../repr/errors.js';
 import type { Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
 
+/**
+ * An update that may carry its row's rowKey. Inputs compute the key once;
+ * operators passing rows through unchanged keep it, so every state storing
+ * the same row shares one key string instead of building its own.
+ */
+export interface KeyedUpdate extends Update {
+  key?: string;
+}
+
+export function keyOf(u: KeyedUpdate): string {
+  return u.key ?? rowKey(u.row);
+}
+
 /** Sums diffs of equal rows; `drain` returns the non-zero ones and starts over. */
 export class UpdateAccumulator {
   private readonly entries = new Map<string, Update>();

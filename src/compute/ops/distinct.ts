@@ -1,9 +1,9 @@
 // distinct and threshold: per row, the accumulated multiplicity; output
 // changes only when the row's presence (distinct) or positive part
 // (threshold) changes.
-import { rowKey } from '../../repr/compare.js';
 import type { Update } from '../api.js';
 import { Stream } from '../stream.js';
+import { keyOf } from '../zset.js';
 
 function renderCounting(input: Stream, outputOf: (count: number) => number): Stream {
   const output = new Stream();
@@ -11,7 +11,7 @@ function renderCounting(input: Stream, outputOf: (count: number) => number): Str
   input.connect((updates, errors) => {
     const out: Update[] = [];
     for (const u of updates) {
-      const key = rowKey(u.row);
+      const key = keyOf(u);
       const before = counts.get(key) ?? 0;
       const after = before + u.diff;
       if (after === 0) counts.delete(key);

@@ -6,7 +6,7 @@ import { datumKey, rowKey } from '../../repr/compare.js';
 import type { Row } from '../../repr/types.js';
 import type { ScalarExpr } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
-import { Arrangement } from '../zset.js';
+import { Arrangement, keyOf } from '../zset.js';
 import { columnsOf, shiftColumns, type CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
 import { renderFilter } from './linear.js';
@@ -28,7 +28,7 @@ export function compileKey(exprs: CompiledScalar[]): (row: Row) => string {
 
 function arrangeSide(
   input: Stream,
-  keyOf: (row: Row) => string,
+  joinKeyOf: (row: Row) => string,
   own: Arrangement,
   other: Arrangement,
   combine: (mine: Row, theirs: Row) => Row,
@@ -41,7 +41,7 @@ function arrangeSide(
     for (const u of updates) {
       let key: string;
       try {
-        key = keyOf(u.row);
+        key = joinKeyOf(u.row);
       } catch (err) {
         (errs ??= [...errors]).push(evalError(label, u.row, u.diff, err));
         continue;
@@ -49,7 +49,7 @@ function arrangeSide(
       const row = u.row;
       const diff = u.diff;
       other.forEachInGroup(key, (theirs, d) => out.push({ row: combine(row, theirs), diff: diff * d }));
-      own.update(key, rowKey(row), row, diff);
+      own.update(key, keyOf(u), row, diff);
     }
     output.emit(out, errs ?? errors);
   });

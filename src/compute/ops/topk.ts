@@ -7,7 +7,7 @@ import type { Row } from '../../repr/types.js';
 import { compareNullable } from '../order.js';
 import type { ColumnOrder } from '../../plan/mir.js';
 import type { Update } from '../api.js';
-import { RowMultiset, UpdateAccumulator } from '../zset.js';
+import { keyOf, RowMultiset, UpdateAccumulator } from '../zset.js';
 import { Stream } from '../stream.js';
 
 interface TopGroup {
@@ -64,7 +64,7 @@ export function renderTopK(input: Stream, groupKey: number[], order: ColumnOrder
         group = { rows: new RowMultiset(), shown: [] };
         groups.set(key, group);
       }
-      group.rows.update(rowKey(u.row), u.row, u.diff);
+      group.rows.update(keyOf(u), u.row, u.diff);
       touched.set(key, group);
     }
     const out = new UpdateAccumulator();

@@ -1,0 +1,164 @@
+// Benchmark: maintaining a join + GROUP BY view under mixed changes.
+//
+//   npx tsc -p . --outDir .build/compute --tsBuildInfoFile .build/compute/.tsbuildinfo
+//   node --expose-gc .build/compute/bench/view-maintenance.js [--sizes 10000,100000,1000000] [--batches 40]
+//
+// View: SELECT d.category, count(*), sum(f.qty), min(f.qty), max(f.qty)
+//       FROM facts f JOIN dims d ON f.dim_id = d.id GROUP BY d.category
+// For each fact-table size it reports the median time to apply a batch of
+// 1000 changes (40% inserts, 30% deletes, 30% updates), the ratio to the
+// smallest size, and the heap held per fact row against the rows' raw size.
+import { createComputeController } from '../src/compute/controller.js';
+import type { Update } from '../src/compute/api.js';
+import type { RelExpr } from '../src/plan/mir.js';
+import type { Row, SqlType } from '../src/repr/types.js';
+
+const INT4: SqlType = { kind: 'int4' };
+const INT8: SqlType = { kind: 'int8' };
+const TEXT: SqlType = { kind: 'text' };
+const DIMS = 1000;
+const CATEGORIES = 50;
+const BATCH = 1000;
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+const sizes = option('sizes', '10000,100000,1000000').split(',').map(Number);
+const batches = Number(option('batches', '40'));
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapUsed(): number {
+  if (gc !== undefined) {
+    gc();
+    gc();
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+let seed = 12345;
+function random(): number {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed / 4294967296;
+}
+
+const col = (index: number, type: SqlType = INT4) => ({ kind: 'column' as const, index, type });
+const view: RelExpr = {
+  op: 'reduce',
+  input: {
+    op: 'join',
+    inputs: [
+      { op: 'get', id: 'facts', desc: { columns: ['id', 'dim_id', 'qty', 'price'].map((name) => ({ name, type: INT4, nullable: false })) } },
+      { op: 'get', id: 'dims', desc: { columns: [{ name: 'id', type: INT4, nullable: false }, { name: 'category', type: TEXT, nullable: false }] } },
+    ],
+    equivalences: [[col(1), col(4)]],
+  },
+  groupKey: [col(5, TEXT)],
+  aggregates: [
+    { func: 'count', args: [{ kind: 'literal', value: true, type: { kind: 'bool' } }], distinct: false, orderBy: [], type: INT8 },
+    { func: 'sum', args: [col(2)], distinct: false, orderBy: [], type: INT8 },
+    { func: 'min', args: [col(2)], distinct: false, orderBy: [], type: INT4 },
+    { func: 'max', args: [col(2)], distinct: false, orderBy: [], type: INT4 },
+  ],
+};
+
+function factRow(id: number): Row {
+  return [id, Math.floor(random() * DIMS), Math.floor(random() * 1000), Math.floor(random() * 100000)];
+}
+
+interface Result {
+  rows: number;
+  loadSeconds: number;
+  medianMs: number;
+  p90Ms: number;
+  rawBytesPerRow: number;
+  heapBytesPerRow: number;
+}
+
+function run(size: number): Result {
+  const base = heapUsed();
+  const facts: Row[] = [];
+  for (let i = 0; i < size; i++) facts.push(factRow(i));
+  const rawBytes = heapUsed() - base;
+
+  const c = createComputeController();
+  const started = performance.now();
+  c.createInput('facts', { columns: [] });
+  c.createInput('dims', { columns: [] });
+  const dims: Update[] = [];
+  for (let i = 0; i < DIMS; i++) dims.push({ row: [i, `category ${i % CATEGORIES}`], diff: 1 });
+  c.applyUpdates([{ id: 'dims', updates: dims }], 1);
+  c.createMaintained('v', view);
+  for (let i = 0; i < size; i += 10000) {
+    c.applyUpdates([{ id: 'facts', updates: facts.slice(i, i + 10000).map((row) => ({ row, diff: 1 })) }], 2);
+  }
+  const loadSeconds = (performance.now() - started) / 1000;
+  const held = heapUsed() - base;
+
+  // Live facts by position, for picking rows to delete or update.
+  let nextId = size;
+  const times: number[] = [];
+  for (let b = 0; b < batches + 5; b++) {
+    const updates: Update[] = [];
+    for (let k = 0; k < BATCH; k++) {
+      const r = random();
+      if (r < 0.4) {
+        const row = factRow(nextId++);
+        facts.push(row);
+        updates.push({ row, diff: 1 });
+      } else {
+        const i = Math.floor(random() * facts.length);
+        const old = facts[i]!;
+        updates.push({ row: old, diff: -1 });
+        if (r < 0.7) {
+          facts[i] = facts[facts.length - 1]!;
+          facts.pop();
+        } else {
+          const row: Row = [old[0]!, Math.floor(random() * DIMS), Math.floor(random() * 1000), old[3]!];
+          facts[i] = row;
+          updates.push({ row, diff: 1 });
+        }
+      }
+    }
+    const t0 = performance.now();
+    c.applyUpdates([{ id: 'facts', updates }], 3 + b);
+    const elapsed = performance.now() - t0;
+    if (b >= 5) times.push(elapsed); // the first batches warm up the JIT
+  }
+  times.sort((a, b) => a - b);
+  const check = c.snapshot('v');
+  if (check.length !== CATEGORIES) throw new Error(`expected ${CATEGORIES} groups, got ${check.length}`);
+  return {
+    rows: size,
+    loadSeconds,
+    medianMs: times[Math.floor(times.length / 2)]!,
+    p90Ms: times[Math.floor(times.length * 0.9)]!,
+    rawBytesPerRow: rawBytes / size,
+    heapBytesPerRow: held / size,
+  };
+}
+
+if (gc === undefined) console.log('(run with node --expose-gc for exact memory figures)');
+const results = sizes.map(run);
+const first = results[0]!;
+const pad = (s: string, n: number) => s.padStart(n);
+console.log(`\nView maintenance: facts ⋈ dims (${DIMS} dims) GROUP BY category (${CATEGORIES}) with count/sum/min/max; batches of ${BATCH} changes\n`);
+console.log(
+  [pad('fact rows', 10), pad('load s', 8), pad('batch ms (median)', 18), pad('p90 ms', 8), pad('vs smallest', 12), pad('raw B/row', 10), pad('heap B/row', 11), pad('heap/raw', 9)].join(' | '),
+);
+for (const r of results) {
+  console.log(
+    [
+      pad(r.rows.toLocaleString('en-US'), 10),
+      pad(r.loadSeconds.toFixed(2), 8),
+      pad(r.medianMs.toFixed(2), 18),
+      pad(r.p90Ms.toFixed(2), 8),
+      pad(`${(r.medianMs / first.medianMs).toFixed(2)}x`, 12),
+      pad(r.rawBytesPerRow.toFixed(0), 10),
+      pad(r.heapBytesPerRow.toFixed(0), 11),
+      pad(`${(r.heapBytesPerRow / r.rawBytesPerRow).toFixed(2)}x`, 9),
+    ].join(' | '),
+  );
+}
+console.log('\nheap B/row: heap held per fact row (the rows themselves plus every index, arrangement and map entry over them); raw B/row: the row arrays alone.');
