@@ -35,6 +35,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const core = new CoordinatorCore(dataDir, catalog, new SecretStore(dataDir), createComputeController(), new Timeline(Date.now()), logger);
   core.sources = new SourceManager(core);
   await replayCatalog(core, records);
+  // Start compute's clock now, so mz_now() is meaningful before the first write.
+  await core.timeline.exclusive(() => core.compute.advanceTo(core.timeline.next()));
   logger.info({ dataDir, objects: catalog.allItems().length }, 'catalog loaded');
 
   const sessions = new Map<number, SessionImpl>();
