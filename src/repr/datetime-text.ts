@@ -408,12 +408,25 @@ export function parseDate(text: string, timeZone = 'UTC'): number {
   });
 }
 
-/** Rounds microseconds to `precision` fractional digits (0..6), half away from zero, as typmods do. */
+/** Rounds microseconds to `precision` fractional digits (0..6), half away from zero, as time(p) does. */
 export function roundToPrecision(micros: bigint, precision: number | undefined): bigint {
   if (precision === undefined || precision >= 6) return micros;
   const scale = 10n ** BigInt(6 - Math.max(0, precision));
   const half = scale / 2n;
   return micros >= 0n ? ((micros + half) / scale) * scale : -(((-micros + half) / scale) * scale);
+}
+
+/** 2000-01-01 00:00:00, PostgreSQL's internal timestamp epoch. */
+const POSTGRES_EPOCH_MICROS = 946_684_800_000_000n;
+
+/**
+ * timestamp(p) rounding. PostgreSQL rounds half away from its own epoch
+ * (2000-01-01), so ties before 2000 round down; shifting keeps that.
+ */
+export function roundTimestampToPrecision(micros: bigint, precision: number | undefined): bigint {
+  if (precision === undefined || precision >= 6) return micros;
+  if (micros === TIMESTAMP_INFINITY || micros === TIMESTAMP_NEG_INFINITY) return micros;
+  return roundToPrecision(micros - POSTGRES_EPOCH_MICROS, precision) + POSTGRES_EPOCH_MICROS;
 }
 
 /** time_in: microseconds since midnight (24:00:00 allowed); a date or zone in the text is ignored. */
@@ -466,7 +479,7 @@ function parseTimestampCommon(text: string, withZone: boolean, precision: number
       else if ('offset' in zone) micros = local - BigInt(zone.offset) * MICROS_PER_SECOND;
       else micros = localToUtc(local, zone.name);
     }
-    micros = roundToPrecision(micros, precision);
+    micros = roundTimestampToPrecision(micros, precision);
     if (!isValidTimestamp(micros)) {
       throw new SqlError(SqlState.datetimeFieldOverflow, `timestamp out of range: "${text}"`);
     }
