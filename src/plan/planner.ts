@@ -4,6 +4,15 @@ import type { DataType, DeleteStatement, Expr, InsertStatement, Query, UpdateSta
 import type { GlobalId, RelExpr, RowSetFinishing, ScalarExpr } from './mir.js';
 import type { PlanContext } from './context.js';
 import { SqlError, SqlState } from '../repr/errors.js';
+import { PlanState } from './state.js';
+import { QueryPlanner, topFrame } from './query.js';
+import { DmlPlanner } from './dml.js';
+import { resolveUnknown } from './coerce.js';
+import { UNIT } from './rel.js';
+import type { ExprCtx } from './frame.js';
+import { mapPlanScalars, rewriteScalar } from './visit.js';
+import { typeFromAst as resolveDataType } from './types.js';
+import { explainPlan as explainText } from './explain.js';
 
 export interface PlannedQuery {
   /** The relation; its desc carries the output column names. */
@@ -17,8 +26,14 @@ export interface PlannedQuery {
 
 /** Plans a SELECT / VALUES / set operation. Throws SqlError with positions. */
 export function planQuery(query: Query, ctx: PlanContext): PlannedQuery {
-  void ctx;
-  throw new SqlError(SqlState.featureNotSupported, `planner not implemented (${query.kind})`);
+  const state = new PlanState(ctx);
+  const planned = new QueryPlanner(state).planTop(query);
+  return {
+    plan: state.wrap(planned.rel),
+    desc: { columns: planned.columns },
+    finishing: planned.finishing,
+    paramTypes: state.finalParamTypes(),
+  };
 }
 
 export interface PlannedInsert {
@@ -31,54 +46,81 @@ export interface PlannedInsert {
 }
 
 export function planInsert(stmt: InsertStatement, ctx: PlanContext): PlannedInsert {
-  void ctx;
-  throw new SqlError(SqlState.featureNotSupported, `planner not implemented (${stmt.kind})`);
+  const state = new PlanState(ctx);
+  const dml = new DmlPlanner(state);
+  const { target, plan } = dml.planInsert(stmt);
+  const returning = dml.planReturning(target, stmt.returning);
+  return { target: target.item.id, plan: state.wrap(plan), ...(returning ? { returning } : {}), paramTypes: state.finalParamTypes() };
 }
 
 export interface PlannedUpdate {
   target: GlobalId;
   /** Rows of the table to change: the old row followed by the new row's columns (2n columns). */
   plan: RelExpr;
+  /** RETURNING expressions over the new row (columns 0..n-1 are the new row's columns). */
   returning?: { exprs: ScalarExpr[]; desc: RelationDesc };
   paramTypes: SqlType[];
 }
 
 export function planUpdate(stmt: UpdateStatement, ctx: PlanContext): PlannedUpdate {
-  void ctx;
-  throw new SqlError(SqlState.featureNotSupported, `planner not implemented (${stmt.kind})`);
+  const state = new PlanState(ctx);
+  const dml = new DmlPlanner(state);
+  const { target, plan } = dml.planUpdate(stmt);
+  const returning = dml.planReturning(target, stmt.returning);
+  return { target: target.item.id, plan: state.wrap(plan), ...(returning ? { returning } : {}), paramTypes: state.finalParamTypes() };
 }
 
 export interface PlannedDelete {
   target: GlobalId;
   /** Rows of the table to delete (whole rows, table column order). */
   plan: RelExpr;
+  /** RETURNING expressions over the deleted row. */
   returning?: { exprs: ScalarExpr[]; desc: RelationDesc };
   paramTypes: SqlType[];
 }
 
 export function planDelete(stmt: DeleteStatement, ctx: PlanContext): PlannedDelete {
-  void ctx;
-  throw new SqlError(SqlState.featureNotSupported, `planner not implemented (${stmt.kind})`);
+  const state = new PlanState(ctx);
+  const dml = new DmlPlanner(state);
+  const { target, plan } = dml.planDelete(stmt);
+  const returning = dml.planReturning(target, stmt.returning);
+  return { target: target.item.id, plan: state.wrap(plan), ...(returning ? { returning } : {}), paramTypes: state.finalParamTypes() };
 }
 
-/** Plans a standalone scalar expression with no columns in scope (SECRET values, option values, LIMIT). */
+/**
+ * Plans a standalone scalar expression with no columns in scope (SECRET values,
+ * option values, LIMIT). Untyped literals come back as text.
+ */
 export function planConstantExpr(expr: Expr, ctx: PlanContext): ScalarExpr {
-  void ctx;
-  throw new SqlError(SqlState.featureNotSupported, `planner not implemented (${expr.kind})`);
+  const state = new PlanState(ctx);
+  const planner = new QueryPlanner(state);
+  const ec: ExprCtx = { rel: UNIT, scope: { levels: [] }, frame: topFrame(), clause: 'this context', allowTableFunctions: false };
+  const planned = planner.exprs.plan(expr, ec);
+  if (ec.rel !== UNIT) {
+    throw new SqlError(SqlState.featureNotSupported, 'subqueries are not allowed in this context', { position: expr.pos + 1 });
+  }
+  return resolveUnknown(state, planned, expr.pos);
 }
 
 /** Resolves a written type (`numeric(10,2)`, `text[]`, `int list`) to a SqlType; throws 42704 for unknown types. */
 export function typeFromAst(dataType: DataType): SqlType {
-  throw new SqlError(SqlState.undefinedObject, `type "${dataType.kind}" does not exist`);
+  return resolveDataType(dataType);
 }
 
-/** Replaces $n parameters by literals of the given values. */
+/** Replaces $n parameters by literals of the given values (already in the parameter's type). */
 export function bindParameters(plan: RelExpr, params: Datum[]): RelExpr {
-  void params;
-  return plan;
+  const bind = (e: ScalarExpr): ScalarExpr =>
+    rewriteScalar(e, (x) => {
+      if (x.kind !== 'parameter') return x;
+      if (x.index < 1 || x.index > params.length) {
+        throw new SqlError(SqlState.undefinedParameter, `there is no parameter $${x.index}`);
+      }
+      return { kind: 'literal', value: params[x.index - 1] ?? null, type: x.type };
+    });
+  return mapPlanScalars(plan, bind);
 }
 
 /** Text of EXPLAIN for a plan (indented operator tree, like Materialize's EXPLAIN). */
 export function explainPlan(plan: RelExpr): string {
-  return plan.op;
+  return explainText(plan);
 }

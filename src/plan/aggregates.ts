@@ -1,0 +1,185 @@
+// Aggregate calls -> reduce aggregates. avg, stddev and variance are not
+// reduce aggregates: they are lowered onto sum / count / sum of squares with
+// a scalar expression computed after the reduce.
+import type { SqlType } from '../repr/types.js';
+import type * as ast from '../sql/ast.js';
+import { resolveAggregate } from '../expr/resolve.js';
+import type { AggregateExpr, AggregateFuncName, ScalarExpr, ScalarOrder } from './mir.js';
+import type { ExprCtx } from './frame.js';
+import type { ExprPlanner } from './expr.js';
+import type { PlanState } from './state.js';
+import { coerce, coerceBool, withPosition } from './coerce.js';
+import * as b from './builtins.js';
+
+const INT8: SqlType = { kind: 'int8' };
+
+/** Builds the aggregate's value from the reduce output, given where its aggregates landed. */
+export type AggregateFinalizer = (aggregateColumn: (slot: number) => ScalarExpr) => ScalarExpr;
+
+/** Default of a reduce aggregate over no rows: count is 0, everything else NULL. */
+export function emptyValue(agg: AggregateExpr): ScalarExpr {
+  return b.literal(agg.func === 'count' ? 0n : null, agg.type);
+}
+
+function isCallTo(e: ast.Expr, names: (name: string) => boolean): e is ast.FunctionCallExpr {
+  return e.kind === 'function' && !e.over && names(e.name.parts[e.name.parts.length - 1]!);
+}
+
+/** Aggregate calls in `e`, outermost first; subqueries are not entered (their aggregates are their own). */
+export function collectAggregates(e: ast.Expr | undefined, isAgg: (name: string) => boolean, out: ast.FunctionCallExpr[]): void {
+  if (!e) return;
+  if (isCallTo(e, isAgg)) {
+    out.push(e);
+    return;
+  }
+  walkChildren(e, (child) => collectAggregates(child, isAgg, out));
+}
+
+function walkChildren(e: ast.Expr, visit: (child: ast.Expr) => void): void {
+  switch (e.kind) {
+    case 'binary':
+      visit(e.left);
+      visit(e.right);
+      return;
+    case 'unary':
+    case 'cast':
+    case 'collate':
+    case 'fieldAccess':
+    case 'wildcardAccess':
+      visit(e.expr);
+      return;
+    case 'function':
+      e.args.forEach(visit);
+      if (e.filter) visit(e.filter);
+      e.orderBy.forEach((o) => visit(o.expr));
+      return;
+    case 'case':
+      if (e.operand) visit(e.operand);
+      e.whens.forEach((w) => {
+        visit(w.condition);
+        visit(w.result);
+      });
+      if (e.elseResult) visit(e.elseResult);
+      return;
+    case 'is':
+      visit(e.expr);
+      return;
+    case 'isDistinctFrom':
+      visit(e.left);
+      visit(e.right);
+      return;
+    case 'between':
+      visit(e.expr);
+      visit(e.low);
+      visit(e.high);
+      return;
+    case 'inList':
+      visit(e.expr);
+      e.list.forEach(visit);
+      return;
+    case 'inSubquery':
+      visit(e.expr);
+      return;
+    case 'quantifiedSubquery':
+      visit(e.left);
+      return;
+    case 'quantifiedArray':
+      visit(e.left);
+      visit(e.array);
+      return;
+    case 'like':
+      visit(e.expr);
+      visit(e.pattern);
+      if (e.escape) visit(e.escape);
+      return;
+    case 'array':
+    case 'list':
+    case 'row':
+      e.elements.forEach(visit);
+      return;
+    case 'map':
+      e.entries.forEach((entry) => {
+        visit(entry.key);
+        visit(entry.value);
+      });
+      return;
+    case 'subscript':
+      visit(e.expr);
+      if (e.index) visit(e.index);
+      if (e.slice?.start) visit(e.slice.start);
+      if (e.slice?.end) visit(e.slice.end);
+      return;
+    case 'atTimeZone':
+      visit(e.expr);
+      visit(e.zone);
+      return;
+    default:
+      return;
+  }
+}
+
+const VARIANCE_FAMILY = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);
+
+/**
+ * Plans one aggregate call over the pre-grouping relation, appending the reduce
+ * aggregates it needs to `aggregates`.
+ */
+export function planAggregate(
+  exprs: ExprPlanner,
+  state: PlanState,
+  call: ast.FunctionCallExpr,
+  ec: ExprCtx,
+  aggregates: AggregateExpr[],
+): AggregateFinalizer {
+  const name = call.name.parts[call.name.parts.length - 1]!;
+  const inner: ExprCtx = { ...ec, clause: 'aggregate', allowTableFunctions: false };
+  const planned = call.star ? [] : call.args.map((a) => exprs.plan(a, inner));
+  const resolved = withPosition(call.pos, () => resolveAggregate(name, call.star ? [] : planned.map((a) => a.type)));
+  const args = call.star ? [b.TRUE_LITERAL] : planned.map((a, i) => coerce(state, a, resolved.argTypes[i] ?? a.type, 'implicit', call.pos));
+  const filter = call.filter ? coerceBool(state, exprs.plan(call.filter, inner), 'FILTER', call.filter.pos) : undefined;
+  const orderBy: ScalarOrder[] = call.orderBy.map((o) => ({
+    expr: exprs.plan(o.expr, inner),
+    desc: o.desc,
+    nullsFirst: o.nullsFirst ?? o.desc,
+  }));
+  ec.rel = inner.rel;
+  const add = (func: AggregateFuncName, aggArgs: ScalarExpr[], type: SqlType): number => {
+    aggregates.push({ func, args: aggArgs, distinct: call.distinct, ...(filter ? { filter } : {}), orderBy, type });
+    return aggregates.length - 1;
+  };
+  const result = resolved.returnType;
+  if (resolved.name === 'avg') {
+    const x = args[0]!;
+    const sumType = resolveAggregate('sum', [x.type]).returnType;
+    const sumSlot = add('sum', [x], sumType);
+    const countSlot = add('count', [x], INT8);
+    return (col) => {
+      const divisorType: SqlType = result.kind === 'interval' ? { kind: 'float8' } : result;
+      const sum = coerce(state, col(sumSlot), result, 'explicit', call.pos);
+      const count = coerce(state, col(countSlot), divisorType, 'explicit', call.pos);
+      return exprs.operator('/', sum, count, call.pos);
+    };
+  }
+  if (VARIANCE_FAMILY.has(resolved.name)) {
+    const x = coerce(state, args[0]!, result, 'explicit', call.pos);
+    const sumSlot = add('sum', [x], result);
+    const squaresSlot = add('sum', [exprs.operator('*', x, x, call.pos)], result);
+    const countSlot = add('count', [x], INT8);
+    const population = resolved.name.endsWith('_pop');
+    const root = resolved.name.startsWith('stddev');
+    return (col) => {
+      const n = coerce(state, col(countSlot), result, 'explicit', call.pos);
+      const sum = col(sumSlot);
+      const meanSquare = exprs.operator('/', exprs.operator('*', sum, sum, call.pos), n, call.pos);
+      const deviation = exprs.operator('-', col(squaresSlot), meanSquare, call.pos);
+      const one = coerce(state, b.literal(1, { kind: 'int4' }), result, 'explicit', call.pos);
+      const divisor = population ? n : exprs.operator('-', n, one, call.pos);
+      const variance = exprs.operator('/', deviation, divisor, call.pos);
+      const value = root ? exprs.callFunction('sqrt', [variance], call.pos) : variance;
+      // A sample statistic of one row is NULL (and must not divide by zero).
+      return population ? value : b.ifThen(b.greaterThanOne(col(countSlot)), value, b.literal(null, value.type));
+    };
+  }
+  const slot = add(resolved.name as AggregateFuncName, args, result);
+  return (col) => col(slot);
+}

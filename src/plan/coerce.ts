@@ -1,0 +1,67 @@
+// Casting planned expressions to a type: untyped literals are parsed as the
+// target type at plan time, untyped parameters take the type, everything
+// else gets the cast function resolve.ts allows in the given context.
+import type { SqlType } from '../repr/types.js';
+import { SqlError, SqlState } from '../repr/errors.js';
+import { parseText } from '../repr/text.js';
+import { typeName } from '../repr/pgtypes.js';
+import { resolveCast, type CastContext } from '../expr/resolve.js';
+import type { ScalarExpr } from './mir.js';
+import type { PlanState } from './state.js';
+import { hasModifier, sameKind, typeEquals } from './types.js';
+
+export function withPosition<T>(pos: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof SqlError && err.position === undefined) err.position = pos + 1;
+    throw err;
+  }
+}
+
+export function displayType(type: SqlType): string {
+  return typeName(type);
+}
+
+/** Converts `expr` to `target`; throws 42846 (explicit) / 42804 (implicit, assignment) when no cast exists. */
+export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, context: CastContext, pos: number): ScalarExpr {
+  if (typeEquals(expr.type, target)) return expr;
+  if (target.kind === 'unknown') return expr;
+  if (expr.kind === 'literal' && expr.type.kind === 'unknown') {
+    if (expr.value === null) return { kind: 'literal', value: null, type: target };
+    const text = String(expr.value);
+    const value = withPosition(pos, () => parseText(text, target, { timeZone: state.ctx.timeZone }));
+    const parsed: ScalarExpr = { kind: 'literal', value, type: target };
+    return parsed;
+  }
+  if (expr.kind === 'parameter' && (expr.type.kind === 'unknown' || state.paramType(expr.index) === undefined)) {
+    state.setParamType(expr.index, target);
+    return { kind: 'parameter', index: expr.index, type: target };
+  }
+  // Implicit coercion to a type without modifier from the same type with one is a no-op.
+  if (context === 'implicit' && sameKind(expr.type, target) && !hasModifier(target)) return expr;
+  const func = resolveCast(expr.type, target, context);
+  if (func) return { kind: 'call', func, args: [expr], type: target };
+  if (sameKind(expr.type, target) && !hasModifier(target)) return expr;
+  if (context === 'explicit') {
+    throw new SqlError(SqlState.cannotCoerce, `cannot cast type ${displayType(expr.type)} to ${displayType(target)}`, { position: pos + 1 });
+  }
+  throw new SqlError(
+    SqlState.datatypeMismatch,
+    `cannot convert type ${displayType(expr.type)} to ${displayType(target)}`,
+    { position: pos + 1 },
+  );
+}
+
+/** Untyped expressions ('abc', NULL, unconstrained $n) become text, as PostgreSQL resolves them in outputs. */
+export function resolveUnknown(state: PlanState, expr: ScalarExpr, pos: number): ScalarExpr {
+  return expr.type.kind === 'unknown' ? coerce(state, expr, { kind: 'text' }, 'implicit', pos) : expr;
+}
+
+export function coerceBool(state: PlanState, expr: ScalarExpr, clause: string, pos: number): ScalarExpr {
+  if (expr.type.kind === 'bool') return expr;
+  if (expr.type.kind === 'unknown') return coerce(state, expr, { kind: 'bool' }, 'implicit', pos);
+  throw new SqlError(SqlState.datatypeMismatch, `argument of ${clause} must be type boolean, not type ${displayType(expr.type)}`, {
+    position: pos + 1,
+  });
+}
