@@ -65,6 +65,7 @@ export class SourceManager {
     core.compute.createInput(item.id, source.spec.desc);
     core.compute.createInput(progress.id, source.spec.progressDesc);
     const meta = shard.lastMeta() as SourceBatchMeta | undefined;
+    let restored: { updates: Update[]; errors: ErrorUpdate[] } | undefined;
     if (batches.length > 0) {
       const errors = new Map<string, StoredError>();
       for (const b of batches) {
@@ -77,6 +78,7 @@ export class SourceManager {
       const updates = consolidateUpdates(batches.flatMap((b) => b.updates));
       state.progressRows = progressRows(meta?.offsets ?? new Map(), source.spec.progressDesc);
       const restoredErrors = [...errors.values()].filter((e) => e.diff !== 0).map(toErrorUpdate);
+      restored = { updates, errors: restoredErrors };
       await core.timeline.exclusive(() => {
         core.compute.applyUpdates(
           [
@@ -98,6 +100,7 @@ export class SourceManager {
         return value;
       },
       resumeOffsets: meta?.offsets ?? null,
+      ...(restored ? { initialContents: restored.updates, initialErrors: restored.errors } : {}),
       sink: {
         tick: (tick) => this.applyTick(state, progress.id, tick),
         status: (update) => {
