@@ -284,7 +284,8 @@ export class StatementParser extends DdlParser {
     }
     const name = this.parseVariableName();
     if (!this.eatOp('=') && !this.eatWords('to')) throw this.syntaxError();
-    if (this.isWord('default') && (this.atEnd() || this.isPunct(',', 1))) {
+    const afterDefault = this.peek(1);
+    if (this.isWord('default') && (afterDefault.kind === 'eof' || this.isPunct(';', 1))) {
       this.next();
       return { kind: 'setVariable', name, local, values: [{ kind: 'default' }], pos };
     }
