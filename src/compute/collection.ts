@@ -4,7 +4,7 @@
 import type { Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
 import { evalError } from './stream.js';
-import { Arrangement, ErrorSet, keyOf, RowMultiset } from './zset.js';
+import { Arrangement, ErrorSet, keyOf, RowMultiset, type KeyedUpdate } from './zset.js';
 
 export class CollectionState {
   readonly errors = new ErrorSet();
@@ -39,13 +39,11 @@ export class CollectionState {
     return forwarded;
   }
 
-  contents(): Update[] {
-    const out: Update[] = [];
-    const collect = (row: Row, diff: number): void => {
-      out.push({ row, diff });
-    };
-    if (this.keyed !== undefined) this.keyed.forEach(collect);
-    else this.unkeyed!.forEach(collect);
+  /** The rows with multiplicities (carrying their row keys when known, for states that store them). */
+  contents(): KeyedUpdate[] {
+    const out: KeyedUpdate[] = [];
+    if (this.keyed !== undefined) this.keyed.forEach((row, diff) => out.push({ row, diff }));
+    else this.unkeyed!.forEach((row, diff, key) => out.push({ row, diff, key }));
     return out;
   }
 

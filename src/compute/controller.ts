@@ -152,7 +152,7 @@ class Controller implements ComputeControllerImpl {
     const state = this.collection(id).state;
     const error = state.errors.first();
     if (error !== undefined) throw error;
-    return state.contents();
+    return state.contents().map(({ row, diff }) => ({ row, diff }));
   }
 
   lookupIndex(id: GlobalId, key: Datum[]): Update[] {
@@ -219,34 +219,35 @@ class Controller implements ComputeControllerImpl {
         for (const d of detachers) d();
       },
     };
-    const output = render(plan, {
-      clock: this.clock,
-      oneShot,
-      scheduler: this.scheduler,
-      isAlive: () => dataflow.alive,
-      source: (id) => {
-        const collection = this.collection(id);
-        const stream = new Stream();
-        hydrate.push(() => stream.emit(collection.state.contents(), collection.state.errors.contents()));
-        if (!oneShot) {
-          const listener: Sink = (updates, errors) => stream.emit(updates, errors);
-          collection.listeners.add(listener);
-          detachers.push(() => collection.listeners.delete(listener));
-        }
-        return stream;
-      },
-      constant: (rows) => {
-        const stream = new Stream();
-        hydrate.push(() => stream.emit(rows.map(([row, diff]) => ({ row, diff })), []));
-        return stream;
-      },
-    });
-    output.connect((updates, errors) => {
-      if (dataflow.alive) sink(updates, errors);
-    });
     try {
+      const output = render(plan, {
+        clock: this.clock,
+        oneShot,
+        scheduler: this.scheduler,
+        isAlive: () => dataflow.alive,
+        source: (id) => {
+          const collection = this.collection(id);
+          const stream = new Stream();
+          hydrate.push(() => stream.emit(collection.state.contents(), collection.state.errors.contents()));
+          if (!oneShot) {
+            const listener: Sink = (updates, errors) => stream.emit(updates, errors);
+            collection.listeners.add(listener);
+            detachers.push(() => collection.listeners.delete(listener));
+          }
+          return stream;
+        },
+        constant: (rows) => {
+          const stream = new Stream();
+          hydrate.push(() => stream.emit(rows.map(([row, diff]) => ({ row, diff })), []));
+          return stream;
+        },
+      });
+      output.connect((updates, errors) => {
+        if (dataflow.alive) sink(updates, errors);
+      });
       for (const h of hydrate) h();
     } catch (err) {
+      // Rendering (e.g. an unbound parameter) or hydration failed: disconnect what was connected.
       dataflow.detach();
       throw toSqlError(err);
     }

@@ -109,12 +109,12 @@ export class RowMultiset {
     else (this.multiplicities ??= new Map()).set(key, next);
   }
 
-  forEach(visit: (row: Row, diff: number) => void): void {
+  forEach(visit: (row: Row, diff: number, key: string) => void): void {
     const mult = this.multiplicities;
     if (mult === undefined || mult.size === 0) {
-      for (const row of this.rows.values()) visit(row, 1);
+      for (const [key, row] of this.rows) visit(row, 1, key);
     } else {
-      for (const [key, row] of this.rows) visit(row, mult.get(key) ?? 1);
+      for (const [key, row] of this.rows) visit(row, mult.get(key) ?? 1, key);
     }
   }
 }

@@ -1,17 +1,19 @@
-// Top-k per group. Each group keeps its multiset of rows; a touched group
-// recomputes its visible window (offset .. offset+limit in the order, ties
-// broken by the whole row so the result is deterministic) and emits the
-// difference from the window it showed before.
+// Top-k per group. Each group keeps its rows sorted (binary search, ties
+// broken by the whole row so the result is deterministic); a touched group
+// re-reads its window (offset .. offset+limit), which costs the window's size,
+// and emits the difference from the window it showed before.
 import { rowKey } from '../../repr/compare.js';
 import type { Row } from '../../repr/types.js';
 import { compareNullable } from '../order.js';
 import type { ColumnOrder } from '../../plan/mir.js';
 import type { Update } from '../api.js';
-import { keyOf, RowMultiset, UpdateAccumulator } from '../zset.js';
+import { UpdateAccumulator } from '../zset.js';
 import { Stream } from '../stream.js';
 
 interface TopGroup {
-  rows: RowMultiset;
+  /** The group's rows with their multiplicities, kept sorted by the top-k order. */
+  sorted: Update[];
+  /** The window currently in the output. */
   shown: Update[];
 }
 
@@ -37,20 +39,40 @@ export function renderTopK(input: Stream, groupKey: number[], order: ColumnOrder
   const compare = rowOrder(order);
   const end = limit === undefined ? Infinity : offset + limit;
 
-  const window = (group: TopGroup): Update[] => {
-    const present: Update[] = [];
-    group.rows.forEach((row, diff) => {
-      if (diff > 0) present.push({ row, diff });
-    });
-    present.sort((a, b) => compare(a.row, b.row));
+  /** Binary search: the index of `row` in `sorted`, or where it would be inserted. */
+  const position = (sorted: Update[], row: Row): number => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(sorted[mid]!.row, row) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+
+  const update = (sorted: Update[], row: Row, diff: number): void => {
+    const i = position(sorted, row);
+    const entry = sorted[i];
+    if (entry !== undefined && compare(entry.row, row) === 0) {
+      entry.diff += diff;
+      if (entry.diff === 0) sorted.splice(i, 1);
+    } else if (diff !== 0) {
+      sorted.splice(i, 0, { row, diff });
+    }
+  };
+
+  /** Rows at ranks offset+1 .. offset+limit (rows with non-positive multiplicity hold no rank). */
+  const window = (sorted: Update[]): Update[] => {
     const shown: Update[] = [];
-    let position = 0;
-    for (const u of present) {
-      if (position >= end) break;
-      const from = Math.max(position, offset);
-      const to = Math.min(position + u.diff, end);
+    let rank = 0;
+    for (const u of sorted) {
+      if (rank >= end) break;
+      if (u.diff <= 0) continue;
+      const from = Math.max(rank, offset);
+      const to = Math.min(rank + u.diff, end);
       if (to > from) shown.push({ row: u.row, diff: to - from });
-      position += u.diff;
+      rank += u.diff;
     }
     return shown;
   };
@@ -61,19 +83,19 @@ export function renderTopK(input: Stream, groupKey: number[], order: ColumnOrder
       const key = rowKey(groupKey.map((c) => u.row[c]!));
       let group = groups.get(key);
       if (group === undefined) {
-        group = { rows: new RowMultiset(), shown: [] };
+        group = { sorted: [], shown: [] };
         groups.set(key, group);
       }
-      group.rows.update(keyOf(u), u.row, u.diff);
+      update(group.sorted, u.row, u.diff);
       touched.set(key, group);
     }
     const out = new UpdateAccumulator();
     for (const [key, group] of touched) {
-      const next = window(group);
+      const next = window(group.sorted);
       for (const u of group.shown) out.add(u.row, -u.diff);
       for (const u of next) out.add(u.row, u.diff);
       group.shown = next;
-      if (group.rows.size === 0) groups.delete(key);
+      if (group.sorted.length === 0) groups.delete(key);
     }
     output.emit(out.drain(), errors);
   });
