@@ -84,12 +84,8 @@ export abstract class ExpressionParser extends TypeParser {
     if (t.kind === 'op') {
       if (t.value === '-' || t.value === '+') {
         this.next();
+        // -1 stays a negation of the literal 1; consumers fold it where they need a constant.
         const operand = this.parseExprAbove(Prec.unary);
-        if (t.value === '-' && operand.kind === 'literal' && operand.value.type === 'number') {
-          // PostgreSQL folds -<number> into a negative constant (and - -1 back into 1).
-          const text = operand.value.text;
-          return { kind: 'literal', value: { type: 'number', text: text.startsWith('-') ? text.slice(1) : '-' + text }, pos };
-        }
         return { kind: 'unary', op: t.value, expr: operand, pos };
       }
       if (t.value !== '*' && t.value !== '=>') {

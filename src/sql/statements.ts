@@ -320,9 +320,14 @@ export class StatementParser extends DdlParser {
     return { kind: 'literal', value: this.literalValueOf(this.parseExpr()) };
   }
 
+  /** A SET value must be a constant: a literal, or a signed number (-3). */
   private literalValueOf(expr: Expr): LiteralValue {
-    if (expr.kind !== 'literal') throw this.syntaxError(this.tokens[this.index - 1]);
-    return expr.value;
+    if (expr.kind === 'literal') return expr.value;
+    if (expr.kind === 'unary' && (expr.op === '-' || expr.op === '+') && expr.expr.kind === 'literal' && expr.expr.value.type === 'number') {
+      const text = expr.expr.value.text;
+      return { type: 'number', text: expr.op === '-' ? `-${text}` : text };
+    }
+    throw this.syntaxError(this.tokens[this.index - 1]);
   }
 
   /** ISOLATION LEVEL ..., READ ONLY | READ WRITE, [NOT] DEFERRABLE; recorded lower-cased. */

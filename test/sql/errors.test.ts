@@ -5,27 +5,29 @@ import assert from 'node:assert/strict';
 import { parse } from '../../src/sql/parser.js';
 import { assertSyntaxError, sqlErrorOf } from './helpers.js';
 
+const NEAR_TOKEN: [sql: string, token: string, position: number][] = [
+  ['SELECT * FORM t', 'FORM', 10],
+  ['SELECT a FORM t', 't', 15],
+  ['SELEC 1', 'SELEC', 1],
+  ['SELECT 1)', ')', 9],
+  ['SELECT 1 2', '2', 10],
+  ['CREATE TABLE t (a int,)', ')', 23],
+  ['SELECT * FROM WHERE', 'WHERE', 15],
+  ['SELECT 1 < 2 < 3', '<', 14],
+  ['SELECT a = b = c', '=', 14],
+  ["SELECT 1 FROM t WHERE a LIKE 'x' LIKE 'y'", 'LIKE', 34],
+  ['DROP THING x', 'THING', 6],
+  ['SELECT {', '{', 8],
+];
+
 test('syntax errors point at the offending token', () => {
-  assertSyntaxError('SELECT * FORM t', 'syntax error at or near "FORM"', 10);
-  assertSyntaxError('SELECT a FORM t', 'syntax error at or near "t"', 15);
-  assertSyntaxError('SELEC 1', 'syntax error at or near "SELEC"', 1);
-  assertSyntaxError('SELECT 1)', 'syntax error at or near ")"', 9);
-  assertSyntaxError('SELECT 1 2', 'syntax error at or near "2"', 10);
-  assertSyntaxError('CREATE TABLE t (a int,)', 'syntax error at or near ")"', 23);
-  assertSyntaxError('SELECT * FROM WHERE', 'syntax error at or near "WHERE"', 15);
-  assertSyntaxError('SELECT 1 < 2 < 3', 'syntax error at or near "<"', 14);
-  assertSyntaxError('SELECT a = b = c', 'syntax error at or near "="', 14);
-  assertSyntaxError("SELECT 1 FROM t WHERE a LIKE 'x' LIKE 'y'", 'syntax error at or near "LIKE"', 34);
-  assertSyntaxError('DROP THING x', 'syntax error at or near "THING"', 6);
-  assertSyntaxError('SELECT {', 'syntax error at or near "{"', 8);
+  for (const [sql, token, position] of NEAR_TOKEN) assertSyntaxError(sql, `syntax error at or near "${token}"`, position);
 });
 
+const AT_END: string[] = ['SELECT 1 +', 'SELECT (1', 'SELECT 1 FROM', 'INSERT INTO t VALUES (1', 'SELECT CASE WHEN a THEN 1'];
+
 test('errors at the end of input', () => {
-  assertSyntaxError('SELECT 1 +', 'syntax error at end of input', 11);
-  assertSyntaxError('SELECT (1', 'syntax error at end of input', 10);
-  assertSyntaxError('SELECT 1 FROM', 'syntax error at end of input', 14);
-  assertSyntaxError('INSERT INTO t VALUES (1', 'syntax error at end of input', 24);
-  assertSyntaxError('SELECT CASE WHEN a THEN 1', 'syntax error at end of input', 26);
+  for (const sql of AT_END) assertSyntaxError(sql, 'syntax error at end of input', sql.length + 1);
 });
 
 test('positions count from the start of the whole query string', () => {

@@ -53,20 +53,24 @@ test('IS, ISNULL, NOTNULL and IS DISTINCT FROM bind looser than comparison', () 
 });
 
 test('unary operators: minus binds tighter than ^, looser than :: and []', () => {
-  assert.equal(shown('-2 ^ 2'), '(-2 ^ 2)');
+  assert.equal(shown('-2 ^ 2'), '((- 2) ^ 2)');
   assert.equal(shown('- x ^ 2'), '((- x) ^ 2)');
   assert.equal(shown('-a::int'), '(- a::int4)');
   assert.equal(shown('-a[1]'), '(- a[1])');
-  assert.equal(shown('2 * -3'), '(2 * -3)');
-  assert.equal(shown('- - 1'), '1');
+  assert.equal(shown('2 * -3'), '(2 * (- 3))');
+  assert.equal(shown('- - 1'), '(- (- 1))');
   assert.equal(shown('- (- a)'), '(- (- a))');
   assert.equal(shown('+a'), '(+ a)');
   assert.equal(shown('~ 1 + 2'), '(~ (1 + 2))');
   assert.equal(shown('@ a'), '(@ a)');
   assert.equal(shown('1-1'), '(1 - 1)');
-  assert.equal(shown('a>=-1'), '(a >= -1)');
-  // A negative number is folded into the literal, positioned at the sign.
-  assert.deepEqual(exprOf('-1.5'), { kind: 'literal', value: { type: 'number', text: '-1.5' }, pos: 7 });
+  assert.equal(shown('a>=-1'), '(a >= (- 1))');
+  assert.deepEqual(exprOf('-1.5'), {
+    kind: 'unary',
+    op: '-',
+    expr: { kind: 'literal', value: { type: 'number', text: '1.5' }, pos: 8 },
+    pos: 7,
+  });
 });
 
 test('BETWEEN, IN, LIKE', () => {

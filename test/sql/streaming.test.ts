@@ -122,7 +122,10 @@ test('CREATE SOURCE with every clause', () => {
     options: [
       { name: 'TOPIC', value: str('t') },
       { name: 'START OFFSET', value: { kind: 'sequence', items: [num('0'), num('10'), num('100')] } },
-      { name: 'START TIMESTAMP', value: num('-1000') },
+      {
+        name: 'START TIMESTAMP',
+        value: { kind: 'value', expr: { kind: 'unary', op: '-', expr: { kind: 'literal', value: { type: 'number', text: '1000' } } } },
+      },
       { name: 'GROUP ID PREFIX', value: str('p') },
     ],
   });
