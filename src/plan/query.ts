@@ -880,6 +880,8 @@ export class QueryPlanner implements SubqueryHost {
       if (planned.columns.length !== 1) {
         throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', { position: pos + 1 });
       }
+      // A global aggregate already yields exactly one row per binding.
+      if (isGlobalAggregate(query)) return planned.rel;
       const w = inner.width;
       const type = planned.columns[0]!.type;
       const counted: RelExpr = {
@@ -967,6 +969,15 @@ export class QueryPlanner implements SubqueryHost {
       return union([collected, this.missingBindings(inner.outer, project(collected, range(0, w)), [empty])]);
     });
   }
+}
+
+/** SELECT with aggregates, without GROUP BY / HAVING / LIMIT / OFFSET: one row per binding. */
+function isGlobalAggregate(query: ast.Query): boolean {
+  const body = query.body;
+  if (body.kind !== 'select' || body.groupBy.length > 0 || body.having || query.limit || query.offset) return false;
+  const calls: ast.FunctionCallExpr[] = [];
+  for (const item of body.projection) if (item.kind === 'expr') collectAggregates(item.expr, isAggregate, calls);
+  return calls.length > 0;
 }
 
 function literalRow(exprs: ScalarExpr[]): import('../repr/types.js').Row {
