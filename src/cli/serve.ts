@@ -1,0 +1,97 @@
+// `freshet serve`: starts the coordinator and the PostgreSQL wire protocol
+// listener, and shuts both down cleanly on SIGTERM / SIGINT.
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import type { LevelWithSilent } from 'pino';
+import { startCoordinator } from '../adapter/coordinator.js';
+import { PgwireServer } from '../server/pgwire/index.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from './logger.js';
+import { parsePort } from './options.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: LevelWithSilent;
+  logFormat: LogFormat;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the Freshet server: SQL clients (psql, any PostgreSQL driver) connect over the PostgreSQL wire protocol')
+    .option('--host <address>', 'address to listen on for SQL clients (0.0.0.0 for all interfaces)', '127.0.0.1')
+    .option('--port <number>', 'TCP port for SQL clients (0 picks a free port, reported in the "listening" log line)', parsePort, 6875)
+    .option('--data-dir <path>', 'directory for the catalog and durable data; created if missing, reused on restart', './freshet-data')
+    .addOption(
+      new Option('--log-level <level>', 'least severe log level written to stderr').choices(LOG_LEVELS).default('info'),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log line format on stderr: pretty (one human-readable line) or json (pino JSON lines)')
+        .choices(LOG_FORMATS)
+        .default('pretty'),
+    )
+    .action(async (options: ServeOptions) => {
+      await serve(options);
+    });
+}
+
+export async function serve(options: ServeOptions): Promise<void> {
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat });
+  const dataDir = resolve(options.dataDir);
+  let coordinator;
+  try {
+    coordinator = await startCoordinator({ dataDir, logger: logger.child({ component: 'coordinator' }) });
+  } catch (err) {
+    logger.fatal({ err, dataDir }, 'could not start the coordinator');
+    process.exitCode = 1;
+    return;
+  }
+  const server = new PgwireServer({ sessions: coordinator, logger });
+  let address;
+  try {
+    address = await server.listen(options.port, options.host);
+  } catch (err) {
+    logger.fatal({ err, host: options.host, port: options.port }, 'could not listen for SQL clients');
+    await coordinator.shutdown();
+    process.exitCode = 1;
+    return;
+  }
+  logger.info(
+    { address: formatAddress(address.address, address.port), host: address.address, port: address.port, dataDir },
+    'listening',
+  );
+  installShutdown(logger, async () => {
+    await server.close();
+    await coordinator.shutdown();
+  });
+}
+
+/** On the first SIGTERM/SIGINT: stop gracefully and exit 0; a second signal exits at once. */
+function installShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

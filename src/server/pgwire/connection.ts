@@ -1,0 +1,560 @@
+// One client connection: the startup handshake, then the message loop of the
+// simple and extended query protocols, turning messages into calls on the
+// connection's Session and results into messages.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { SqlError, SqlState, toSqlError } from '../../repr/errors.js';
+import type { Datum } from '../../repr/types.js';
+import type { TextOptions } from '../../repr/text.js';
+import { typeFromOid, typeOid } from '../../repr/pgtypes.js';
+import type { ParsedStatement } from '../../sql/ast.js';
+import type { ExecuteResult, Session, SessionFactory, StartupParameters } from '../../adapter/api.js';
+import {
+  writeAuthentication,
+  writeAuthenticationOk,
+  writeBackendKeyData,
+  writeCommandComplete,
+  writeError,
+  writeNegotiateProtocolVersion,
+  writeNotice,
+  writeParameterDescription,
+  writeParameterStatus,
+  writeReadyForQuery,
+  writeRowDescription,
+} from './backend.js';
+import { runCopyIn, runCopyOut } from './copy.js';
+import { ClientGone, ProtocolViolation } from './errors.js';
+import { type PendingRows, type Portal, type PreparedStatement, withRowCount } from './extended.js';
+import {
+  type BindMessage,
+  type DescribeMessage,
+  type ExecuteMessage,
+  type ParseMessage,
+  decodeBind,
+  decodeClose,
+  decodeDescribe,
+  decodeExecute,
+  decodeParse,
+  decodeQuery,
+  decodeSingleString,
+} from './frontend.js';
+import { MessageReader } from './message-reader.js';
+import { Output } from './output.js';
+import {
+  AuthenticationCode,
+  Backend,
+  Frontend,
+  type FormatCode,
+  MAX_STARTUP_PACKET_BYTES,
+  StartupCode,
+} from './protocol.js';
+import { decodeStartupPacket, toStartupParameters } from './startup.js';
+import { decodeParameter, expandFormats, writeDataRow } from './values.js';
+
+/** Decides whether a client may connect (the hook for authenticated SQL clients). */
+export interface Authenticator {
+  /** Resolves to admit the client; throws SqlError (28000, 28P01) to refuse it. */
+  authenticate(request: AuthenticationRequest): Promise<void>;
+}
+
+export interface AuthenticationRequest {
+  startup: StartupParameters;
+  remoteAddress: string | undefined;
+  /** Asks the client for its password in clear text (AuthenticationCleartextPassword). */
+  requestCleartextPassword(): Promise<string>;
+}
+
+/** What a connection needs from the server that accepted it. */
+export interface ConnectionContext {
+  sessions: SessionFactory;
+  logger: Logger;
+  authenticator: Authenticator | undefined;
+  maxMessageBytes: number;
+  /** Parameters reported at startup unless the session reports its own value. */
+  defaultParameters: ReadonlyMap<string, string>;
+  /** A CancelRequest arrived on this (otherwise unused) connection. */
+  cancelRequested(processId: number, secretKey: number): void;
+  /** The session is open: the connection can now be found by its cancel key. */
+  sessionOpened(connection: Connection, session: Session): void;
+  connectionClosed(connection: Connection): void;
+}
+
+export class Connection {
+  private readonly reader: MessageReader;
+  private readonly output: Output;
+  private readonly log: Logger;
+  private session: Session | null = null;
+  private sessionClosed = false;
+  private textOptions: TextOptions = { timeZone: 'UTC' };
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, Portal>();
+  /** After an error in an extended-protocol message: skip everything up to Sync. */
+  private skipUntilSync = false;
+  /** Aborts the running statement (CancelRequest, disconnect, shutdown). */
+  private running: AbortController | null = null;
+  private terminated = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly context: ConnectionContext,
+  ) {
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    this.reader = new MessageReader(socket, context.maxMessageBytes);
+    this.output = new Output(socket);
+    this.log = context.logger.child({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` });
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => this.running?.abort(new ClientGone()));
+  }
+
+  /** Serves the connection until the client leaves; never rejects. */
+  async run(): Promise<void> {
+    try {
+      if (await this.startup()) await this.messageLoop();
+    } catch (err) {
+      await this.reportFatal(err);
+    } finally {
+      this.closeSession();
+      this.socket.destroy();
+      this.context.connectionClosed(this);
+    }
+  }
+
+  /** Cancels the running statement, if any (CancelRequest for this session). */
+  cancelRunning(): void {
+    this.running?.abort(new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
+  }
+
+  /** Ends the connection from the server side (shutdown): FATAL error, then close. */
+  async terminate(error: SqlError): Promise<void> {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.running?.abort(error);
+    this.closeSession();
+    writeError(this.output.writer, error);
+    await this.output.flush();
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  // ---- startup ----------------------------------------------------------
+
+  /** Runs the startup handshake; false if the connection is done afterwards. */
+  private async startup(): Promise<boolean> {
+    for (;;) {
+      const body = await this.reader.readStartupPacket(MAX_STARTUP_PACKET_BYTES);
+      if (body === null) return false;
+      const packet = decodeStartupPacket(body);
+      switch (packet.kind) {
+        case 'sslRequest':
+        case 'gssEncRequest':
+          // Encryption is not offered: 'N', and the client continues in the clear (or gives up).
+          this.socket.write('N');
+          continue;
+        case 'cancelRequest':
+          this.context.cancelRequested(packet.processId, packet.secretKey);
+          return false;
+        case 'unsupportedProtocol':
+          throw new SqlError(
+            SqlState.featureNotSupported,
+            `unsupported frontend protocol ${packet.major}.${packet.minor}: server supports 3.0 to 3.0`,
+            { severity: 'FATAL' },
+          );
+        case 'startup':
+          await this.openSession(packet.minorVersion, packet.parameters);
+          return true;
+      }
+    }
+  }
+
+  private async openSession(minorVersion: number, raw: Map<string, string>): Promise<void> {
+    const writer = this.output.writer;
+    // Protocol extensions (_pq_.*) and minor versions above 3.0 are declined, not refused.
+    const unrecognized = [...raw.keys()].filter((name) => name.startsWith('_pq_.'));
+    for (const name of unrecognized) raw.delete(name);
+    if (minorVersion > 0 || unrecognized.length > 0) writeNegotiateProtocolVersion(writer, StartupCode.protocol3, unrecognized);
+
+    const startup = toStartupParameters(raw);
+    if (this.context.authenticator !== undefined) {
+      await this.context.authenticator.authenticate({
+        startup,
+        remoteAddress: this.socket.remoteAddress,
+        requestCleartextPassword: () => this.requestCleartextPassword(),
+      });
+    }
+    const session = this.context.sessions.openSession(startup);
+    this.session = session;
+    this.context.sessionOpened(this, session);
+
+    writeAuthenticationOk(writer);
+    const parameters = new Map(this.context.defaultParameters);
+    parameters.set('application_name', startup.applicationName ?? '');
+    parameters.set('session_authorization', startup.user);
+    for (const [name, value] of session.reportedParameters()) parameters.set(name, value);
+    for (const [name, value] of parameters) this.reportParameter(name, value);
+    writeBackendKeyData(writer, session.id, session.secretKey);
+    writeReadyForQuery(writer, session.transactionStatus());
+    await this.output.flush();
+    this.log.debug({ user: startup.user, database: startup.database, session: session.id }, 'session opened');
+  }
+
+  private async requestCleartextPassword(): Promise<string> {
+    writeAuthentication(this.output.writer, AuthenticationCode.cleartextPassword);
+    await this.output.flush();
+    const message = await this.reader.readMessage();
+    if (message === null) throw new ClientGone();
+    if (message.type !== Frontend.password) {
+      throw new ProtocolViolation(`expected password response, got message type ${message.type}`);
+    }
+    return decodeSingleString(message.body);
+  }
+
+  // ---- message loop -----------------------------------------------------
+
+  private async messageLoop(): Promise<void> {
+    for (;;) {
+      const message = await this.reader.readMessage();
+      if (message === null || this.terminated) return;
+      if (message.type === Frontend.terminate) return;
+      if (this.skipUntilSync && message.type !== Frontend.sync) continue;
+      switch (message.type) {
+        case Frontend.query:
+          await this.simpleQuery(message.body);
+          break;
+        case Frontend.parse:
+          await this.extended(() => this.parse(decodeParse(message.body)));
+          break;
+        case Frontend.bind:
+          await this.extended(() => this.bind(decodeBind(message.body)));
+          break;
+        case Frontend.describe:
+          await this.extended(() => this.describe(decodeDescribe(message.body)));
+          break;
+        case Frontend.execute:
+          await this.extended(() => this.execute(decodeExecute(message.body)));
+          break;
+        case Frontend.close:
+          await this.extended(() => this.close(decodeClose(message.body)));
+          break;
+        case Frontend.sync:
+          this.sync();
+          break;
+        case Frontend.flush:
+          await this.output.flush();
+          break;
+        case Frontend.copyData:
+        case Frontend.copyDone:
+        case Frontend.copyFail:
+          // Leftovers of a COPY FROM STDIN that already failed: PostgreSQL drops them too.
+          break;
+        default:
+          throw new ProtocolViolation(`invalid frontend message type ${message.type}`);
+      }
+      // Replies to pipelined messages go out together, once the client waits for them.
+      if (!this.reader.hasBufferedMessage()) await this.output.flush();
+      else await this.output.flushIfFull();
+    }
+  }
+
+  private get activeSession(): Session {
+    if (this.session === null) throw new Error('no session');
+    return this.session;
+  }
+
+  private async simpleQuery(body: Buffer): Promise<void> {
+    // A simple Query ends any unnamed portal, as in PostgreSQL.
+    this.portals.delete('');
+    try {
+      const statements = this.activeSession.parse(decodeQuery(body));
+      if (statements.length === 0) this.output.writer.empty(Backend.emptyQueryResponse);
+      for (const statement of statements) {
+        await this.runStatement(statement, [], (result) => this.sendResult(result));
+      }
+    } catch (err) {
+      this.reportError(err);
+    }
+    this.readyForQuery();
+  }
+
+  /** Runs one extended-protocol message; an error makes the rest up to Sync be skipped. */
+  private async extended(handle: () => Promise<void> | void): Promise<void> {
+    try {
+      await handle();
+    } catch (err) {
+      this.reportError(err);
+      this.skipUntilSync = true;
+    }
+  }
+
+  private sync(): void {
+    this.skipUntilSync = false;
+    // Portals live until the end of their transaction; outside a block that is now.
+    if (this.activeSession.transactionStatus() === 'I') this.portals.clear();
+    this.readyForQuery();
+  }
+
+  private readyForQuery(): void {
+    this.sendNoticesAndParameters();
+    writeReadyForQuery(this.output.writer, this.activeSession.transactionStatus());
+  }
+
+  // ---- extended protocol ------------------------------------------------
+
+  private parse(message: ParseMessage): void {
+    const session = this.activeSession;
+    if (message.statementName !== '' && this.statements.has(message.statementName)) {
+      throw new SqlError(SqlState.duplicatePreparedStatement, `prepared statement "${message.statementName}" already exists`);
+    }
+    const hints = message.paramTypeOids.map((oid) => {
+      if (oid === 0) return null;
+      const type = typeFromOid(oid);
+      if (type === undefined) throw new SqlError(SqlState.undefinedObject, `type with OID ${oid} does not exist`);
+      return type;
+    });
+    const parsed = session.parse(message.query);
+    if (parsed.length > 1) {
+      throw new SqlError(SqlState.syntaxError, 'cannot insert multiple commands into a prepared statement');
+    }
+    let prepared: PreparedStatement;
+    if (parsed.length === 0) {
+      prepared = { parsed: null, paramTypes: [], paramTypeOids: [], columns: null };
+    } else {
+      const description = session.describe(parsed[0], hints);
+      prepared = {
+        parsed: parsed[0],
+        paramTypes: description.paramTypes,
+        // A type the client named keeps its OID even where repr maps it to a broader type.
+        paramTypeOids: description.paramTypes.map((type, i) => message.paramTypeOids[i] || typeOid(type)),
+        columns: description.columns,
+      };
+    }
+    this.sendNoticesAndParameters();
+    this.statements.set(message.statementName, prepared);
+    this.output.writer.empty(Backend.parseComplete);
+  }
+
+  private bind(message: BindMessage): void {
+    const statement = this.statements.get(message.statementName);
+    if (statement === undefined) {
+      throw new SqlError(SqlState.invalidSqlStatementName, `prepared statement "${message.statementName}" does not exist`);
+    }
+    if (message.portalName !== '' && this.portals.has(message.portalName)) {
+      throw new SqlError(SqlState.duplicateCursor, `cursor "${message.portalName}" already exists`);
+    }
+    const paramCount = statement.paramTypes.length;
+    if (message.paramValues.length !== paramCount) {
+      throw new SqlError(
+        SqlState.protocolViolation,
+        `bind message supplies ${message.paramValues.length} parameters, but prepared statement "${message.statementName}" requires ${paramCount}`,
+      );
+    }
+    const paramFormats = expandFormats(message.paramFormats, paramCount);
+    if (paramFormats === null) {
+      throw new SqlError(
+        SqlState.protocolViolation,
+        `bind message has ${message.paramFormats.length} parameter formats but ${paramCount} parameters`,
+      );
+    }
+    const params: Datum[] = message.paramValues.map((raw, i) =>
+      decodeParameter(raw, paramFormats[i], statement.paramTypes[i], this.textOptions),
+    );
+    let resultFormats: FormatCode[] | null = null;
+    if (statement.columns !== null && message.resultFormats.length > 0) {
+      resultFormats = expandFormats(message.resultFormats, statement.columns.length);
+      if (resultFormats === null) {
+        throw new SqlError(
+          SqlState.protocolViolation,
+          `bind message has ${message.resultFormats.length} result formats but query has ${statement.columns.length} columns`,
+        );
+      }
+    }
+    this.portals.set(message.portalName, { statement, params, resultFormats, pending: null, finishedTag: null });
+    this.output.writer.empty(Backend.bindComplete);
+  }
+
+  private describe(message: DescribeMessage): void {
+    const writer = this.output.writer;
+    if (message.target === 'statement') {
+      const statement = this.statements.get(message.name);
+      if (statement === undefined) {
+        throw new SqlError(SqlState.invalidSqlStatementName, `prepared statement "${message.name}" does not exist`);
+      }
+      writeParameterDescription(writer, statement.paramTypeOids);
+      if (statement.columns === null) writer.empty(Backend.noData);
+      else writeRowDescription(writer, statement.columns, null);
+    } else {
+      const portal = this.portals.get(message.name);
+      if (portal === undefined) throw new SqlError(SqlState.invalidCursorName, `portal "${message.name}" does not exist`);
+      const columns = portal.statement.columns;
+      if (columns === null) writer.empty(Backend.noData);
+      else writeRowDescription(writer, columns, portal.resultFormats);
+    }
+  }
+
+  private async execute(message: ExecuteMessage): Promise<void> {
+    const portal = this.portals.get(message.portalName);
+    if (portal === undefined) {
+      throw new SqlError(SqlState.invalidCursorName, `portal "${message.portalName}" does not exist`);
+    }
+    if (portal.pending === null) {
+      if (portal.finishedTag !== null) {
+        if (portal.finishedTag === '') this.output.writer.empty(Backend.emptyQueryResponse);
+        else writeCommandComplete(this.output.writer, portal.finishedTag);
+        return;
+      }
+      const parsed = portal.statement.parsed;
+      if (parsed === null) {
+        this.output.writer.empty(Backend.emptyQueryResponse);
+        return;
+      }
+      await this.runStatement(parsed, portal.params, async (result) => {
+        if (result.kind === 'rows') {
+          portal.pending = { columns: result.columns, rows: result.rows, next: 0, tag: result.tag };
+        } else {
+          await this.sendResult(result, { describeRows: false });
+          portal.finishedTag = result.kind === 'command' ? result.tag : '';
+        }
+      });
+    }
+    const pending = portal.pending;
+    if (pending === null) return;
+    const complete = await this.sendRows(pending, portal.resultFormats, message.maxRows);
+    if (complete) {
+      portal.pending = null;
+      portal.finishedTag = withRowCount(pending.tag, 0);
+    } else {
+      this.output.writer.empty(Backend.portalSuspended);
+    }
+  }
+
+  private close(message: DescribeMessage): void {
+    if (message.target === 'statement') this.statements.delete(message.name);
+    else this.portals.delete(message.name);
+    this.output.writer.empty(Backend.closeComplete);
+  }
+
+  // ---- running statements and sending results ----------------------------
+
+  /** Executes a statement with a cancel signal, then hands its result to `consume` (which sends it). */
+  private async runStatement(
+    statement: ParsedStatement,
+    params: Datum[],
+    consume: (result: ExecuteResult) => Promise<void>,
+  ): Promise<void> {
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      const result = await this.activeSession.execute(statement, { params, signal: controller.signal });
+      // Notices precede the result; ParameterStatus follows CommandComplete, as in PostgreSQL.
+      this.sendNotices();
+      await consume(result);
+    } finally {
+      if (this.running === controller) this.running = null;
+    }
+    this.sendNoticesAndParameters();
+  }
+
+  private async sendResult(result: ExecuteResult, options: { describeRows: boolean } = { describeRows: true }): Promise<void> {
+    const writer = this.output.writer;
+    switch (result.kind) {
+      case 'rows': {
+        if (options.describeRows) writeRowDescription(writer, result.columns, null);
+        await this.sendRows({ columns: result.columns, rows: result.rows, next: 0, tag: result.tag }, null, 0);
+        return;
+      }
+      case 'command':
+        writeCommandComplete(writer, result.tag);
+        return;
+      case 'empty':
+        writer.empty(Backend.emptyQueryResponse);
+        return;
+      case 'copyOut':
+        await runCopyOut(result, { output: this.output, signal: this.runningSignal(), textOptions: this.textOptions });
+        return;
+      case 'copyIn':
+        await runCopyIn(result, { output: this.output, reader: this.reader });
+        return;
+    }
+  }
+
+  private runningSignal(): AbortSignal {
+    if (this.running === null) throw new Error('no running statement');
+    return this.running.signal;
+  }
+
+  /**
+   * Sends rows from `pending` (all, or at most `maxRows`), then CommandComplete
+   * if none remain. Returns whether the rows are complete.
+   */
+  private async sendRows(pending: PendingRows, formats: FormatCode[] | null, maxRows: number): Promise<boolean> {
+    const { rows, columns } = pending;
+    const end = maxRows > 0 ? Math.min(rows.length, pending.next + maxRows) : rows.length;
+    const start = pending.next;
+    for (let i = start; i < end; i++) {
+      writeDataRow(this.output.writer, rows[i], columns, formats, this.textOptions);
+      pending.next = i + 1;
+      await this.output.flushIfFull();
+    }
+    if (pending.next < rows.length) return false;
+    // A portal read in pieces reports the rows of its last Execute, as PostgreSQL does.
+    const tag = start === 0 ? pending.tag : withRowCount(pending.tag, end - start);
+    writeCommandComplete(this.output.writer, tag);
+    return true;
+  }
+
+  private sendNotices(): void {
+    if (this.session === null) return;
+    for (const notice of this.session.takeNotices()) writeNotice(this.output.writer, notice);
+  }
+
+  private sendNoticesAndParameters(): void {
+    if (this.session === null) return;
+    this.sendNotices();
+    for (const [name, value] of this.session.takeChangedParameters()) this.reportParameter(name, value);
+  }
+
+  private reportParameter(name: string, value: string): void {
+    writeParameterStatus(this.output.writer, name, value);
+    if (name.toLowerCase() === 'timezone') this.textOptions = { timeZone: value };
+  }
+
+  // ---- errors -----------------------------------------------------------
+
+  /** Sends a statement-level error; protocol violations and disconnects propagate. */
+  private reportError(err: unknown): void {
+    if (err instanceof ProtocolViolation || err instanceof ClientGone) throw err;
+    const error = toSqlError(err);
+    if (error.severity === 'FATAL') throw error;
+    if (error.code === SqlState.internalError) this.log.error({ err }, 'internal error in statement');
+    this.sendNoticesAndParameters();
+    writeError(this.output.writer, error);
+  }
+
+  /** Reports an error that ends the connection (if the client is still there). */
+  private async reportFatal(err: unknown): Promise<void> {
+    if (err instanceof ClientGone || this.terminated) return;
+    const error = toSqlError(err);
+    if (error.code === SqlState.internalError) this.log.error({ err }, 'internal error in connection');
+    else this.log.debug({ code: error.code, message: error.message }, 'closing connection after error');
+    const fatal = new SqlError(error.code, error.message, {
+      severity: 'FATAL',
+      detail: error.detail,
+      hint: error.hint,
+    });
+    try {
+      writeError(this.output.writer, fatal);
+      await this.output.flush();
+    } catch {
+      // The socket is gone; nothing more to tell.
+    }
+  }
+
+  private closeSession(): void {
+    if (this.session === null || this.sessionClosed) return;
+    this.sessionClosed = true;
+    try {
+      this.session.close();
+    } catch (err) {
+      this.log.warn({ err }, 'error closing session');
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// The connection's outgoing side: messages accumulate in a MessageWriter and
+// go to the socket in batches; when the socket's buffer is full, flush()
+// waits for 'drain' so a huge result never piles up in memory.
+import type { Socket } from 'node:net';
+import { MessageWriter } from './message-writer.js';
+
+/** Buffered output above which producers flush (and so feel backpressure). */
+const FLUSH_ABOVE_BYTES = 64 * 1024;
+
+export class Output {
+  readonly writer = new MessageWriter();
+
+  constructor(private readonly socket: Socket) {}
+
+  /** Sends everything buffered; waits while the socket cannot take more. */
+  async flush(): Promise<void> {
+    if (this.writer.length === 0) return;
+    const data = this.writer.take();
+    if (this.socket.destroyed || !this.socket.writable) return;
+    if (this.socket.write(data)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  /** Flushes only once enough output has accumulated (per-row callers). */
+  async flushIfFull(): Promise<void> {
+    if (this.writer.length >= FLUSH_ABOVE_BYTES) await this.flush();
+  }
+}

@@ -1,0 +1,136 @@
+// The pgwire listener: accepts connections, routes CancelRequests to the
+// connection they name, and shuts everything down in order.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { SqlError, SqlState } from '../../repr/errors.js';
+import type { Session, SessionFactory } from '../../adapter/api.js';
+import { type Authenticator, Connection, type ConnectionContext } from './connection.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './protocol.js';
+
+export interface PgwireServerOptions {
+  sessions: SessionFactory;
+  logger: Logger;
+  /** Admission hook; without one every client is admitted (AuthenticationOk). */
+  authenticator?: Authenticator;
+  /** Largest message accepted; larger ones are a protocol violation (FATAL 08P01). */
+  maxMessageBytes?: number;
+  /** ParameterStatus values overriding the built-in defaults (sessions override both). */
+  parameters?: Record<string, string>;
+}
+
+/**
+ * What clients are told at startup. server_version 15.0 keeps psql 15+ free of
+ * version warnings; the rest are the values PostgreSQL clients expect to see.
+ */
+export const DEFAULT_PARAMETERS: Readonly<Record<string, string>> = {
+  server_version: '15.0',
+  server_encoding: 'UTF8',
+  client_encoding: 'UTF8',
+  DateStyle: 'ISO, MDY',
+  IntervalStyle: 'postgres',
+  TimeZone: 'UTC',
+  integer_datetimes: 'on',
+  standard_conforming_strings: 'on',
+  is_superuser: 'off',
+  default_transaction_read_only: 'off',
+  in_hot_standby: 'off',
+};
+
+export class PgwireServer {
+  private readonly server: Server;
+  private readonly connections = new Map<Connection, Promise<void>>();
+  private readonly byCancelKey = new Map<string, Connection>();
+  private readonly context: ConnectionContext;
+  private readonly log: Logger;
+
+  constructor(private readonly options: PgwireServerOptions) {
+    this.log = options.logger.child({ component: 'pgwire' });
+    this.context = this.connectionContext();
+    this.server = createServer((socket) => this.accept(socket));
+    this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
+  }
+
+  /** Starts listening (port 0 picks a free port); resolves with the bound address. */
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.address());
+      });
+    });
+  }
+
+  address(): AddressInfo {
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('pgwire server is not listening on TCP');
+    return address;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Stops accepting, ends every connection with FATAL 57P01 (as PostgreSQL
+   * does on shutdown), and resolves once all of them are closed.
+   */
+  async close(): Promise<void> {
+    const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const shutdown = new SqlError(SqlState.adminShutdown, 'terminating connection due to administrator command', {
+      severity: 'FATAL',
+    });
+    await Promise.all([...this.connections.keys()].map((connection) => connection.terminate(shutdown)));
+    await Promise.all(this.connections.values());
+    await listenerClosed;
+  }
+
+  private accept(socket: Socket): void {
+    const connection = new Connection(socket, this.context);
+    this.connections.set(connection, connection.run());
+  }
+
+  private connectionContext(): ConnectionContext {
+    const { sessions, authenticator } = this.options;
+    const defaultParameters = new Map(Object.entries({ ...DEFAULT_PARAMETERS, ...this.options.parameters }));
+    const cancelKeys = new Map<Connection, string>();
+    return {
+      sessions,
+      logger: this.log,
+      authenticator,
+      maxMessageBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      defaultParameters,
+      cancelRequested: (processId, secretKey) => {
+        // The session stops its work; the connection stops streaming (COPY, SUBSCRIBE).
+        sessions.findByCancelKey(processId, secretKey)?.cancel();
+        this.byCancelKey.get(cancelKey(processId, secretKey))?.cancelRunning();
+      },
+      sessionOpened: (connection: Connection, session: Session) => {
+        const key = cancelKey(session.id, session.secretKey);
+        cancelKeys.set(connection, key);
+        this.byCancelKey.set(key, connection);
+      },
+      connectionClosed: (connection) => {
+        const key = cancelKeys.get(connection);
+        if (key !== undefined) this.byCancelKey.delete(key);
+        cancelKeys.delete(connection);
+        this.connections.delete(connection);
+      },
+    };
+  }
+}
+
+function cancelKey(processId: number, secretKey: number): string {
+  // Keys arrive as signed int32 on the wire; normalize both sides to that.
+  return `${processId | 0}:${secretKey | 0}`;
+}
+
+/** Creates a server and starts listening. */
+export async function startPgwireServer(
+  options: PgwireServerOptions & { host: string; port: number },
+): Promise<PgwireServer> {
+  const server = new PgwireServer(options);
+  await server.listen(options.port, options.host);
+  return server;
+}
