@@ -5,7 +5,8 @@
 import { Decimal } from 'decimal.js';
 import { compareDatums, datumKey, rowKey } from '../repr/compare.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { ArrayValue, Jsonb, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
+import { formatText } from '../repr/text.js';
+import { ArrayValue, Jsonb, JsonbNumber, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
 import type { AggregateExpr, ScalarExpr, ScalarOrder } from '../plan/mir.js';
 import { ExactFloatSum } from './float-sum.js';
 import { compareNullable } from './order.js';
@@ -275,9 +276,13 @@ function collector(agg: AggregateExpr): Collector {
   }
 }
 
+/** Object keys are text: numbers and booleans as their JSON text, other values as their text form. */
 function jsonbKeyText(key: Datum, type: SqlType): string {
   const converted = datumToJsonb(key, type);
-  return typeof converted === 'string' ? converted : JSON.stringify(converted);
+  if (typeof converted === 'string') return converted;
+  if (converted instanceof JsonbNumber) return converted.text;
+  if (typeof converted === 'boolean') return String(converted);
+  return formatText(key, type);
 }
 
 function stateFactory(agg: AggregateExpr): () => AggregateState {
