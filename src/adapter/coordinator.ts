@@ -13,6 +13,7 @@ import { SourceManager } from './sources.js';
 import { Timeline } from './timeline.js';
 import { SessionImpl } from './session.js';
 import { replayCatalog } from './replay.js';
+import { registerCatalogFunctions } from './system/functions.js';
 
 export interface CoordinatorOptions {
   /** Directory for everything persisted (catalog, shards). Created if missing. */
@@ -29,6 +30,7 @@ export interface Coordinator extends SessionFactory {
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const { dataDir, logger } = options;
+  registerCatalogFunctions();
   mkdirSync(dataDir, { recursive: true });
   const catalog = new Catalog(dataDir);
   const records = catalog.load();

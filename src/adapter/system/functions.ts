@@ -1,0 +1,66 @@
+// Catalog information functions psql and drivers call in their introspection
+// queries (pg_table_is_visible, pg_get_userbyid, format_type, ...). They are
+// registered with expr's overload registry once, unless expr defines them.
+// Freshet has one database, one user-visible owner and no hidden relations,
+// so most of them have constant answers.
+import type { Datum, SqlType } from '../../repr/types.js';
+import { define, hasOverloads, type Overload } from '../../expr/registry.js';
+import { typeFromOid, typeName } from '../../repr/pgtypes.js';
+
+const OID: SqlType = { kind: 'oid' };
+const TEXT: SqlType = { kind: 'text' };
+const NAME: SqlType = { kind: 'name' };
+const BOOL: SqlType = { kind: 'bool' };
+const INT4: SqlType = { kind: 'int4' };
+
+/** format_type(type_oid, typmod): the SQL name of a type with its modifier applied. */
+function formatType(args: Datum[]): Datum {
+  const oid = args[0];
+  if (oid === null || oid === undefined) return null;
+  const base = typeFromOid(oid as number);
+  if (!base) return '???';
+  const typmod = typeof args[1] === 'number' ? args[1] : -1;
+  let type: SqlType = base;
+  if (typmod >= 0) {
+    if (base.kind === 'varchar' || base.kind === 'bpchar') type = { kind: base.kind, length: typmod - 4 };
+    else if (base.kind === 'numeric') type = { kind: 'numeric', precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff };
+    else if (base.kind === 'timestamp' || base.kind === 'timestamptz' || base.kind === 'time') type = { kind: base.kind, precision: typmod };
+  }
+  return typeName(type);
+}
+
+const FUNCTIONS: [string, Overload[]][] = [
+  ['pg_table_is_visible', [{ name: 'pg_table_is_visible', params: [OID], returns: BOOL, eval: () => true }]],
+  ['pg_type_is_visible', [{ name: 'pg_type_is_visible', params: [OID], returns: BOOL, eval: () => true }]],
+  ['pg_function_is_visible', [{ name: 'pg_function_is_visible', params: [OID], returns: BOOL, eval: () => true }]],
+  ['pg_get_userbyid', [{ name: 'pg_get_userbyid', params: [OID], returns: NAME, eval: () => 'materialize' }]],
+  ['format_type', [{ name: 'format_type', params: [OID, INT4], returns: TEXT, strict: false, eval: formatType }]],
+  [
+    'pg_get_expr',
+    [
+      { name: 'pg_get_expr', params: [TEXT, OID], returns: TEXT, eval: (a) => a[0] ?? null },
+      { name: 'pg_get_expr', params: [TEXT, OID, BOOL], returns: TEXT, eval: (a) => a[0] ?? null },
+    ],
+  ],
+  ['pg_encoding_to_char', [{ name: 'pg_encoding_to_char', params: [INT4], returns: NAME, eval: (a) => (a[0] === 6 ? 'UTF8' : '') }]],
+  [
+    'obj_description',
+    [
+      { name: 'obj_description', params: [OID], returns: TEXT, strict: false, eval: () => null },
+      { name: 'obj_description', params: [OID, TEXT], returns: TEXT, strict: false, eval: () => null },
+    ],
+  ],
+  ['col_description', [{ name: 'col_description', params: [OID, INT4], returns: TEXT, strict: false, eval: () => null }]],
+  ['shobj_description', [{ name: 'shobj_description', params: [OID, TEXT], returns: TEXT, strict: false, eval: () => null }]],
+  ['pg_get_constraintdef', [{ name: 'pg_get_constraintdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
+  ['pg_get_indexdef', [{ name: 'pg_get_indexdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
+  ['pg_get_viewdef', [{ name: 'pg_get_viewdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
+];
+
+let registered = false;
+
+export function registerCatalogFunctions(): void {
+  if (registered) return;
+  registered = true;
+  for (const [key, overloads] of FUNCTIONS) if (!hasOverloads(key)) define(key, ...overloads);
+}
