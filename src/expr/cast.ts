@@ -1,8 +1,8 @@
 // Casts between SQL types with pg_cast's contexts: implicit (i) casts apply
 // silently during resolution, assignment (a) casts on INSERT, explicit (e)
 // only with CAST/::. Each cast is built once per (from, to) into a closure.
-import type { Datum, Interval, SqlType } from '../repr/types.js';
-import { ArrayValue, Jsonb, JsonbNumber, ListValue, MapValue, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
+import type { Datum, Interval, RecordField, SqlType } from '../repr/types.js';
+import { ArrayValue, Jsonb, JsonbNumber, ListValue, MapValue, RecordValue, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
 import { formatText, parseText } from '../repr/text.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import type { ScalarFunc } from '../plan/mir.js';
@@ -345,10 +345,7 @@ function planCast(from: SqlType, to: SqlType): CastPlan | undefined {
       },
     };
   }
-  if (fk === 'record' && tk === 'record') {
-    if (from.fields.length !== to.fields.length) return undefined;
-    return undefined;
-  }
+  if (fk === 'record' && tk === 'record') return planRecordCast(from.fields, to.fields);
   if (toString) {
     // Output conversion to a string type is allowed on assignment (PostgreSQL's I/O cast rule).
     return {
@@ -363,6 +360,22 @@ function planCast(from: SqlType, to: SqlType): CastPlan | undefined {
     };
   }
   return undefined;
+}
+
+/** Field-wise record cast; it needs the strictest context any field needs. */
+function planRecordCast(from: RecordField[], to: RecordField[]): CastPlan | undefined {
+  if (from.length !== to.length) return undefined;
+  const fields = from.map((f, i) => planCast(f.type, to[i]!.type));
+  if (fields.some((f) => f === undefined)) return undefined;
+  const plans = fields as CastPlan[];
+  const ctx = plans.reduce<Ctx>((worst, p) => (CONTEXT_RANK[p.ctx] > CONTEXT_RANK[worst] ? p.ctx : worst), 'i');
+  return {
+    ctx,
+    build: (c) => {
+      const convert = plans.map((p) => p.build(c));
+      return (v) => new RecordValue((v as RecordValue).fields.map((x, i) => (x === null ? null : convert[i]!(x))));
+    },
+  };
 }
 
 /** The context a cast needs ('i' implicit < 'a' assignment < 'e' explicit), undefined when there is no cast. */

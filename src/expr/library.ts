@@ -5,3 +5,6 @@ import './string.js';
 import './pattern.js';
 import './table-funcs.js';
 import './datetime-ops.js';
+import './jsonb.js';
+import './collections.js';
+import './datetime-fns.js';

@@ -12,7 +12,7 @@
 //   IS [NOT] DISTINCT FROM is_distinct_from / is_not_distinct_from
 //   AT TIME ZONE           timezone(zone, value)
 //   EXTRACT(f FROM x)      extract('f', x); date_part likewise
-import type { SqlType } from '../repr/types.js';
+import type { ArrayValue, Datum, SqlType } from '../repr/types.js';
 import type { AggregateFuncName, ScalarFunc, TableFunc } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { buildCast, type CastContext } from './cast.js';
@@ -56,6 +56,52 @@ export function resolveOperator(op: string, left: SqlType | null, right: SqlType
     return resolveKey(`prefix ${op}`, [right], true, () => `${op} ${displayType(right)}`, 'operator');
   }
   return resolveKey(`op ${op}`, [left, right], true, () => `${displayType(left)} ${op} ${displayType(right)}`, 'operator');
+}
+
+/**
+ * `left op ANY|ALL (array)`: resolves `op` between `left` and the array's
+ * element type (an unknown array literal is read as an array of `left`'s
+ * type) and returns a non-strict function of (left, array) with SQL's
+ * three-valued semantics: ANY is true if some comparison is true, NULL if
+ * none is but some is NULL; ALL dually. `op` may also be 'like' / 'ilike'
+ * (and their not_ forms), resolved as functions.
+ */
+export function resolveQuantified(op: string, left: SqlType, arrayType: SqlType, quantifier: 'any' | 'all'): ResolvedScalar {
+  const element: SqlType = arrayType.kind === 'array' ? arrayType.element : arrayType.kind === 'unknown' ? left : arrayType;
+  if (arrayType.kind !== 'array' && arrayType.kind !== 'unknown') {
+    throw new SqlError(SqlState.datatypeMismatch, 'op ANY/ALL (array) requires array on right side');
+  }
+  const inner = isFunctionOperator(op) ? resolveFunction(op, [left, element]) : resolveOperator(op, left, element);
+  const compare = inner.func.eval;
+  const strict = inner.func.strict;
+  const stopOn = quantifier === 'any';
+  const evalQuantified = (args: Datum[]): Datum => {
+    const l = args[0]!;
+    const arr = args[1] as ArrayValue | null;
+    if (arr === null) return null;
+    let sawNull = false;
+    const pair: Datum[] = [l, null];
+    for (const e of arr.elements) {
+      let r: Datum;
+      if (strict && (l === null || e === null)) r = null;
+      else {
+        pair[1] = e;
+        r = compare(pair);
+      }
+      if (r === null) sawNull = true;
+      else if (r === stopOn) return stopOn;
+    }
+    return sawNull ? null : !stopOn;
+  };
+  return {
+    func: { name: `${inner.func.name}_${quantifier}`, strict: false, eval: evalQuantified },
+    argTypes: [inner.argTypes[0]!, { kind: 'array', element: inner.argTypes[1]! }],
+    returnType: { kind: 'bool' },
+  };
+}
+
+function isFunctionOperator(op: string): boolean {
+  return op === 'like' || op === 'ilike' || op === 'not_like' || op === 'not_ilike';
 }
 
 /** Scalar function by (lower-cased, unqualified) name. Throws 42883 "function f(types) does not exist". */

@@ -1,0 +1,173 @@
+// Building and comparing jsonb values: canonical objects (keys sorted as
+// jsonb sorts them, last duplicate wins), deep equality and containment,
+// and to_jsonb's conversion of every SQL type (one converter per type).
+import type { Datum, JsonbValue, SqlType } from '../repr/types.js';
+import { ArrayValue, JsonbNumber, JsonbObject, ListValue, MapValue, RecordValue, Jsonb, T } from '../repr/types.js';
+import { formatText } from '../repr/text.js';
+import { Decimal } from './decimal.js';
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** jsonb key order: shorter (in UTF-8 bytes) first, then bytewise. */
+export function compareJsonbKeys(a: string, b: string): number {
+  if (!NON_ASCII.test(a) && !NON_ASCII.test(b)) {
+    if (a.length !== b.length) return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  const ba = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  return ba.length !== bb.length ? ba.length - bb.length : Buffer.compare(ba, bb);
+}
+
+/** A canonical jsonb object from entries in any order; a later duplicate key wins. */
+export function jsonbObjectOf(entries: Iterable<readonly [string, JsonbValue]>): JsonbObject {
+  const byKey = new Map<string, JsonbValue>();
+  for (const [k, v] of entries) byKey.set(k, v);
+  const keys = [...byKey.keys()].sort(compareJsonbKeys);
+  return new JsonbObject(keys.map((k) => [k, byKey.get(k)!] as const));
+}
+
+export function isJsonbObject(v: JsonbValue): v is JsonbObject {
+  return v instanceof JsonbObject;
+}
+
+export function jsonbGet(obj: JsonbObject, key: string): JsonbValue | undefined {
+  for (const [k, v] of obj.entries) if (k === key) return v;
+  return undefined;
+}
+
+/** Deep equality; numbers compare by value (1.0 = 1). */
+export function jsonbEquals(a: JsonbValue, b: JsonbValue): boolean {
+  if (a === b) return true;
+  if (a instanceof JsonbNumber) return b instanceof JsonbNumber && (a.text === b.text || new Decimal(a.text).eq(b.text));
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonbEquals(x, b[i]!));
+  if (a instanceof JsonbObject) {
+    if (!(b instanceof JsonbObject) || a.entries.length !== b.entries.length) return false;
+    return a.entries.every(([k, v], i) => b.entries[i]![0] === k && jsonbEquals(v, b.entries[i]![1]));
+  }
+  return false;
+}
+
+/** PostgreSQL's @>: objects by key subsets, arrays by element subsets; a top-level array contains a scalar. */
+export function jsonbContains(a: JsonbValue, b: JsonbValue, topLevel = true): boolean {
+  if (b instanceof JsonbObject) {
+    if (!(a instanceof JsonbObject)) return false;
+    return b.entries.every(([k, bv]) => {
+      const av = jsonbGet(a, k);
+      return av !== undefined && jsonbContains(av, bv, false);
+    });
+  }
+  if (Array.isArray(b)) {
+    if (!Array.isArray(a)) return false;
+    return b.every((bv) => a.some((av) => (Array.isArray(bv) || bv instanceof JsonbObject ? jsonbContains(av, bv, false) : jsonbEquals(av, bv))));
+  }
+  if (Array.isArray(a)) return topLevel && a.some((av) => jsonbEquals(av, b));
+  return jsonbEquals(a, b);
+}
+
+type ToJsonb = (v: Datum) => JsonbValue;
+
+function numberText(v: number): JsonbValue {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  return new JsonbNumber(new Decimal(v).toString());
+}
+
+/** to_jsonb's ISO 8601 text for timestamps: 'T' separator, offsets as +HH:MM. */
+function isoTimestamp(type: SqlType): ToJsonb {
+  return (v) => {
+    const text = formatText(v, type);
+    if (text === 'infinity' || text === '-infinity') return text;
+    const iso = text.replace(' ', 'T');
+    return type.kind === 'timestamptz' ? iso.replace(/([+-]\d\d)$/, '$1:00') : iso;
+  };
+}
+
+/** The to_jsonb conversion for values of `type` (non-null values; NULL elements become JSON null). */
+export function toJsonbConverter(type: SqlType): ToJsonb {
+  switch (type.kind) {
+    case 'bool':
+      return (v) => v as boolean;
+    case 'int2':
+    case 'int4':
+    case 'int8':
+    case 'uint2':
+    case 'uint4':
+    case 'uint8':
+    case 'oid':
+      return (v) => new JsonbNumber(String(v));
+    case 'float4':
+    case 'float8':
+      return (v) => numberText(v as number);
+    case 'numeric':
+      return (v) => ((v as Decimal).isFinite() ? new JsonbNumber((v as Decimal).toString()) : (v as Decimal).toString());
+    case 'text':
+    case 'varchar':
+    case 'bpchar':
+    case 'name':
+    case 'char':
+    case 'uuid':
+    case 'unknown':
+      return (v) => v as string;
+    case 'jsonb':
+      return (v) => (v as Jsonb).value;
+    case 'timestamp':
+    case 'timestamptz':
+      return isoTimestamp(type);
+    case 'array': {
+      const el = nullable(toJsonbConverter(type.element));
+      return (v) => nestArray(v as ArrayValue, el);
+    }
+    case 'list': {
+      const el = nullable(toJsonbConverter(type.element));
+      return (v) => (v as ListValue).elements.map(el);
+    }
+    case 'map': {
+      const el = nullable(toJsonbConverter(type.value));
+      return (v) => jsonbObjectOf((v as MapValue).entries.map(([k, x]) => [k, el(x)] as const));
+    }
+    case 'record': {
+      const fields = type.fields.map((f) => ({ name: f.name, convert: nullable(toJsonbConverter(f.type)) }));
+      return (v) => jsonbObjectOf(fields.map((f, i) => [f.name, f.convert((v as RecordValue).fields[i] ?? null)] as const));
+    }
+    default:
+      return (v) => formatText(v, type);
+  }
+}
+
+function nullable(f: ToJsonb): ToJsonb {
+  return (v) => (v === null ? null : f(v));
+}
+
+/** A (possibly multi-dimensional) array as nested JSON arrays. */
+function nestArray(a: ArrayValue, el: ToJsonb): JsonbValue {
+  if (a.dims.length <= 1) return a.elements.map(el);
+  let pos = 0;
+  const build = (dim: number): JsonbValue[] => {
+    const out: JsonbValue[] = [];
+    for (let i = 0; i < a.dims[dim]!; i++) out.push(dim === a.dims.length - 1 ? el(a.elements[pos++]!) : build(dim + 1));
+    return out;
+  };
+  return build(0);
+}
+
+/** A jsonb datum's text (as jsonb's output function prints it). */
+export function jsonbText(v: JsonbValue): string {
+  return formatText(new Jsonb(v), T.jsonb);
+}
+
+/** jsonb_pretty's layout: four-space indentation, one element per line. */
+export function jsonbPretty(v: JsonbValue, indent = ''): string {
+  const inner = indent + '    ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return '[\n' + v.map((x) => inner + jsonbPretty(x, inner)).join(',\n') + '\n' + indent + ']';
+  }
+  if (v instanceof JsonbObject) {
+    if (v.entries.length === 0) return '{}';
+    return '{\n' + v.entries.map(([k, x]) => inner + JSON.stringify(k) + ': ' + jsonbPretty(x, inner)).join(',\n') + '\n' + indent + '}';
+  }
+  if (v === null) return 'null';
+  if (v instanceof JsonbNumber) return v.text;
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
