@@ -23,6 +23,7 @@ import type { ParsedStatement } from '../../src/sql/ast.js';
  * - `select one`: one int4 column `one` = 1
  * - `select many N`: N rows (n int4, label text 'row n')
  * - `select nulls`: a row with a NULL text and a text with tabs/newlines/quotes
+ * - `select epoch`: timestamptz 1970-01-01 00:00:00 UTC
  * - `echo $1 .. $k`: one row with the parameters (types from the client's hints, else text)
  * - `create table`: command 'CREATE TABLE'
  * - `fail`: error 42703 at the position of the word `fail` in the query string
@@ -210,6 +211,7 @@ export class FakeSession implements Session {
     if (text === 'select nulls') {
       return { columns: [TEXT_COLUMN('a'), TEXT_COLUMN('b')], rows: [[null, 'x\ty\n"z",\\']], tag: 'SELECT 1' };
     }
+    if (text === 'select epoch') return { columns: [{ name: 'epoch', type: T.timestamptz }], rows: [[0n]], tag: 'SELECT 1' };
     const many = /^select many (\d+)$/.exec(text);
     if (many !== null) {
       const count = Number(many[1]);

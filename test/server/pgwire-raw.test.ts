@@ -145,6 +145,9 @@ test('simple query: empty query, transaction status, ParameterStatus after SET',
   const set = await client.readUntil('Z');
   assert.equal(types(set), 'CSZ');
   assert.equal(set[1].body.toString('utf8'), 'TimeZone\0Europe/Paris\0');
+  // timestamptz values are shown in the session's TimeZone.
+  client.send(query('select epoch'));
+  assert.deepEqual(dataRow((await client.readUntil('Z'))[1]), ['1970-01-01 01:00:00+01']);
   client.send(query('empty'));
   assert.equal(types(await client.readUntil('Z')), 'IZ');
   client.end();
