@@ -162,9 +162,24 @@ export abstract class ExpressionParser extends TypeParser {
         return this.isWord('time', 1) && this.isWord('zone', 2) ? Prec.atTimeZone : undefined;
       case 'collate':
         return Prec.collate;
+      case 'operator':
+        return this.isPunct('(', 1) ? Prec.other : undefined;
       default:
         return undefined;
     }
+  }
+
+  /** `OPERATOR(pg_catalog.~)` (as psql writes operators): the operator symbol, schema dropped. */
+  private parseOperatorSyntax(): string {
+    this.expectPunct('(');
+    while (this.peek().kind === 'word' || this.peek().kind === 'quotedIdent') {
+      this.next();
+      this.expectPunct('.');
+    }
+    const op = this.next();
+    if (op.kind !== 'op') throw this.syntaxError(op);
+    this.expectPunct(')');
+    return op.value;
   }
 
   private parseInfixOperator(left: Expr, prec: number): Expr {
@@ -194,6 +209,10 @@ export abstract class ExpressionParser extends TypeParser {
         return { kind: 'atTimeZone', expr: left, zone: this.parseExprAbove(Prec.collate), pos };
       case 'collate':
         return { kind: 'collate', expr: left, collation: this.parseObjectName(), pos };
+      case 'operator': {
+        const op = this.parseOperatorSyntax();
+        return { kind: 'binary', op, left, right: this.parseExprAbove(prec + 1), pos };
+      }
       case 'not':
         return this.parseLikeFamily(this.next().value, left, true);
       default:

@@ -97,6 +97,7 @@ class Lexer {
         this.push('quotedIdent', this.readQuotedIdent(), start);
       } else if (isDigit(c) || (c === 46 && isDigit(next))) {
         this.readNumber();
+        this.rejectTrailingJunk('numeric literal', start);
         this.push('number', sql.slice(start, this.i), start);
       } else if (c === 36) {
         this.readDollar(start);
@@ -296,12 +297,24 @@ class Lexer {
     }
   }
 
+  /** `123abc`, `1_000`, `$1x`: PostgreSQL (15+) rejects identifier characters right after a number. */
+  private rejectTrailingJunk(what: string, start: number): void {
+    const sql = this.sql;
+    if (this.i >= sql.length || !isIdentStart(sql.charCodeAt(this.i))) return;
+    let end = this.i;
+    while (end < sql.length && isIdentPart(sql.charCodeAt(end))) end++;
+    throw new SqlError(SqlState.syntaxError, `trailing junk after ${what} at or near "${sql.slice(start, end)}"`, {
+      position: start + 1,
+    });
+  }
+
   /** $1 parameters, $$...$$ and $tag$...$tag$ strings. */
   private readDollar(start: number): void {
     const sql = this.sql;
     if (isDigit(sql.charCodeAt(start + 1))) {
       this.i = start + 1;
       while (isDigit(sql.charCodeAt(this.i))) this.i++;
+      this.rejectTrailingJunk('parameter', start);
       this.push('param', sql.slice(start + 1, this.i), start);
       return;
     }

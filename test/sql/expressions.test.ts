@@ -35,6 +35,8 @@ test('arithmetic and logical precedence', () => {
     ['a !~* b', '(a !~* b)'],
     ['a && b', '(a && b)'],
     ['1 << 2 + 1', '(1 << (2 + 1))'],
+    ["c.relname OPERATOR(pg_catalog.~) '^t$' AND x", "((c.relname ~ '^t$') and x)"],
+    ['a OPERATOR(+) 1 * 2', '(a + (1 * 2))'],
   ];
   for (const [input, expected] of cases) assert.equal(shown(input), expected, input);
 });

@@ -38,6 +38,13 @@ test('numbers', () => {
   ]);
 });
 
+test('identifier characters right after a number are rejected', () => {
+  assertSyntaxError('SELECT 1_000', 'trailing junk after numeric literal at or near "1_000"', 8);
+  assertSyntaxError('SELECT 123abc', 'trailing junk after numeric literal at or near "123abc"', 8);
+  assertSyntaxError('SELECT 1e', 'trailing junk after numeric literal at or near "1e"', 8);
+  assertSyntaxError('SELECT $1x', 'trailing junk after parameter at or near "$1x"', 8);
+});
+
 test('multi-character operators', () => {
   const ops = tokenize(':: -> ->> #> #>> @> <@ ? ?| ?& || <> != <= >= => ~ ~* !~ !~* && << >> ~~ !~~*')
     .filter((t) => t.kind !== 'eof')
