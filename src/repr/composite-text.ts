@@ -2,7 +2,8 @@
 // lists and maps. Element values are converted by callbacks so this module
 // stays independent of the scalar codecs.
 import { SqlError, SqlState } from './errors.js';
-import { ArrayValue, type Datum } from './types.js';
+import { ArrayValue, type Datum, type MapValue } from './types.js';
+import { makeMap } from './values.js';
 
 export type FormatElement = (value: Datum) => string;
 export type ParseElement = (text: string) => Datum;
@@ -280,23 +281,18 @@ export function formatMap(entries: ReadonlyArray<readonly [string, Datum]>, form
 }
 
 /** Materialize map input: `{a=>1,"b c"=>NULL}`; later duplicate keys win; entries sorted by key. */
-export function parseMap(
-  text: string,
-  parse: ParseElement,
-  valueIsMap: boolean,
-  compareKeys: (a: string, b: string) => number,
-): Array<readonly [string, Datum]> {
+export function parseMap(text: string, parse: ParseElement, valueIsMap: boolean): MapValue {
   const fail = malformed('map', text);
   const p = new BraceParser(text, fail);
   p.skipSpace();
   if (text[p.pos] !== '{') throw fail('expected \'{\'');
   p.pos++;
-  const entries = new Map<string, Datum>();
+  const entries: Array<readonly [string, Datum]> = [];
   p.skipSpace();
   if (text[p.pos] === '}') {
     p.pos++;
     p.expectEnd();
-    return [];
+    return makeMap(entries);
   }
   for (;;) {
     p.skipSpace();
@@ -312,8 +308,7 @@ export function parseMap(
       skipBalanced(p);
       value = parse(text.slice(start, p.pos));
     } else value = leafDatum(p.parseLeaf(',}'), parse);
-    entries.delete(key.text);
-    entries.set(key.text, value);
+    entries.push([key.text, value]);
     p.skipSpace();
     const d = text[p.pos];
     if (d === ',') {
@@ -327,7 +322,7 @@ export function parseMap(
     throw fail(d === undefined ? 'Unexpected end of input.' : `Unexpected "${d}" character.`);
   }
   p.expectEnd();
-  return [...entries.entries()].sort((a, b) => compareKeys(a[0], b[0]));
+  return makeMap(entries);
 }
 
 /** Moves past a balanced `{...}` group, honouring quotes. */

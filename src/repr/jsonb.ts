@@ -14,6 +14,10 @@ import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from './types.js';
  * '1.5e-1' becomes '0.15', '-0' becomes '0').
  */
 export function canonicalNumberText(raw: string): string {
+  // Without an exponent JSON's grammar already gives numeric's text, except for negative zero.
+  if (raw.indexOf('e') < 0 && raw.indexOf('E') < 0 && raw[0] !== '+') {
+    return raw[0] === '-' && !/[1-9]/.test(raw) ? raw.slice(1) : raw;
+  }
   let i = 0;
   let negative = false;
   if (raw[i] === '-' || raw[i] === '+') {
@@ -70,15 +74,17 @@ export function jsonbNumberFromDecimal(d: Decimal): JsonbNumber {
 /** jsonb's key order: shorter (in UTF-8 bytes) first, then bytewise. */
 export function compareJsonbKeys(a: string, b: string): number {
   if (a === b) return 0;
-  const la = a.length === utf8Length(a) ? a.length : utf8Length(a);
-  const lb = b.length === utf8Length(b) ? b.length : utf8Length(b);
+  const la = utf8Length(a);
+  const lb = utf8Length(b);
   if (la !== lb) return la < lb ? -1 : 1;
   return compareCodePoints(a, b);
 }
 
 /** Builds a JsonbObject from entries in any order; later duplicates win. */
 export function makeJsonbObject(entries: Array<readonly [string, JsonbValue]>): JsonbObject {
-  if (entries.length > 1) {
+  let sorted = true;
+  for (let i = 1; i < entries.length && sorted; i++) sorted = compareJsonbKeys(entries[i - 1]![0], entries[i]![0]) < 0;
+  if (!sorted) {
     // Stable sort keeps duplicates in input order, so the last one is kept below.
     entries.sort((x, y) => compareJsonbKeys(x[0], y[0]));
     const deduped: Array<readonly [string, JsonbValue]> = [];

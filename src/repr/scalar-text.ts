@@ -81,8 +81,6 @@ export function parseOid(text: string): number {
 // floats
 
 const FLOAT_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-const FLOAT4_MAX = 3.4028234663852886e38;
-const FLOAT4_MIN_SUBNORMAL = 1.401298464324817e-45;
 
 function parseFloatCommon(text: string, typeName: string): number {
   const s = text.trim();
@@ -120,10 +118,9 @@ export function parseFloat8(text: string): number {
 export function parseFloat4(text: string): number {
   const v = parseFloatCommon(text, 'real');
   if (Number.isNaN(v) || (!Number.isFinite(v) && /inf/i.test(text))) return v;
-  const abs = Math.abs(v);
-  if (!Number.isFinite(v) || abs > FLOAT4_MAX * (1 + 2 ** -25)) throw floatOutOfRange(text, 'real');
-  if ((v === 0 || abs < FLOAT4_MIN_SUBNORMAL / 2) && hasNonZeroDigit(text)) throw floatOutOfRange(text, 'real');
-  return Math.fround(v);
+  const f = Math.fround(v);
+  if (!Number.isFinite(f) || (f === 0 && hasNonZeroDigit(text))) throw floatOutOfRange(text, 'real');
+  return f;
 }
 
 /**

@@ -48,7 +48,6 @@ import {
   parseOid,
   parseUuid,
 } from './scalar-text.js';
-import { compareCodePoints } from './strings.js';
 import {
   ArrayValue,
   Jsonb,
@@ -236,7 +235,7 @@ export function parseText(text: string, type: SqlType, options?: TextOptions): D
     }
     case 'map': {
       const valueType = type.value;
-      return new MapValue(parseMap(text, (t) => parseText(t, valueType, options), valueType.kind === 'map', compareCodePoints));
+      return parseMap(text, (t) => parseText(t, valueType, options), valueType.kind === 'map');
     }
     case 'record': {
       const fields = type.fields;
