@@ -41,10 +41,6 @@ export function resolveTarget(state: PlanState, name: ast.ObjectName, alias: str
   return { item, desc: item.desc, items };
 }
 
-function isDefaultKeyword(e: ast.Expr): boolean {
-  return e.kind === 'identifier' && e.parts.length === 1 && e.parts[0] === 'default';
-}
-
 /** Column index by name; 42703 naming the relation when it does not exist. */
 function targetColumn(target: TargetTable, name: string, pos: number): number {
   const index = target.desc.columns.findIndex((c) => c.name === name);
@@ -88,6 +84,13 @@ export class DmlPlanner {
     return this.assign(this.queries.exprs.plan(written, ec), column, written.pos);
   }
 
+  /** WHERE: planned first, since subqueries in it extend ec.rel. */
+  private applyWhere(ec: ExprCtx, where: ast.Expr | undefined): void {
+    if (!where) return;
+    const predicate = coerceBool(this.state, this.queries.exprs.plan(where, ec), 'WHERE', where.pos);
+    ec.rel = filter(ec.rel, [predicate]);
+  }
+
   planInsert(stmt: ast.InsertStatement): { target: TargetTable; plan: RelExpr } {
     const target = resolveTarget(this.state, stmt.table, stmt.alias, 'insert into');
     const columns = target.desc.columns;
@@ -103,9 +106,9 @@ export class DmlPlanner {
     const plainValues = body.kind === 'values' && stmt.source.orderBy.length === 0 && !stmt.source.limit && !stmt.source.offset;
     let plan: RelExpr;
     if (stmt.defaultValues) {
-      plan = this.rowsFromValues(target, [], [[]]);
+      plan = this.rowsFromValues(target, [], [[]], []);
     } else if (plainValues && stmt.source.with.length === 0) {
-      plan = this.rowsFromValues(target, targets, body.rows);
+      plan = this.rowsFromValues(target, targets, body.rows, body.defaultCells ?? []);
     } else {
       const planned = this.queries.planQuery(stmt.source, topFrame());
       if (planned.columns.length > targets.length) {
@@ -125,9 +128,10 @@ export class DmlPlanner {
     return { target, plan };
   }
 
-  private rowsFromValues(target: TargetTable, targets: number[], rows: ast.Expr[][]): RelExpr {
+  private rowsFromValues(target: TargetTable, targets: number[], rows: ast.Expr[][], defaultCells: { row: number; column: number }[]): RelExpr {
     const columns = target.desc.columns;
-    const planned = rows.map((row) => {
+    const isDefault = (r: number, c: number) => defaultCells.some((cell) => cell.row === r && cell.column === c);
+    const planned = rows.map((row, r) => {
       if (row.length > targets.length) {
         throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns', { position: row[targets.length]!.pos + 1 });
       }
@@ -137,9 +141,9 @@ export class DmlPlanner {
       const ec: ExprCtx = { rel: UNIT, scope: { levels: [] }, frame: topFrame(), clause: 'VALUES', allowTableFunctions: false };
       const values = columns.map((column, j) => {
         const k = targets.indexOf(j);
-        const written = k >= 0 ? row[k]! : undefined;
+        const written = k >= 0 && !isDefault(r, k) ? row[k]! : undefined;
         const value =
-          written && !isDefaultKeyword(written) ? this.assign(this.queries.exprs.plan(written, ec), column, written.pos) : this.defaultValue(target, j);
+          written ? this.assign(this.queries.exprs.plan(written, ec), column, written.pos) : this.defaultValue(target, j);
         return this.checked(value, column, target);
       });
       return { rel: ec.rel, values };
@@ -170,14 +174,14 @@ export class DmlPlanner {
       clause: 'WHERE',
       allowTableFunctions: false,
     };
-    if (stmt.where) ec.rel = filter(ec.rel, [coerceBool(this.state, this.queries.exprs.plan(stmt.where, ec), 'WHERE', stmt.where.pos)]);
+    this.applyWhere(ec, stmt.where);
     ec.clause = 'UPDATE';
     const assigned = new Map<number, ScalarExpr>();
     for (const a of stmt.assignments) {
       const j = targetColumn(target, a.column, a.pos);
       if (assigned.has(j)) throw new SqlError(SqlState.syntaxError, `multiple assignments to same column "${a.column}"`, { position: a.pos + 1 });
       const column = columns[j]!;
-      const value = isDefaultKeyword(a.value) ? this.defaultValue(target, j) : this.assign(this.queries.exprs.plan(a.value, ec), column, a.value.pos);
+      const value = a.isDefault ? this.defaultValue(target, j) : this.assign(this.queries.exprs.plan(a.value, ec), column, a.value.pos);
       assigned.set(j, this.checked(value, column, target));
     }
     const newValues = columns.map((c, j) => assigned.get(j) ?? b.column(j, c.type));
@@ -192,7 +196,7 @@ export class DmlPlanner {
     const frame = topFrame();
     const from = this.queries.planFromItems(stmt.using, frame, { rel: table, items: target.items });
     const ec: ExprCtx = { rel: from.rel, scope: { levels: [from.items] }, frame, clause: 'WHERE', allowTableFunctions: false };
-    if (stmt.where) ec.rel = filter(ec.rel, [coerceBool(this.state, this.queries.exprs.plan(stmt.where, ec), 'WHERE', stmt.where.pos)]);
+    this.applyWhere(ec, stmt.where);
     if (stmt.using.length === 0) return { target, plan: project(ec.rel, range(0, n)) };
     // Each table row once, however many USING rows it matched.
     return { target, plan: semiJoin(table, range(0, n), distinct(project(ec.rel, range(0, n)))) };

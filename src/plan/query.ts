@@ -280,6 +280,11 @@ export class QueryPlanner implements SubqueryHost {
   }
 
   private prepareValues(body: ast.ValuesBody, frame: Frame): PreparedSet {
+    const misplaced = body.defaultCells?.[0];
+    if (misplaced) {
+      const cell = body.rows[misplaced.row]![misplaced.column]!;
+      throw new SqlError(SqlState.syntaxError, 'DEFAULT is not allowed in this context', { position: cell.pos + 1 });
+    }
     const width = body.rows[0]?.length ?? 0;
     const rows = body.rows.map((row) => {
       if (row.length !== width) {
