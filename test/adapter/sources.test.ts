@@ -104,6 +104,39 @@ test('an undecodable JSON message makes queries over the source fail with a deco
   }
 });
 
+test('an UPSERT source keeps one row per key across a restart; connections validate', async () => {
+  const cluster = startMockCluster(1);
+  const producer = await connectProducer(cluster.bootstrap);
+  cluster.createTopic('kv', 1);
+  const first = await startTestCoordinator();
+  let second: Awaited<ReturnType<typeof startTestCoordinator>> | undefined;
+  try {
+    const s = first.session;
+    await runSql(s, `CREATE CONNECTION kc TO KAFKA (BROKER '${cluster.bootstrap}', SECURITY PROTOCOL PLAINTEXT)`);
+    await runSql(s, 'VALIDATE CONNECTION kc');
+    await producer.send([
+      { topic: 'kv', partition: 0, key: 'k1', value: 'v1' },
+      { topic: 'kv', partition: 0, key: 'k2', value: 'v2' },
+      { topic: 'kv', partition: 0, key: 'k1', value: 'v1b' },
+    ]);
+    await runSql(s, "CREATE SOURCE kv FROM KAFKA CONNECTION kc (TOPIC 'kv') KEY FORMAT TEXT VALUE FORMAT TEXT ENVELOPE UPSERT");
+    await eventually(s, 'SELECT key, text FROM kv ORDER BY key', [['k1', 'v1b'], ['k2', 'v2']]);
+    await first.stop(true);
+
+    await producer.send([
+      { topic: 'kv', partition: 0, key: 'k2', value: 'v2b' },
+      { topic: 'kv', partition: 0, key: 'k1', value: null },
+    ]);
+    second = await startTestCoordinator(first.dataDir);
+    await eventually(second.session, 'SELECT key, text FROM kv ORDER BY key', [['k2', 'v2b']]);
+  } finally {
+    await second?.stop();
+    await first.stop().catch(() => undefined);
+    await producer.close();
+    cluster.destroy();
+  }
+});
+
 test('secrets: CREATE, ALTER, SHOW, never shown in SHOW CREATE', async () => {
   const t = await startTestCoordinator();
   try {
