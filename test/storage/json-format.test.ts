@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canonicalNumberText, JsonSyntaxError, parseJsonBytes } from '../../src/storage/formats/json-parse.js';
+import { splitCsvRecord } from '../../src/storage/formats/csv.js';
+import { JsonbNumber, JsonbObject } from '../../src/repr/types.js';
+
+const parse = (s: string) => parseJsonBytes(Buffer.from(s));
+
+test('JSON numbers keep their exact text (as numeric prints it)', () => {
+  assert.deepEqual(parse('[1.50, -0, 12345678901234567890123, 1e3, 2.5E-3, -1.0e1, 0.0]'), [
+    new JsonbNumber('1.50'),
+    new JsonbNumber('0'),
+    new JsonbNumber('12345678901234567890123'),
+    new JsonbNumber('1000'),
+    new JsonbNumber('0.0025'),
+    new JsonbNumber('-10'),
+    new JsonbNumber('0.0'),
+  ]);
+  assert.equal(canonicalNumberText('1.20e1'), '12.0');
+});
+
+test('JSON objects: keys sorted shorter-first then bytewise, duplicates keep the last', () => {
+  assert.deepEqual(parse('{"bb": 1, "a": 2, "c": {"z": null, "y": true}, "a": "last", "ä": 0}'), new JsonbObject([
+    ['a', 'last'],
+    ['c', new JsonbObject([['y', true], ['z', null]])],
+    ['bb', new JsonbNumber('1')],
+    ['ä', new JsonbNumber('0')],
+  ]));
+});
+
+test('JSON strings: escapes, surrogate pairs and UTF-8', () => {
+  assert.equal(parse('"a\\n\\t\\"\\\\\\/\\u00e9\\ud83d\\ude00"'), 'a\n\t"\\/é😀');
+  assert.equal(parse('"grüße ✓"'), 'grüße ✓');
+  assert.equal(parse(' \n"x" '), 'x');
+});
+
+test('invalid JSON is a syntax error', () => {
+  for (const bad of ['', '{', '{"a" 1}', '[1,]', '01', '1.', 'tru', '"abc', '"\\u0000"', '{"a":1} x', '"\u0001"', '-']) {
+    assert.throws(() => parse(bad), JsonSyntaxError, bad);
+  }
+  assert.throws(() => parseJsonBytes(Buffer.from([0x22, 0xff, 0x22])), JsonSyntaxError);
+});
+
+test('CSV records: quoting, doubled quotes, empty fields, trailing newline', () => {
+  assert.deepEqual(splitCsvRecord('a,"b,c","d""e",,\r\n', ','), ['a', 'b,c', 'd"e', '', '']);
+  assert.deepEqual(splitCsvRecord('x|y', '|'), ['x', 'y']);
+  assert.equal(splitCsvRecord('"open', ','), null);
+  assert.equal(splitCsvRecord('"a"b', ','), null);
+});
