@@ -124,8 +124,11 @@ export function compileToChar(format: string): Emit {
       fill = false;
       i += 2;
     }
-    const numeric = NUMERIC.find(([pat]) => format.startsWith(pat, i));
-    const textual = numeric ? undefined : TEXTUAL.find(([pat]) => format.startsWith(pat, i));
+    // The longest pattern wins ('Day' over 'D'); numeric patterns ignore case ('yyyy'), textual ones set it.
+    const upper = format.slice(i, i + 5).toUpperCase();
+    let numeric = NUMERIC.find(([pat]) => upper.startsWith(pat));
+    const textual = TEXTUAL.find(([pat]) => format.startsWith(pat, i));
+    if (numeric && textual && textual[0].length > numeric[0].length) numeric = undefined;
     if (numeric) {
       const [pat, width, get] = numeric;
       i += pat.length;
