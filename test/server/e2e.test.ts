@@ -1,0 +1,89 @@
+// End to end: the real `freshet serve` process with the real coordinator,
+// driven by psql and pg; clean shutdown on SIGTERM; data survives a restart.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { runPsql } from './harness.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'freshet-e2e-'));
+
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface Served {
+  child: ChildProcess;
+  port: number;
+  /** Everything the process wrote to stderr (its JSON log lines). */
+  log: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `freshet serve --port 0` and waits for its `listening` log line. */
+async function serve(): Promise<Served> {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-format', 'json'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      for (const line of stderr.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const record = JSON.parse(line) as { msg?: string; port?: number };
+        if (record.msg === 'listening' && typeof record.port === 'number') resolve(record.port);
+      }
+    });
+    void exited.then((code) => reject(new Error(`freshet serve exited with ${code}: ${stderr}`)));
+  });
+  return { child, port, log: () => stderr, exited };
+}
+
+async function stop(served: Served): Promise<void> {
+  served.child.kill('SIGTERM');
+  assert.equal(await served.exited, 0, served.log());
+}
+
+test('freshet serve runs SQL from psql and pg, stops cleanly, and keeps its data across a restart', async () => {
+  const first = await serve();
+  const script = await runPsql(first.port, [
+    '-At',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-c',
+    'CREATE TABLE items (id int, name text)',
+    '-c',
+    "INSERT INTO items VALUES (1, 'apple'), (2, 'pear'), (3, NULL)",
+    '-c',
+    'SELECT id, name FROM items ORDER BY id',
+  ]);
+  assert.equal(script.code, 0, script.stderr);
+  assert.equal(script.stdout, 'CREATE TABLE\nINSERT 0 3\n1|apple\n2|pear\n3|\n');
+
+  const failing = await runPsql(first.port, ['-c', 'SELECT nope FROM items']);
+  assert.equal(failing.code, 1);
+  assert.match(failing.stderr, /ERROR: {2}column "nope" does not exist/);
+
+  const client = new pg.Client({ host: '127.0.0.1', port: first.port, user: 'materialize', database: 'materialize' });
+  await client.connect();
+  const byId = await client.query('SELECT name FROM items WHERE id = $1', [2]);
+  assert.deepEqual(byId.rows, [{ name: 'pear' }]);
+  const counted = await client.query('SELECT count(*) AS n FROM items');
+  assert.equal(String(counted.rows[0].n), '3');
+  await assert.rejects(client.query('SELECT * FROM missing_table'), (err) => (err as { code?: string }).code === '42P01');
+  // A connection still open at shutdown is told why it ends.
+  const told = new Promise<string | undefined>((resolve) => client.on('error', (err) => resolve((err as { code?: string }).code)));
+  await stop(first);
+  assert.equal(await told, '57P01');
+
+  const second = await serve();
+  const reread = await runPsql(second.port, ['-At', '-c', 'SELECT id, name FROM items ORDER BY id']);
+  assert.equal(reread.code, 0, reread.stderr);
+  assert.equal(reread.stdout, '1|apple\n2|pear\n3|\n');
+  await stop(second);
+});
