@@ -97,7 +97,9 @@ export class Catalog {
 
   createSchema(name: string): SchemaInfo {
     if (this.schemas.has(name)) throw new SqlError(SqlState.duplicateSchema, `schema '${name}' already exists`);
-    const info: SchemaInfo = { name, oid: this.allocateOid(), id: this.allocateId(), system: false };
+    // Schema ids are their own sequence (as in Materialize), separate from item ids.
+    const nextSchemaNumber = Math.max(0, ...[...this.schemas.values()].filter((s) => !s.system).map((s) => idNumber(s.id))) + 1;
+    const info: SchemaInfo = { name, oid: this.allocateOid(), id: `u${nextSchemaNumber}`, system: false };
     this.schemas.set(name, info);
     return info;
   }
