@@ -79,20 +79,20 @@ class Lexer {
       if ((c === 69 || c === 101) && next === 39) {
         // E'...'
         this.i++;
-        this.push('string', this.readQuotedString(true, start), start);
+        this.push('string', this.readQuotedString(true, start, 'unterminated quoted string'), start);
       } else if ((c === 88 || c === 120) && next === 39) {
         this.i++;
-        this.push('hexString', this.readQuotedString(false, start), start);
+        this.push('hexString', this.readQuotedString(false, start, 'unterminated hexadecimal string literal'), start);
       } else if ((c === 78 || c === 110) && next === 39) {
         // N'...' national character string: a plain string
         this.i++;
-        this.push('string', this.readQuotedString(false, start), start);
+        this.push('string', this.readQuotedString(false, start, 'unterminated quoted string'), start);
       } else if (isIdentStart(c)) {
         this.i++;
         while (this.i < sql.length && isIdentPart(sql.charCodeAt(this.i))) this.i++;
         this.push('word', sql.slice(start, this.i).toLowerCase(), start);
       } else if (c === 39) {
-        this.push('string', this.readQuotedString(false, start), start);
+        this.push('string', this.readQuotedString(false, start, 'unterminated quoted string'), start);
       } else if (c === 34) {
         this.push('quotedIdent', this.readQuotedIdent(), start);
       } else if (isDigit(c) || (c === 46 && isDigit(next))) {
@@ -159,12 +159,12 @@ class Lexer {
    * Reads '...' starting at the quote (this.i), with '' escapes, backslash
    * escapes when `escapes`, and continuation across newlines.
    */
-  private readQuotedString(escapes: boolean, tokenStart: number): string {
+  private readQuotedString(escapes: boolean, tokenStart: number, unterminated: string): string {
     const sql = this.sql;
     let out = '';
     this.i++; // opening quote
     while (true) {
-      if (this.i >= sql.length) throw lexError(sql, 'unterminated quoted string', tokenStart);
+      if (this.i >= sql.length) throw lexError(sql, unterminated, tokenStart);
       const ch = sql[this.i];
       if (ch === "'") {
         if (sql[this.i + 1] === "'") {
@@ -207,7 +207,7 @@ class Lexer {
     const sql = this.sql;
     const escStart = this.i;
     this.i++; // backslash
-    if (this.i >= sql.length) throw lexError(sql, 'unterminated quoted string', escStart);
+    if (this.i >= sql.length) return ''; // the caller reports the unterminated string
     const ch = sql[this.i];
     this.i++;
     switch (ch) {

@@ -44,7 +44,8 @@ export class OptionParser extends QueryParser {
   protected parseOption(): SqlOption {
     const pos = this.peek().start;
     const words: string[] = [];
-    while (this.peek().kind === 'word' && !VALUE_WORDS.has(this.peek().value)) {
+    // The first word is always part of the name (COPY's NULL 'x' option); later ones may start the value.
+    while (this.peek().kind === 'word' && (words.length === 0 || !VALUE_WORDS.has(this.peek().value))) {
       // RETAIN HISTORY FOR '1d': FOR introduces the value
       if (this.isWord('for') && words.length > 0 && this.peek(1).kind === 'string') break;
       words.push(this.next().value.toUpperCase());

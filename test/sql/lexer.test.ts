@@ -92,6 +92,7 @@ test('escape strings', () => {
   assert.equal(t.value, "a\nb\tAAé😀\\'c'");
   assert.equal(tokenize("e'\\q'")[0].value, 'q');
   assertSyntaxError("SELECT E'abc\\'", "unterminated quoted string at or near \"E'abc\\'\"", 8);
+  assertSyntaxError("SELECT E'abc\\", "unterminated quoted string at or near \"E'abc\\\"", 8);
 });
 
 test('dollar-quoted strings', () => {
@@ -114,6 +115,7 @@ test('hex strings and parameters', () => {
     ['param', '23'],
     ['eof', ''],
   ]);
+  assertSyntaxError("SELECT X'1F", 'unterminated hexadecimal string literal at or near "X\'1F"', 8);
 });
 
 test('quoted identifiers', () => {

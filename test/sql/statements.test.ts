@@ -165,6 +165,12 @@ test('COPY forms', () => {
   assert.deepEqual(noPos(query.options), [{ name: 'FORMAT', value: { kind: 'ident', name: 'binary' } }]);
   const subscribe = one('COPY (SUBSCRIBE t WITH (SNAPSHOT = false)) TO STDOUT') as CopyStatement;
   assert.ok(subscribe.source.kind === 'subscribe' && subscribe.source.subscribe.options.length === 1);
+  const nullOption = one("COPY t FROM STDIN (FORMAT text, NULL 'x', HEADER true)") as CopyStatement;
+  assert.deepEqual(noPos(nullOption.options), [
+    { name: 'FORMAT', value: { kind: 'ident', name: 'text' } },
+    { name: 'NULL', value: { kind: 'value', expr: { kind: 'literal', value: { type: 'string', value: 'x' } } } },
+    { name: 'HEADER', value: { kind: 'value', expr: { kind: 'literal', value: { type: 'boolean', value: true } } } },
+  ]);
   const legacy = one("COPY t FROM STDIN WITH CSV HEADER DELIMITER AS ';'") as CopyStatement;
   assert.deepEqual(legacy.options.map((o) => o.name), ['FORMAT', 'HEADER', 'DELIMITER']);
 });
