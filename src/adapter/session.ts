@@ -54,6 +54,8 @@ export class SessionImpl implements Session {
   private readonly described = new WeakMap<Statement, (SqlType | null)[]>();
   private notices: Notice[] = [];
   private running: AbortController | undefined;
+  /** Controllers of COPY TO STDOUT streams still being read. */
+  private readonly streams = new Set<AbortController>();
   private readonly user: string;
 
   constructor(
@@ -147,7 +149,8 @@ export class SessionImpl implements Session {
         throw new SqlError(ExtraSqlState.inFailedSqlTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
       }
       const exec = this.context(controller.signal, this.described.get(stmt) ?? []);
-      return await this.dispatch(exec, parsed, options.params);
+      const result = await this.dispatch(exec, parsed, options.params);
+      return result.kind === 'copyOut' ? this.trackStream(result, controller) : result;
     } catch (err) {
       if (this.txn.status === 'T') this.txn.status = 'E';
       throw this.internal(err);
@@ -155,6 +158,37 @@ export class SessionImpl implements Session {
       outer?.removeEventListener('abort', onOuterAbort);
       if (this.running === controller) this.running = undefined;
     }
+  }
+
+  /**
+   * A COPY ... TO STDOUT stream outlives its execute() call; cancelling or
+   * closing the session must still stop it.
+   */
+  private trackStream(result: Extract<ExecuteResult, { kind: 'copyOut' }>, controller: AbortController): ExecuteResult {
+    this.streams.add(controller);
+    const { stream } = result;
+    const release = (): void => {
+      this.streams.delete(controller);
+    };
+    return {
+      ...result,
+      stream: {
+        next: async () => {
+          try {
+            const rows = await stream.next();
+            if (rows === null) release();
+            return rows;
+          } catch (err) {
+            release();
+            throw err;
+          }
+        },
+        close: () => {
+          release();
+          stream.close();
+        },
+      },
+    };
   }
 
   /** Converts anything thrown to a SqlError, logging the ones that are bugs. */
@@ -376,6 +410,8 @@ export class SessionImpl implements Session {
 
   cancel(): void {
     this.running?.abort();
+    for (const stream of this.streams) stream.abort();
+    this.streams.clear();
   }
 
   close(): void {

@@ -68,6 +68,12 @@ test('COPY (SUBSCRIBE ...) TO STDOUT streams until closed', async () => {
     result.stream.close();
     assert.equal(await result.stream.next(), null);
     writer.close();
+    const [again] = await runSql(s, 'COPY (SUBSCRIBE cs) TO STDOUT');
+    if (again!.kind !== 'copyOut') throw new Error('expected copyOut');
+    await again.stream.next();
+    const waiting = again.stream.next();
+    s.cancel();
+    await assert.rejects(waiting, (e: unknown) => e instanceof SqlError && e.code === '57014');
   } finally {
     await t.stop();
   }
