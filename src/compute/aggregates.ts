@@ -3,7 +3,8 @@
 // result. count/sum/bool_and/bool_or keep counters; min/max/any_value and the
 // collecting aggregates keep the group's multiset of values.
 import { Decimal } from 'decimal.js';
-import { compareDatums, datumKey, rowKey } from '../repr/compare.js';
+import { compareDatums } from '../repr/compare.js';
+import { storedDatumKey, storedRowKey } from './zset.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { formatText } from '../repr/text.js';
 import { ArrayValue, Jsonb, JsonbNumber, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
@@ -122,7 +123,7 @@ class BoolState implements AggregateState {
 class ValueMultiset {
   readonly entries = new Map<string, { values: Datum[]; count: number }>();
   add(values: Datum[], diff: number): void {
-    const key = values.length === 1 ? datumKey(values[0]!) : rowKey(values);
+    const key = values.length === 1 ? storedDatumKey(values[0]!) : storedRowKey(values);
     const entry = this.entries.get(key);
     if (entry === undefined) this.entries.set(key, { values, count: diff });
     else {
@@ -143,7 +144,7 @@ class ValueCounts {
   add(value: Datum, diff: number): void {
     let key: Datum = value;
     if (typeof value === 'object' && value !== null) {
-      key = datumKey(value);
+      key = storedDatumKey(value);
       (this.objects ??= new Map()).set(key, value);
     }
     const count = (this.counts.get(key) ?? 0) + diff;
@@ -219,7 +220,7 @@ class DistinctState implements AggregateState {
     private readonly argCount: number,
   ) {}
   add(values: Datum[], diff: number): void {
-    const key = rowKey(values.slice(0, this.argCount));
+    const key = storedRowKey(values.slice(0, this.argCount));
     const before = this.counts.get(key) ?? 0;
     const after = before + diff;
     if (after === 0) this.counts.delete(key);

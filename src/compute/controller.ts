@@ -1,7 +1,6 @@
 // The incremental engine's front door: owns every collection's state, the
 // installed dataflows and subscriptions, and logical time. Propagation is
 // synchronous: applyUpdates returns once every dataflow has seen the change.
-import { rowKey } from '../repr/compare.js';
 import { SqlError, SqlState, toSqlError } from '../repr/errors.js';
 import type { Datum, RelationDesc, Row } from '../repr/types.js';
 import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
@@ -21,7 +20,7 @@ import { collectionsRead, render } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
 import { Stream, type Sink } from './stream.js';
-import { ErrorSet, UpdateAccumulator, type KeyedUpdate } from './zset.js';
+import { ErrorSet, storedRowKey, UpdateAccumulator, type KeyedUpdate } from './zset.js';
 
 interface Dataflow {
   alive: boolean;
@@ -103,7 +102,7 @@ class Controller implements ComputeControllerImpl {
         throw new SqlError(SqlState.internalError, `${change.id} is computed, not an input`);
       }
       // Each input row's key is computed once, here, and shared by every state holding the row.
-      const keyed: KeyedUpdate[] = change.updates.map((u) => ({ row: u.row, diff: u.diff, key: rowKey(u.row) }));
+      const keyed: KeyedUpdate[] = change.updates.map((u) => ({ row: u.row, diff: u.diff, key: storedRowKey(u.row) }));
       this.publish(collection, keyed, change.errors ?? []);
     }
     this.flush(time, true);

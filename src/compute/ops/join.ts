@@ -2,11 +2,11 @@
 // join arranges both sides by its key and emits dA⋈B (B's state before) and
 // A⋈dB (A's state after), which sums to d(A⋈B) for any interleaving of
 // batches from the two sides.
-import { datumKey, rowKey } from '../../repr/compare.js';
+import { datumEquals } from '../../repr/compare.js';
 import type { Row } from '../../repr/types.js';
 import type { ScalarExpr } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
-import { Arrangement, keyOf } from '../zset.js';
+import { Arrangement, keyOf, storedDatumKey, storedRowKey } from '../zset.js';
 import { columnsOf, shiftColumns, type CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
 import { renderFilter } from './linear.js';
@@ -21,9 +21,9 @@ export function compileKey(exprs: CompiledScalar[]): (row: Row) => string {
   if (exprs.length === 0) return () => '';
   if (exprs.length === 1) {
     const only = exprs[0]!;
-    return (row) => datumKey(only(row));
+    return (row) => storedDatumKey(only(row));
   }
-  return (row) => rowKey(exprs.map((e) => e(row)));
+  return (row) => storedRowKey(exprs.map((e) => e(row)));
 }
 
 function arrangeSide(
@@ -75,8 +75,8 @@ function equalityFilter(input: Stream, groups: ScalarExpr[][], env: JoinEnv): St
   const compiled = groups.map((g) => g.map((e) => env.compile(e)));
   const predicate = (row: Row): boolean => {
     for (const group of compiled) {
-      const first = datumKey(group[0]!(row));
-      for (let i = 1; i < group.length; i++) if (datumKey(group[i]!(row)) !== first) return false;
+      const first = group[0]!(row);
+      for (let i = 1; i < group.length; i++) if (!datumEquals(group[i]!(row), first)) return false;
     }
     return true;
   };

@@ -2,13 +2,13 @@
 // invertible state per aggregate, and the row last emitted. A batch touches
 // some groups; only those are re-read, and each emits (old row -1, new row +1)
 // when its result changed.
-import { rowKey } from '../../repr/compare.js';
 import { toSqlError } from '../../repr/errors.js';
 import type { Datum, Row } from '../../repr/types.js';
 import type { ErrorUpdate, Update } from '../api.js';
 import type { AggregateState, CompiledAggregate } from '../aggregates.js';
 import type { CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
+import { storedRowKey } from '../zset.js';
 
 interface Group {
   key: Row;
@@ -38,7 +38,7 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
         (errs ??= [...errors]).push(evalError(label, u.row, u.diff, err));
         continue;
       }
-      const key = rowKey(keyRow);
+      const key = storedRowKey(keyRow);
       let group = groups.get(key);
       if (group === undefined) {
         group = { key: keyRow, count: 0, states: aggregates.map((a) => a.create()), output: undefined, outputKey: undefined, error: undefined };
@@ -66,7 +66,7 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
           error = { error: toSqlError(err), key: `${label}:group:${key}`, diff: 1 };
         }
       }
-      const nextKey = next === undefined ? undefined : rowKey(next);
+      const nextKey = next === undefined ? undefined : storedRowKey(next);
       if (nextKey !== group.outputKey) {
         if (group.output !== undefined) out.push({ row: group.output, diff: -1 });
         if (next !== undefined) out.push({ row: next, diff: 1 });

@@ -2,12 +2,11 @@
 // broken by the whole row so the result is deterministic); a touched group
 // re-reads its window (offset .. offset+limit), which costs the window's size,
 // and emits the difference from the window it showed before.
-import { rowKey } from '../../repr/compare.js';
 import type { Row } from '../../repr/types.js';
 import { compareNullable } from '../order.js';
 import type { ColumnOrder } from '../../plan/mir.js';
 import type { Update } from '../api.js';
-import { UpdateAccumulator } from '../zset.js';
+import { storedRowKey, UpdateAccumulator } from '../zset.js';
 import { Stream } from '../stream.js';
 
 interface TopGroup {
@@ -80,7 +79,7 @@ export function renderTopK(input: Stream, groupKey: number[], order: ColumnOrder
   input.connect((updates, errors) => {
     const touched = new Map<string, TopGroup>();
     for (const u of updates) {
-      const key = rowKey(groupKey.map((c) => u.row[c]!));
+      const key = storedRowKey(groupKey.map((c) => u.row[c]!));
       let group = groups.get(key);
       if (group === undefined) {
         group = { sorted: [], shown: [] };
