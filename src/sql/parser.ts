@@ -1,6 +1,8 @@
 // Entry point of the SQL front end: splits the query string into statements
-// and parses each with the recursive-descent parser (statements.ts and the
-// layers below it: ddl, source, options, query, expression, datatype).
+// and parses each with the recursive-descent parser. The parser is a stack of
+// layers, each a class extending the one below: parser-base (token cursor) <-
+// datatype <- expression <- calls <- query <- options <- source <- ddl <-
+// session <- statements.
 import type { ParsedStatement } from './ast.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { tokenize } from './lexer.js';

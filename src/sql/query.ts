@@ -2,13 +2,13 @@
 // and EXCEPT), SELECT with its FROM/joins, VALUES, TABLE, ORDER BY, LIMIT,
 // OFFSET and FETCH.
 import type { Cte, Expr, FunctionCallExpr, Query, Select, SelectItem, SetExpr, TableAlias, TableRef, ValuesBody } from './ast.js';
-import { ExpressionParser } from './expression.js';
+import { CallParser } from './calls.js';
 
 /** Keywords that end a select list's expression (nothing more to parse in it). */
 const SELECT_LIST_END = new Set(['from', 'where', 'group', 'having', 'window', 'order', 'limit', 'offset', 'fetch',
   'union', 'intersect', 'except', 'into']);
 
-export class QueryParser extends ExpressionParser {
+export class QueryParser extends CallParser {
   parseQuery(): Query {
     return this.nested(() => {
       const pos = this.peek().start;

@@ -1,6 +1,6 @@
-// Statement dispatch and every statement that is not catalog DDL: queries,
-// INSERT/UPDATE/DELETE, SHOW/SET/RESET, EXPLAIN, SUBSCRIBE, cursors, COPY,
-// transactions and prepared statements.
+// Statement dispatch and the statements that are neither catalog DDL nor
+// session settings: queries, INSERT/UPDATE/DELETE, EXPLAIN, SUBSCRIBE,
+// cursors, COPY and prepared statements.
 import type {
   CopyStatement,
   DeclareStatement,
@@ -8,27 +8,18 @@ import type {
   Expr,
   FetchStatement,
   InsertStatement,
-  LiteralValue,
   Query,
   SelectItem,
   SelectStatement,
-  SetVariableStatement,
-  ShowStatement,
   SqlOption,
   Statement,
   SubscribeStatement,
 } from './ast.js';
-import { DdlParser } from './ddl.js';
-
-type ShowObjectType = (ShowStatement & { show: 'objects' })['objectType'];
-const SHOW_OBJECT_TYPES = new Set<string>([
-  'tables', 'sources', 'views', 'indexes', 'secrets', 'connections', 'subsources', 'schemas', 'databases',
-  'clusters', 'objects', 'types', 'sinks',
-]);
+import { SessionParser } from './session.js';
 
 const EXPLAIN_STAGES = new Set(['raw', 'decorrelated', 'optimized', 'physical']);
 
-export class StatementParser extends DdlParser {
+export class StatementParser extends SessionParser {
   parseStatement(): Statement {
     const t = this.peek();
     const pos = t.start;
@@ -200,155 +191,6 @@ export class StatementParser extends DdlParser {
     if (alias !== undefined) stmt.alias = alias;
     if (where) stmt.where = where;
     return stmt;
-  }
-
-  // --------------------------------------------------------------------- SHOW
-
-  private parseShow(pos: number): ShowStatement {
-    if (this.eatWords('create')) {
-      const objectType = this.parseObjectType();
-      if (objectType === undefined) throw this.syntaxError();
-      return { kind: 'show', show: 'create', objectType, name: this.parseObjectName(), pos };
-    }
-    if (this.eatWords('columns')) {
-      if (!this.eatOneOf('from', 'in')) throw this.syntaxError();
-      const stmt: ShowStatement = { kind: 'show', show: 'columns', table: this.parseObjectName(), pos };
-      const filter = this.parseShowFilter();
-      if (filter) stmt.filter = filter;
-      return stmt;
-    }
-    const objectType = this.parseShowObjectType();
-    if (objectType !== undefined) {
-      const stmt: ShowStatement & { show: 'objects' } = { kind: 'show', show: 'objects', objectType, pos };
-      while (true) {
-        if (this.eatWords('in', 'cluster')) stmt.inCluster = this.parseIdent();
-        else if (this.eatOneOf('from', 'in')) stmt.from = this.parseObjectName();
-        else if (this.eatWords('on')) stmt.on = this.parseObjectName();
-        else break;
-      }
-      const filter = this.parseShowFilter();
-      if (filter) stmt.filter = filter;
-      return stmt;
-    }
-    return { kind: 'show', show: 'variable', name: this.parseVariableName(), pos };
-  }
-
-  private parseShowObjectType(): ShowObjectType | undefined {
-    if (this.eatWords('materialized', 'views')) return 'materialized views';
-    const t = this.peek();
-    if (t.kind === 'word' && SHOW_OBJECT_TYPES.has(t.value)) {
-      this.next();
-      return t.value as ShowObjectType;
-    }
-    return undefined;
-  }
-
-  private parseShowFilter(): { like: string } | { where: Expr } | undefined {
-    if (this.eatWords('like')) return { like: this.parseStringLiteral() };
-    if (this.eatWords('where')) return { where: this.parseExpr() };
-    return undefined;
-  }
-
-  /** Variable names of SHOW / SET / RESET, with the multi-word spellings PostgreSQL accepts. */
-  private parseVariableName(): string {
-    if (this.eatWords('time', 'zone')) return 'timezone';
-    if (this.eatWords('transaction', 'isolation', 'level')) return 'transaction_isolation';
-    if (this.eatWords('all')) return 'all';
-    const parts = [this.parseAnyIdent()];
-    while (this.eatPunct('.')) parts.push(this.parseAnyIdent());
-    return parts.join('.').toLowerCase();
-  }
-
-  // ---------------------------------------------------------------------- SET
-
-  private parseSet(pos: number): SetVariableStatement {
-    if (this.eatWords('session', 'characteristics', 'as', 'transaction')) {
-      return this.setFromTransactionModes('default_', false, pos);
-    }
-    let local = false;
-    if (this.eatWords('local')) local = true;
-    else this.eatWords('session');
-    if (this.eatWords('transaction')) return this.setFromTransactionModes('', local, pos);
-    if (this.eatWords('time', 'zone')) {
-      const values: SetVariableStatement['values'] = [];
-      if (this.eatOneOf('local', 'default')) values.push({ kind: 'default' });
-      else values.push(this.parseSetValue());
-      return { kind: 'setVariable', name: 'timezone', local, values, pos };
-    }
-    if (this.eatWords('names')) {
-      const values: SetVariableStatement['values'] = this.eatWords('default') ? [{ kind: 'default' }] : [this.parseSetValue()];
-      return { kind: 'setVariable', name: 'client_encoding', local, values, pos };
-    }
-    if (this.eatWords('schema')) {
-      return { kind: 'setVariable', name: 'search_path', local, values: [this.parseSetValue()], pos };
-    }
-    const name = this.parseVariableName();
-    if (!this.eatOp('=') && !this.eatWords('to')) throw this.syntaxError();
-    const afterDefault = this.peek(1);
-    if (this.isWord('default') && (afterDefault.kind === 'eof' || this.isPunct(';', 1))) {
-      this.next();
-      return { kind: 'setVariable', name, local, values: [{ kind: 'default' }], pos };
-    }
-    return { kind: 'setVariable', name, local, values: this.commaList(() => this.parseSetValue()), pos };
-  }
-
-  /** SET [SESSION CHARACTERISTICS AS] TRANSACTION ISOLATION LEVEL x | READ ONLY | READ WRITE. */
-  private setFromTransactionModes(prefix: string, local: boolean, pos: number): SetVariableStatement {
-    const modes = this.parseTransactionModes();
-    if (modes.length === 0) throw this.syntaxError();
-    const mode = modes[0];
-    if (mode.startsWith('isolation level ')) {
-      const level = mode.slice('isolation level '.length);
-      return { kind: 'setVariable', name: `${prefix}transaction_isolation`, local, values: [{ kind: 'literal', value: { type: 'string', value: level } }], pos };
-    }
-    const readOnly = mode === 'read only' ? 'on' : 'off';
-    const name = mode.includes('deferrable') ? `${prefix}transaction_deferrable` : `${prefix}transaction_read_only`;
-    const value = mode.includes('deferrable') ? (mode === 'deferrable' ? 'on' : 'off') : readOnly;
-    return { kind: 'setVariable', name, local, values: [{ kind: 'literal', value: { type: 'string', value } }], pos };
-  }
-
-  private parseSetValue(): SetVariableStatement['values'][number] {
-    const t = this.peek();
-    if (t.kind === 'word' || t.kind === 'quotedIdent') {
-      if (t.kind === 'word' && (t.value === 'interval' || t.value === 'true' || t.value === 'false') && this.peek(1).kind === 'string') {
-        return { kind: 'literal', value: this.literalValueOf(this.parseExpr()) };
-      }
-      const parts = [this.next().value];
-      while (this.eatPunct('.')) parts.push(this.parseAnyIdent());
-      return { kind: 'ident', name: parts.join('.') };
-    }
-    return { kind: 'literal', value: this.literalValueOf(this.parseExpr()) };
-  }
-
-  /** A SET value must be a constant: a literal, or a signed number (-3). */
-  private literalValueOf(expr: Expr): LiteralValue {
-    if (expr.kind === 'literal') return expr.value;
-    if (expr.kind === 'unary' && (expr.op === '-' || expr.op === '+') && expr.expr.kind === 'literal' && expr.expr.value.type === 'number') {
-      const text = expr.expr.value.text;
-      return { type: 'number', text: expr.op === '-' ? `-${text}` : text };
-    }
-    throw this.syntaxError(this.tokens[this.index - 1]);
-  }
-
-  /** ISOLATION LEVEL ..., READ ONLY | READ WRITE, [NOT] DEFERRABLE; recorded lower-cased. */
-  private parseTransactionModes(): string[] {
-    const modes: string[] = [];
-    do {
-      if (this.eatWords('isolation', 'level')) {
-        const level: string[] = [];
-        while (this.peek().kind === 'word' && ['serializable', 'repeatable', 'read', 'committed', 'uncommitted', 'strict'].includes(this.peek().value)) {
-          level.push(this.next().value);
-        }
-        if (level.length === 0) throw this.syntaxError();
-        modes.push(`isolation level ${level.join(' ')}`);
-      } else if (this.eatWords('read', 'only')) modes.push('read only');
-      else if (this.eatWords('read', 'write')) modes.push('read write');
-      else if (this.eatWords('not', 'deferrable')) modes.push('not deferrable');
-      else if (this.eatWords('deferrable')) modes.push('deferrable');
-      else if (modes.length === 0) return modes;
-      else throw this.syntaxError();
-    } while (this.eatPunct(',') || (!this.atEnd() && this.peek().kind === 'word'));
-    return modes;
   }
 
   // ------------------------------------------------------------------ EXPLAIN
