@@ -4,11 +4,13 @@
 import type { Datum, Interval, RecordField, SqlType } from '../repr/types.js';
 import { ArrayValue, Jsonb, JsonbNumber, ListValue, MapValue, RecordValue, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
 import { formatText, parseText } from '../repr/text.js';
+import { coerceBpchar, coerceVarchar } from '../repr/scalar-text.js';
+import { roundTimestampToPrecision, roundToPrecision } from '../repr/datetime-text.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import type { ScalarFunc } from '../plan/mir.js';
 import { Decimal, applyNumericTypmod, decimalToBigInt } from './decimal.js';
 import { outOfRange, floatOverflow } from './errors.js';
-import { displayType, sameType, typeCategory } from './type-info.js';
+import { sameType, typeCategory } from './type-info.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 type Ctx = 'i' | 'a' | 'e';
@@ -230,45 +232,19 @@ interface CastPlan {
   build: (context: CastContext) => Converter;
 }
 
-function codePointLength(s: string): number {
-  let n = 0;
-  for (const _c of s) n++;
-  return n;
-}
-function codePointSlice(s: string, n: number): string {
-  return Array.from(s).slice(0, n).join('');
-}
-
 /** varchar(n) / char(n) length coercion: explicit casts truncate, others fail unless only spaces are cut (22001). */
 function lengthCoercion(to: SqlType, context: CastContext): Converter | undefined {
   if (to.kind !== 'varchar' && to.kind !== 'bpchar') return undefined;
   const n = to.length;
-  const pad = to.kind === 'bpchar';
   if (n === undefined) return undefined;
-  return (v) => {
-    const s = v as string;
-    const len = codePointLength(s);
-    if (len > n) {
-      const kept = codePointSlice(s, n);
-      if (context !== 'explicit' && s.slice(kept.length).trim().replace(/ +/g, '') !== '') {
-        throw new SqlError(SqlState.stringDataRightTruncation, `value too long for type ${displayType(to)}`);
-      }
-      return kept;
-    }
-    return pad && len < n ? s + ' '.repeat(n - len) : s;
-  };
+  const explicit = context === 'explicit';
+  return to.kind === 'varchar' ? (v) => coerceVarchar(v as string, n, explicit) : (v) => coerceBpchar(v as string, n, explicit);
 }
 
-function roundTimeTypmod(precision: number | undefined): Converter | undefined {
-  if (precision === undefined || precision >= 6) return undefined;
-  const unit = 10n ** BigInt(6 - precision);
-  const half = unit / 2n;
-  return (v) => {
-    const t = v as bigint;
-    if (t === TIMESTAMP_INFINITY || t === TIMESTAMP_NEG_INFINITY) return t;
-    // Round half away from zero on microseconds as PostgreSQL's AdjustTimestampForTypmod.
-    return t >= 0n ? ((t + half) / unit) * unit : -((-t + half) / unit) * unit;
-  };
+function roundTimeTypmod(to: SqlType & { precision?: number }): Converter | undefined {
+  const p = to.precision;
+  if (p === undefined || p >= 6) return undefined;
+  return to.kind === 'time' ? (v) => roundToPrecision(v as bigint, p) : (v) => roundTimestampToPrecision(v as bigint, p);
 }
 
 /** Coercion of a value to the modifiers of `to` (numeric(p,s), varchar(n), timestamp(p)). */
@@ -283,7 +259,7 @@ function typmodCoercion(to: SqlType, context: CastContext): Converter | undefine
     case 'time':
     case 'timestamp':
     case 'timestamptz':
-      return roundTimeTypmod(to.precision);
+      return roundTimeTypmod(to);
     default:
       return undefined;
   }
@@ -347,11 +323,10 @@ function planCast(from: SqlType, to: SqlType): CastPlan | undefined {
   }
   if (fk === 'record' && tk === 'record') return planRecordCast(from.fields, to.fields);
   if (toString) {
-    // Output conversion to a string type is allowed on assignment (PostgreSQL's I/O cast rule).
-    return {
-      ctx: 'a',
-      build: (c) => then((v) => formatText(v, from), typmodCoercion(to, c)),
-    };
+    // Output conversion to a string type is allowed on assignment (PostgreSQL's I/O cast rule);
+    // bool is the exception that spells itself out (true::text is 'true', not 't').
+    const output: Converter = fk === 'bool' ? (v) => (v ? 'true' : 'false') : (v) => formatText(v, from);
+    return { ctx: 'a', build: (c) => then(output, typmodCoercion(to, c)) };
   }
   if (fromString && tk !== 'record') {
     return {

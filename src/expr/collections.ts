@@ -4,6 +4,7 @@
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue, ListValue, MapValue, T } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
+import { mapGet } from '../repr/values.js';
 import { define, P, type Evaluator, type Param } from './registry.js';
 import { comparatorFor } from './compare-ops.js';
 
@@ -285,19 +286,6 @@ def('list_to_array', [P.anylist], (types) => ({ kind: 'array', element: elementT
 
 // ---- maps (entries sorted by key) ----
 
-export function mapGet(m: MapValue, key: string): Datum | undefined {
-  // Entries are sorted by key: binary search.
-  let lo = 0;
-  let hi = m.entries.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const k = m.entries[mid]![0];
-    if (k === key) return m.entries[mid]![1];
-    if (k < key) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
-}
 define('op ->', { name: 'map_get', params: [P.anymap, TEXT], returns: elementOfArg(0), eval: (a) => mapGet(a[0] as MapValue, a[1] as string) ?? null });
 define('map_get', { name: 'map_get', params: [P.anymap, TEXT], returns: elementOfArg(0), eval: (a) => mapGet(a[0] as MapValue, a[1] as string) ?? null });
 def('map_length', [P.anymap], I4, () => (a) => (a[0] as MapValue).entries.length);

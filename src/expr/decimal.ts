@@ -1,13 +1,11 @@
 // numeric arithmetic on decimal.js. PostgreSQL's numeric is exact for + - *
-// and rounds quotients to a computed display scale; decimal.js' default
-// precision (20 significant digits) is far too small, so it is raised once
-// here, for every user of the shared Decimal constructor.
-import { Decimal } from 'decimal.js';
+// and rounds quotients to a computed display scale. The shared Decimal
+// constructor's precision is configured by repr/numeric.ts (imported here so
+// that configuration is always in effect).
+import { Decimal, applyNumericTypmod } from '../repr/numeric.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 
-Decimal.set({ precision: 1000, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -1000, toExpPos: 1000, maxE: 9e15, minE: -9e15 });
-
-export { Decimal };
+export { Decimal, applyNumericTypmod };
 
 const NUMERIC_MIN_SIG_DIGITS = 16;
 const NUMERIC_MAX_DISPLAY_SCALE = 1000;
@@ -76,23 +74,6 @@ const Approximate = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_
 
 export function approximately(d: Decimal, f: (x: InstanceType<typeof Approximate>) => InstanceType<typeof Approximate>): Decimal {
   return new Decimal(f(new Approximate(d.toString())).toString());
-}
-
-/** Applies a numeric(p,s) modifier: round to s places, 22003 if the integer part needs more than p-s digits. */
-export function applyNumericTypmod(d: Decimal, precision: number | undefined, scale: number | undefined): Decimal {
-  if (precision === undefined || !d.isFinite()) return d;
-  const s = scale ?? 0;
-  const rounded = d.toDecimalPlaces(s, Decimal.ROUND_HALF_UP);
-  const limit = new Decimal(10).pow(precision - s);
-  if (rounded.abs().gte(limit)) {
-    throw new SqlError(SqlState.numericValueOutOfRange, 'numeric field overflow', {
-      detail:
-        precision - s > 0
-          ? `A field with precision ${precision}, scale ${s} must round to an absolute value less than 10^${precision - s}.`
-          : `A field with precision ${precision}, scale ${s} must round to an absolute value less than 1.`,
-    });
-  }
-  return rounded;
 }
 
 /** Rounds half away from zero to an integer and range-checks it (numeric -> int casts). */

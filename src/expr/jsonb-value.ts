@@ -2,38 +2,18 @@
 // jsonb sorts them, last duplicate wins), deep equality and containment,
 // and to_jsonb's conversion of every SQL type (one converter per type).
 import type { Datum, JsonbValue, SqlType } from '../repr/types.js';
-import { ArrayValue, JsonbNumber, JsonbObject, ListValue, MapValue, RecordValue, Jsonb, T } from '../repr/types.js';
+import { ArrayValue, JsonbNumber, JsonbObject, ListValue, MapValue, RecordValue, Jsonb } from '../repr/types.js';
+import { jsonbNumberFromDecimal, jsonbObjectGet, makeJsonbObject, quoteJsonString } from '../repr/jsonb.js';
 import { formatText } from '../repr/text.js';
 import { Decimal } from './decimal.js';
 
-const NON_ASCII = /[\u0080-\uffff]/;
-
-/** jsonb key order: shorter (in UTF-8 bytes) first, then bytewise. */
-export function compareJsonbKeys(a: string, b: string): number {
-  if (!NON_ASCII.test(a) && !NON_ASCII.test(b)) {
-    if (a.length !== b.length) return a.length - b.length;
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
-  const ba = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  return ba.length !== bb.length ? ba.length - bb.length : Buffer.compare(ba, bb);
-}
-
 /** A canonical jsonb object from entries in any order; a later duplicate key wins. */
 export function jsonbObjectOf(entries: Iterable<readonly [string, JsonbValue]>): JsonbObject {
-  const byKey = new Map<string, JsonbValue>();
-  for (const [k, v] of entries) byKey.set(k, v);
-  const keys = [...byKey.keys()].sort(compareJsonbKeys);
-  return new JsonbObject(keys.map((k) => [k, byKey.get(k)!] as const));
+  return makeJsonbObject([...entries]);
 }
 
 export function isJsonbObject(v: JsonbValue): v is JsonbObject {
   return v instanceof JsonbObject;
-}
-
-export function jsonbGet(obj: JsonbObject, key: string): JsonbValue | undefined {
-  for (const [k, v] of obj.entries) if (k === key) return v;
-  return undefined;
 }
 
 /** Deep equality; numbers compare by value (1.0 = 1). */
@@ -53,7 +33,7 @@ export function jsonbContains(a: JsonbValue, b: JsonbValue, topLevel = true): bo
   if (b instanceof JsonbObject) {
     if (!(a instanceof JsonbObject)) return false;
     return b.entries.every(([k, bv]) => {
-      const av = jsonbGet(a, k);
+      const av = jsonbObjectGet(a, k);
       return av !== undefined && jsonbContains(av, bv, false);
     });
   }
@@ -70,7 +50,7 @@ type ToJsonb = (v: Datum) => JsonbValue;
 function numberText(v: number): JsonbValue {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
-  return new JsonbNumber(new Decimal(v).toString());
+  return jsonbNumberFromDecimal(new Decimal(v));
 }
 
 /** to_jsonb's ISO 8601 text for timestamps: 'T' separator, offsets as +HH:MM. */
@@ -100,7 +80,7 @@ export function toJsonbConverter(type: SqlType): ToJsonb {
     case 'float8':
       return (v) => numberText(v as number);
     case 'numeric':
-      return (v) => ((v as Decimal).isFinite() ? new JsonbNumber((v as Decimal).toString()) : (v as Decimal).toString());
+      return (v) => ((v as Decimal).isFinite() ? jsonbNumberFromDecimal(v as Decimal) : (v as Decimal).toString());
     case 'text':
     case 'varchar':
     case 'bpchar':
@@ -151,11 +131,6 @@ function nestArray(a: ArrayValue, el: ToJsonb): JsonbValue {
   return build(0);
 }
 
-/** A jsonb datum's text (as jsonb's output function prints it). */
-export function jsonbText(v: JsonbValue): string {
-  return formatText(new Jsonb(v), T.jsonb);
-}
-
 /** jsonb_pretty's layout: four-space indentation, one element per line. */
 export function jsonbPretty(v: JsonbValue, indent = ''): string {
   const inner = indent + '    ';
@@ -165,9 +140,9 @@ export function jsonbPretty(v: JsonbValue, indent = ''): string {
   }
   if (v instanceof JsonbObject) {
     if (v.entries.length === 0) return '{}';
-    return '{\n' + v.entries.map(([k, x]) => inner + JSON.stringify(k) + ': ' + jsonbPretty(x, inner)).join(',\n') + '\n' + indent + '}';
+    return '{\n' + v.entries.map(([k, x]) => inner + quoteJsonString(k) + ': ' + jsonbPretty(x, inner)).join(',\n') + '\n' + indent + '}';
   }
   if (v === null) return 'null';
   if (v instanceof JsonbNumber) return v.text;
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return typeof v === 'string' ? quoteJsonString(v) : String(v);
 }

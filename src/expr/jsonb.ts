@@ -12,12 +12,11 @@ import { defineTable } from './table-funcs.js';
 import {
   isJsonbObject,
   jsonbContains,
-  jsonbGet,
   jsonbObjectOf,
   jsonbPretty,
-  jsonbText,
   toJsonbConverter,
 } from './jsonb-value.js';
+import { jsonbObjectGet, jsonbValueToText } from '../repr/jsonb.js';
 
 const JSONB: SqlType = T.jsonb;
 const TEXT: SqlType = T.text;
@@ -36,10 +35,10 @@ const jv = (d: Datum): JsonbValue => (d as Jsonb).value;
 /** Wraps a found value as a jsonb datum; a missing one is SQL NULL. */
 const wrap = (v: JsonbValue | undefined): Datum => (v === undefined ? null : new Jsonb(v));
 /** ->> and #>> text: strings unquoted, JSON null as SQL NULL, the rest as JSON text. */
-const asText = (v: JsonbValue | undefined): Datum => (v === undefined || v === null ? null : typeof v === 'string' ? v : jsonbText(v));
+const asText = (v: JsonbValue | undefined): Datum => (v === undefined || v === null ? null : typeof v === 'string' ? v : jsonbValueToText(v));
 
 export function fieldOf(v: JsonbValue, key: string): JsonbValue | undefined {
-  return isJsonbObject(v) ? jsonbGet(v, key) : undefined;
+  return isJsonbObject(v) ? jsonbObjectGet(v, key) : undefined;
 }
 export function elementOf(v: JsonbValue, index: number): JsonbValue | undefined {
   if (!Array.isArray(v)) return undefined;
@@ -87,7 +86,7 @@ op2('<@', 'jsonb_contained', JSONB, JSONB, BOOL, (a) => jsonbContains(jv(a[1]!),
 
 /** `?`: a top-level object key, or a string element of a top-level array. */
 function hasKey(v: JsonbValue, key: string): boolean {
-  if (isJsonbObject(v)) return jsonbGet(v, key) !== undefined;
+  if (isJsonbObject(v)) return jsonbObjectGet(v, key) !== undefined;
   if (Array.isArray(v)) return v.some((x) => x === key);
   return v === key;
 }
@@ -136,7 +135,7 @@ function deletePath(v: JsonbValue, path: Datum[]): JsonbValue {
   const [step, ...rest] = path;
   if (step === null) throw invalidParameter('path element at position 1 is null');
   if (isJsonbObject(v)) {
-    const child = jsonbGet(v, step as string);
+    const child = jsonbObjectGet(v, step as string);
     if (child === undefined) return v;
     if (rest.length === 0) return new JsonbObject(v.entries.filter(([k]) => k !== step));
     return new JsonbObject(v.entries.map(([k, x]) => [k, k === step ? deletePath(x, rest) : x] as const));
@@ -158,7 +157,7 @@ function setPath(v: JsonbValue, path: Datum[], value: JsonbValue, create: boolea
   const [step, ...rest] = path;
   if (step === null) throw invalidParameter('path element at position 1 is null');
   if (isJsonbObject(v)) {
-    const child = jsonbGet(v, step as string);
+    const child = jsonbObjectGet(v, step as string);
     if (child === undefined) {
       return rest.length === 0 && create ? jsonbObjectOf([...v.entries, [step as string, value]]) : v;
     }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue, T } from '../repr/types.js';
 import { formatText } from '../repr/text.js';
+import { charLength } from '../repr/strings.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { define, P, type Evaluator } from './registry.js';
 import { invalidParameter } from './errors.js';
@@ -13,13 +14,6 @@ import { isStringKind } from './type-info.js';
 const TEXT: SqlType = T.text;
 const I4: SqlType = T.int4;
 const SURROGATE = /[\uD800-\uDFFF]/;
-
-export function charLength(s: string): number {
-  if (!SURROGATE.test(s)) return s.length;
-  let n = 0;
-  for (const _c of s) n++;
-  return n;
-}
 
 /** Characters [start, start+count) counted in code points (0-based start, clamped). */
 export function charSlice(s: string, start: number, end?: number): string {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
-import { T } from '../../src/repr/types.js';
+import { ArrayValue, Jsonb, JsonbNumber, JsonbObject, ListValue, MapValue, T } from '../../src/repr/types.js';
 import type { Datum, SqlType } from '../../src/repr/types.js';
 import { resolveCast } from '../../src/expr/resolve.js';
 import { cast, sqlErrorOf } from './helpers.js';
@@ -72,7 +72,7 @@ test('varchar(n) and char(n): explicit casts truncate, assignment fails', () => 
   assert.equal(cast(T.text, v3, 'abc   ', 'assignment'), 'abc');
   const e = sqlErrorOf(() => cast(T.text, v3, 'abcd', 'assignment'));
   assert.equal(e.code, '22001');
-  assert.match(e.message, /^value too long for type /);
+  assert.equal(e.message, 'value too long for type character varying(3)');
   assert.equal(cast(c3, T.text, 'a  '), 'a');
 });
 
@@ -84,5 +84,23 @@ test('bool and int, dates and timestamps', () => {
   assert.equal(cast(T.timestamp, T.date, -1n), -1);
   assert.equal(cast(T.timestamp, T.time, 86_400_000_000n + 5n), 5n);
   assert.deepEqual(cast(T.time, T.interval, 5n), { months: 0, days: 0, micros: 5n });
-  assert.equal(cast({ kind: 'timestamp' }, { kind: 'timestamp', precision: 0 }, 1_500_000n), 2_000_000n);
+  // timestamp(0): ties round away from PostgreSQL's epoch, 2000-01-01.
+  const y2k = 946_684_800_000_000n;
+  assert.equal(cast({ kind: 'timestamp' }, { kind: 'timestamp', precision: 0 }, y2k + 1_500_000n), y2k + 2_000_000n);
+  assert.equal(cast({ kind: 'timestamp' }, { kind: 'timestamp', precision: 0 }, 1_500_000n), 1_000_000n);
+});
+
+test('text casts use PostgreSQL text I/O', () => {
+  assert.equal(cast(T.text, T.int4, ' 42 '), 42);
+  assert.equal(cast(T.int4, T.text, 42, 'assignment'), '42');
+  assert.equal(cast(T.bool, T.text, true, 'assignment'), 'true');
+  assert.deepEqual(sqlErrorOf(() => cast(T.text, T.int4, 'abc')), { code: '22P02', message: 'invalid input syntax for type integer: "abc"' });
+  assert.equal(cast(T.text, T.uuid, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'), 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11');
+  assert.deepEqual(cast(T.text, T.bytea, '\\x0102'), new Uint8Array([1, 2]));
+  assert.equal(cast(T.bytea, T.text, new Uint8Array([1, 2]), 'assignment'), '\\x0102');
+  assert.equal(cast(T.unknown, T.date, '1970-01-02', 'implicit'), 1);
+  assert.equal(cast({ kind: 'array', element: T.int4 }, T.text, new ArrayValue([1, null], [2]), 'assignment'), '{1,NULL}');
+  assert.deepEqual(cast(T.text, { kind: 'list', element: T.int4 }, '{1,2}'), new ListValue([1, 2]));
+  assert.equal(cast({ kind: 'map', value: T.int4 }, T.text, new MapValue([['a', 1]]), 'assignment'), '{a=>1}');
+  assert.equal(cast(T.jsonb, T.text, new Jsonb(new JsonbObject([['a', [new JsonbNumber('1')]]])), 'assignment'), '{"a": [1]}');
 });

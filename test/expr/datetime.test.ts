@@ -45,7 +45,7 @@ test('extract returns numeric for every field', () => {
   assert.equal(dec(call('extract', [T.text, T.interval], ['month', iv(14, 0, 0n)])), '2');
   const e = sqlErrorOf(() => call('extract', [T.text, T.date], ['hour', date(2020, 1, 1)]));
   assert.equal(e.code, '0A000');
-  assert.match(e.message, /^unit "hour" not supported for type /);
+  assert.equal(e.message, 'unit "hour" not supported for type date');
   assert.equal(sqlErrorOf(() => call('extract', [T.text, T.timestamp], ['fortnight', sample])).code, '22023');
 });
 

@@ -29,6 +29,8 @@ test('-> and ->> by key and index', () => {
   assert.equal(op('->', J, T.text, doc, 'missing'), null);
   assert.deepEqual(op('->', J, T.text, doc, 'n'), j(null));
   assert.equal(op('->>', J, T.text, doc, 'n'), null);
+  assert.equal(op('->>', J, T.text, doc, 'b'), '{"c": [1, 2, "x"]}');
+  assert.equal(op('->>', J, T.text, doc, 'a'), '1');
   const arr = j([num(1), 'two', num(3)]);
   assert.equal(op('->>', J, T.int4, arr, 1), 'two');
   assert.deepEqual(op('->', J, T.int4, arr, -1), j(num(3)));
@@ -105,6 +107,9 @@ test('builders and to_jsonb of every kind of value', () => {
   assert.deepEqual(call('to_jsonb', [T.numeric], [new Decimal('1.50')]), j(new JsonbNumber('1.5')));
   assert.deepEqual(call('to_jsonb', [T.float8], [NaN]), j('NaN'));
   assert.deepEqual(call('to_jsonb', [T.bool], [true]), j(true));
+  assert.deepEqual(call('to_jsonb', [T.timestamp], [1_577_872_800_000_000n]), j('2020-01-01T10:00:00'));
+  assert.deepEqual(call('to_jsonb', [T.timestamptz], [1_577_872_800_000_000n]), j('2020-01-01T10:00:00+00:00'));
+  assert.deepEqual(call('to_jsonb', [T.date], [0]), j('1970-01-01'));
   assert.deepEqual(call('to_jsonb', [T.text], ['x']), j('x'));
   assert.deepEqual(
     call('to_jsonb', [{ kind: 'array', element: T.int4 }], [new ArrayValue([1, 2, 3, 4], [2, 2])]),

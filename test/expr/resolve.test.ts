@@ -39,10 +39,11 @@ test('comparisons resolve on the common type', () => {
 test('missing operators and functions raise 42883 with a hint', () => {
   const e = sqlErrorOf(() => resolveOperator('+', T.int4, T.text));
   assert.equal(e.code, '42883');
-  assert.match(e.message, /^operator does not exist: \S+ \+ \S+$/);
+  assert.equal(e.message, 'operator does not exist: integer + text');
   const f = sqlErrorOf(() => resolveFunction('no_such_fn', [T.int4]));
   assert.equal(f.code, '42883');
-  assert.match(f.message, /^function no_such_fn\(\S+\) does not exist$/);
+  assert.equal(f.message, 'function no_such_fn(integer) does not exist');
+  assert.equal(sqlErrorOf(() => resolveOperator('-', null, T.text)).message, 'operator does not exist: - text');
   assert.equal(sqlErrorOf(() => resolveOperator('=', T.int4, T.text)).code, '42883');
 });
 
@@ -69,7 +70,7 @@ test('commonType follows UNION/CASE rules', () => {
   assert.deepEqual(commonType([{ kind: 'varchar', length: 3 }, { kind: 'varchar', length: 5 }], 'CASE'), { kind: 'varchar' });
   const e = sqlErrorOf(() => commonType([T.int4, T.text], 'CASE'));
   assert.equal(e.code, '42804');
-  assert.match(e.message, /^CASE types \S+ and \S+ cannot be matched$/);
+  assert.equal(e.message, 'CASE types integer and text cannot be matched');
 });
 
 test('aggregate result types', () => {
