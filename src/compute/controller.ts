@@ -95,12 +95,18 @@ class Controller implements ComputeControllerImpl {
   }
 
   applyUpdates(changes: InputChanges[], time: Timestamp): void {
-    this.advanceClock(time);
-    for (const change of changes) {
+    // Validate everything first: a change set is applied entirely or not at all.
+    const targets = changes.map((change) => {
       const collection = this.collection(change.id);
       if (collection.dataflow !== undefined) {
         throw new SqlError(SqlState.internalError, `${change.id} is computed, not an input`);
       }
+      return collection;
+    });
+    this.advanceClock(time);
+    for (let i = 0; i < changes.length; i++) {
+      const change = changes[i]!;
+      const collection = targets[i]!;
       // Each input row's key is computed once, here, and shared by every state holding the row.
       const keyed: KeyedUpdate[] = change.updates.map((u) => ({ row: u.row, diff: u.diff, key: storedRowKey(u.row) }));
       this.publish(collection, keyed, change.errors ?? []);
