@@ -70,6 +70,11 @@ export function and(exprs: ScalarExpr[]): ScalarExpr {
   return call(AND, exprs, BOOL);
 }
 
+/** The conjuncts of a predicate: filters test them one by one and stop at the first that is not true. */
+export function conjuncts(expr: ScalarExpr): ScalarExpr[] {
+  return expr.kind === 'call' && expr.func === AND ? expr.args.flatMap(conjuncts) : [expr];
+}
+
 export function or(exprs: ScalarExpr[]): ScalarExpr {
   if (exprs.length === 1) return exprs[0]!;
   return call(OR, exprs, BOOL);

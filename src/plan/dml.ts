@@ -88,7 +88,7 @@ export class DmlPlanner {
   private applyWhere(ec: ExprCtx, where: ast.Expr | undefined): void {
     if (!where) return;
     const predicate = coerceBool(this.state, this.queries.exprs.plan(where, ec), 'WHERE', where.pos);
-    ec.rel = filter(ec.rel, [predicate]);
+    ec.rel = filter(ec.rel, b.conjuncts(predicate));
   }
 
   planInsert(stmt: ast.InsertStatement): { target: TargetTable; plan: RelExpr } {
@@ -110,7 +110,7 @@ export class DmlPlanner {
     } else if (plainValues && stmt.source.with.length === 0) {
       plan = this.rowsFromValues(target, targets, body.rows, body.defaultCells ?? []);
     } else {
-      const planned = this.queries.planQuery(stmt.source, topFrame());
+      const planned = this.queries.planWithTargetTypes(stmt.source, targets.map((t) => columns[t]!.type));
       if (planned.columns.length > targets.length) {
         throw new SqlError(SqlState.syntaxError, 'INSERT has more expressions than target columns', { position: stmt.source.pos + 1 });
       }

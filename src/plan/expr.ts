@@ -66,46 +66,59 @@ function intervalText(value: string, qualifier: ast.IntervalQualifier | undefine
 
 /** Name of a result column as PostgreSQL's FigureColname picks it. */
 export function columnName(expr: ast.Expr): string {
+  return figureName(expr)[0];
+}
+
+/** [name, strength]: 2 for names taken from the expression, 1 for fallbacks (casts, CASE), 0 for none. */
+function figureName(expr: ast.Expr): [string, number] {
   switch (expr.kind) {
     case 'identifier':
-      return expr.parts[expr.parts.length - 1]!;
+      return [expr.parts[expr.parts.length - 1]!, 2];
     case 'function':
-      return expr.name.parts[expr.name.parts.length - 1]!;
-    case 'cast':
-      return dataTypeName(expr.dataType) ?? columnName(expr.expr);
+      return [expr.name.parts[expr.name.parts.length - 1]!, 2];
+    case 'cast': {
+      const inner = figureName(expr.expr);
+      if (inner[1] === 2) return inner;
+      const name = dataTypeName(expr.dataType);
+      return name ? [name, 1] : inner;
+    }
     case 'literal':
-      return expr.value.type === 'typedString' ? (dataTypeName(expr.value.dataType) ?? '?column?') : '?column?';
+      if (expr.value.type === 'typedString') {
+        const name = dataTypeName(expr.value.dataType);
+        if (name) return [name, 1];
+      }
+      return ['?column?', 0];
     case 'case':
-      return 'case';
+      return ['case', 1];
     case 'exists':
-      return 'exists';
+      return ['exists', 2];
     case 'array':
     case 'arraySubquery':
-      return 'array';
+      return ['array', 2];
     case 'list':
     case 'listSubquery':
-      return 'list';
+      return ['list', 2];
     case 'map':
-      return 'map';
+      return ['map', 2];
     case 'row':
-      return 'row';
+      return ['row', 2];
     case 'subscript':
     case 'collate':
-      return columnName(expr.expr);
+      return figureName(expr.expr);
     case 'fieldAccess':
-      return expr.field;
+      return [expr.field, 2];
     case 'atTimeZone':
-      return 'timezone';
+      return ['timezone', 2];
     case 'subquery': {
       const body = expr.query.body;
-      if (body.kind === 'select' && body.projection.length === 1) {
+      if (body.kind === 'select' && body.projection.length >= 1) {
         const item = body.projection[0]!;
-        if (item.kind === 'expr') return item.alias ?? columnName(item.expr);
+        if (item.kind === 'expr') return item.alias !== undefined ? [item.alias, 2] : figureName(item.expr);
       }
-      return '?column?';
+      return ['?column?', 0];
     }
     default:
-      return '?column?';
+      return ['?column?', 0];
   }
 }
 

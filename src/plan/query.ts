@@ -147,6 +147,17 @@ export class QueryPlanner implements SubqueryHost {
     });
   }
 
+  /** INSERT ... SELECT: untyped outputs ('5', NULL, $1) take the target columns' types, as in PostgreSQL. */
+  planWithTargetTypes(query: ast.Query, targets: SqlType[]): PlannedRel {
+    if (query.orderBy.length > 0 || query.limit || query.offset) return this.planQuery(query, topFrame());
+    const frame = topFrame();
+    return this.withCtes(query, frame, () => {
+      const prepared = this.prepareSet(query.body, frame);
+      const types = prepared.columns.map((c, i): SqlType => (c.type.kind === 'unknown' ? (targets[i] ?? { kind: 'text' }) : c.type));
+      return { rel: prepared.finish(types), columns: prepared.columns.map((c, i) => column(c.name, types[i]!)) };
+    });
+  }
+
   private withCtes<T>(query: ast.Query, frame: Frame, body: () => T): T {
     if (query.with.length === 0) return body();
     if (query.withRecursive) {
@@ -358,7 +369,7 @@ export class QueryPlanner implements SubqueryHost {
     };
     if (select.where) {
       const predicate = coerceBool(this.state, this.exprs.plan(select.where, ec), 'WHERE', select.where.pos);
-      ec.rel = filter(ec.rel, [predicate]);
+      ec.rel = filter(ec.rel, b.conjuncts(predicate));
     }
     const aggregateCalls: ast.FunctionCallExpr[] = [];
     for (const item of select.projection) if (item.kind === 'expr') collectAggregates(item.expr, isAggregate, aggregateCalls);
@@ -517,7 +528,7 @@ export class QueryPlanner implements SubqueryHost {
     };
     if (select.having) {
       const predicate = coerceBool(this.state, this.exprs.plan(select.having, grouped), 'HAVING', select.having.pos);
-      grouped.rel = filter(grouped.rel, [predicate]);
+      grouped.rel = filter(grouped.rel, b.conjuncts(predicate));
     }
     return grouped;
   }
@@ -660,7 +671,8 @@ export class QueryPlanner implements SubqueryHost {
     const table = aliasName !== undefined ? [aliasName] : [item.name.database, item.name.schema, item.name.item];
     const names = this.renameColumns(columns.map((c) => c.name), ref.alias?.columns ?? [], aliasName ?? item.name.item, ref.pos);
     const first = arity(acc.rel);
-    return { rel: crossJoin(acc.rel, rel), items: [...acc.items, ...this.itemsFor(table, names, columns, first, ref.pos, acc)] };
+    const items = this.itemsFor(table, names, columns, first, ref.pos, acc).map((it) => (aliasName !== undefined ? { ...it, relation: item.name.item } : it));
+    return { rel: crossJoin(acc.rel, rel), items: [...acc.items, ...items] };
   }
 
   /** The relation of a catalog item: views are planned and inlined, everything else is read. */
@@ -750,7 +762,7 @@ export class QueryPlanner implements SubqueryHost {
     };
     const usingPairs = this.usingPairs(ref, left.items, rightItems);
     const predicates = usingPairs.map(([l, r]) => this.exprs.operator('=', b.column(l.index, l.type), b.column(r.index, r.type), ref.pos));
-    if (ref.on) predicates.push(coerceBool(this.state, this.exprs.plan(ref.on, ec), 'JOIN/ON', ref.on.pos));
+    if (ref.on) predicates.push(...b.conjuncts(coerceBool(this.state, this.exprs.plan(ref.on, ec), 'JOIN/ON', ref.on.pos)));
     const joined = project(filter(ec.rel, predicates), range(0, innerArity));
     let rel: RelExpr = joined;
     if (outerJoin) {

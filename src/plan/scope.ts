@@ -14,6 +14,8 @@ export interface ScopeItem {
   type: SqlType;
   /** Only reachable qualified (t.a): the two sides of a USING column, which `*` shows once, merged. */
   qualifiedOnly?: boolean;
+  /** Name of the relation an aliased FROM item reads (t in `FROM t AS u`), for error messages. */
+  relation?: string;
   /** Set after GROUP BY for columns that are neither grouped nor aggregated: referring to them is 42803. */
   ungrouped?: boolean;
 }
@@ -86,6 +88,15 @@ export function resolveColumn(scope: Scope, parts: string[], pos: number): Resol
 
 export function unresolvedError(scope: Scope, parts: string[], pos: number): SqlError {
   const qualifier = parts.slice(0, -1);
+  if (qualifier.length === 1 && !scope.levels.some((items) => hasTable(items, qualifier))) {
+    const aliased = scope.levels.flat().find((item) => item.relation === qualifier[0] && item.table);
+    if (aliased) {
+      return new SqlError(SqlState.undefinedTable, `invalid reference to FROM-clause entry for table "${qualifier[0]}"`, {
+        position: pos + 1,
+        hint: `Perhaps you meant to reference the table alias "${aliased.table![aliased.table!.length - 1]}".`,
+      });
+    }
+  }
   if (qualifier.length > 0 && !scope.levels.some((items) => hasTable(items, qualifier))) {
     return new SqlError(SqlState.undefinedTable, `missing FROM-clause entry for table "${qualifier[qualifier.length - 1]}"`, {
       position: pos + 1,

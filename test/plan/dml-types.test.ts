@@ -30,6 +30,10 @@ test('INSERT ... SELECT and RETURNING', () => {
   const desc = db.items.get('items')!.desc!;
   assert.deepEqual(db.rowsOf(p.plan, desc), [['1', 'x', null, '2'], ['2', 'y', null, '2'], ['3', null, null, '2']]);
   assert.deepEqual(p.returning!.desc.columns.map((c) => c.name), ['id', 'n']);
+  const untyped = db.insertPlan("INSERT INTO items (id, price, qty) SELECT '5', '1.234', NULL");
+  assert.deepEqual(db.rowsOf(untyped.plan, desc), [['5', 'unnamed', '1.23', null]]);
+  const union = db.insertPlan("INSERT INTO items (id, price) SELECT '5', 1.5 UNION ALL SELECT 6, 7");
+  assert.deepEqual(db.rowsOf(union.plan, desc), [['5', 'unnamed', '1.50', '2'], ['6', 'unnamed', '7.00', '2']]);
 });
 
 test('NOT NULL is enforced when the rows are computed', () => {
@@ -114,4 +118,8 @@ test('EXPLAIN text and constant expressions', () => {
     assert.deepEqual(e, { kind: 'literal', value: 'abc', type: { kind: 'text' } });
   }
   assert.ok(parseQuery('SELECT 1'));
+  assert.deepEqual(
+    db.plan("SELECT a::text, 1::int8, DATE '2020-01-01', (SELECT max(c) AS m FROM s), -a, b || 'x' FROM t").desc.columns.map((c) => c.name),
+    ['a', 'int8', 'date', 'm', '?column?', '?column?'],
+  );
 });

@@ -15,7 +15,7 @@ test('unknown relations and columns', () => {
   expectError('SELECT t.x FROM t', '42703', 'column t.x does not exist', 8);
   expectError('SELECT u.a FROM t', '42P01', 'missing FROM-clause entry for table "u"', 8);
   expectError('SELECT a FROM t WHERE zz > 1', '42703', 'column "zz" does not exist', 23);
-  expectError('SELECT t.a FROM t AS u', '42P01', 'missing FROM-clause entry for table "t"', 8);
+  expectError('SELECT t.a FROM t AS u', '42P01', 'invalid reference to FROM-clause entry for table "t"', 8);
 });
 
 test('ambiguous column references', () => {
