@@ -80,21 +80,49 @@ export function compareJsonbKeys(a: string, b: string): number {
   return compareCodePoints(a, b);
 }
 
+function compareKeyParts(la: number, a: string, lb: number, b: string): number {
+  return la !== lb ? (la < lb ? -1 : 1) : compareCodePoints(a, b);
+}
+
 /** Builds a JsonbObject from entries in any order; later duplicates win. */
 export function makeJsonbObject(entries: Array<readonly [string, JsonbValue]>): JsonbObject {
-  let sorted = true;
-  for (let i = 1; i < entries.length && sorted; i++) sorted = compareJsonbKeys(entries[i - 1]![0], entries[i]![0]) < 0;
-  if (!sorted) {
-    // Stable sort keeps duplicates in input order, so the last one is kept below.
-    entries.sort((x, y) => compareJsonbKeys(x[0], y[0]));
-    const deduped: Array<readonly [string, JsonbValue]> = [];
-    for (const e of entries) {
-      if (deduped.length > 0 && deduped[deduped.length - 1]![0] === e[0]) deduped[deduped.length - 1] = e;
-      else deduped.push(e);
-    }
-    return new JsonbObject(deduped);
+  const n = entries.length;
+  if (n < 2) return new JsonbObject(entries);
+  // Stable sort with UTF-8 lengths computed once per key; equal keys keep
+  // input order so the last one is kept below. Small objects (the usual
+  // case) use insertion sort, which avoids the comparator overhead.
+  let sorted: Array<readonly [string, JsonbValue]>;
+  if (n > 32) {
+    const keyed = entries.map((entry) => ({ entry, len: utf8Length(entry[0]) }));
+    keyed.sort((x, y) => compareKeyParts(x.len, x.entry[0], y.len, y.entry[0]));
+    sorted = keyed.map((k) => k.entry);
+  } else sorted = insertionSorted(entries);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && sorted[i + 1]![0] === sorted[i]![0]) continue;
+    sorted[w++] = sorted[i]!;
   }
-  return new JsonbObject(entries);
+  sorted.length = w;
+  return new JsonbObject(sorted);
+}
+
+function insertionSorted(entries: Array<readonly [string, JsonbValue]>): Array<readonly [string, JsonbValue]> {
+  const n = entries.length;
+  const sorted = entries.slice();
+  const lengths: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const entry = sorted[i]!;
+    const len = utf8Length(entry[0]);
+    let j = i;
+    while (j > 0 && compareKeyParts(lengths[j - 1]!, sorted[j - 1]![0], len, entry[0]) > 0) {
+      sorted[j] = sorted[j - 1]!;
+      lengths[j] = lengths[j - 1]!;
+      j--;
+    }
+    sorted[j] = entry;
+    lengths[j] = len;
+  }
+  return sorted;
 }
 
 /** Looks a key up in a (sorted) object by binary search. */
@@ -119,7 +147,14 @@ function jsonError(detail: string): SqlError {
   return new SqlError(SqlState.invalidTextRepresentation, 'invalid input syntax for type json', { detail });
 }
 
-const NUMBER_PATTERN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Characters that may follow a scalar token: whitespace, , ] } : */
+function isDelimiter(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 93 || c === 125 || c === 58;
+}
 const MAX_NUMBER_EXPONENT = 1000;
 
 class JsonParser {
@@ -171,22 +206,10 @@ class JsonParser {
       default:
         break;
     }
-    if (c === '-' || (c! >= '0' && c! <= '9')) {
-      NUMBER_PATTERN.lastIndex = this.pos;
-      const m = NUMBER_PATTERN.exec(t);
-      const end = m === null ? this.pos : this.pos + m[0].length;
-      const next = t[end];
-      if (m === null || (next !== undefined && !' \t\n\r,]}:'.includes(next))) {
-        throw jsonError(`Token "${this.token()}" is invalid.`);
-      }
-      const raw = m[0];
-      const ePos = raw.search(/[eE]/);
-      if (ePos >= 0 && Math.abs(Number(raw.slice(ePos + 1))) > MAX_NUMBER_EXPONENT) {
-        throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${raw}"`);
-      }
-      this.pos = end;
-      return new JsonbNumber(canonicalNumberText(raw));
-    }
+    if (c === '-' || (c! >= '0' && c! <= '9')) return this.parseNumber();
+    if (this.literalAt('true')) return true;
+    if (this.literalAt('false')) return false;
+    if (this.literalAt('null')) return null;
     const tok = this.token();
     if (tok === 'true' || tok === 'false' || tok === 'null') {
       this.pos += tok.length;
@@ -196,6 +219,48 @@ class JsonParser {
       throw jsonError(`Expected JSON value, but found "${tok}".`);
     }
     throw jsonError(`Token "${tok}" is invalid.`);
+  }
+
+  /** Whether `word` starts at pos and ends at a delimiter; consumes it if so. */
+  private literalAt(word: string): boolean {
+    const t = this.text;
+    if (!t.startsWith(word, this.pos)) return false;
+    const end = this.pos + word.length;
+    if (end < t.length && !isDelimiter(t.charCodeAt(end))) return false;
+    this.pos = end;
+    return true;
+  }
+
+  /** A number by JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+  private parseNumber(): JsonbNumber {
+    const t = this.text;
+    const start = this.pos;
+    let i = start;
+    if (t.charCodeAt(i) === 45) i++; // -
+    const firstDigit = i;
+    if (t.charCodeAt(i) === 48) i++;
+    else while (isDigit(t.charCodeAt(i))) i++;
+    let ok = i > firstDigit;
+    if (ok && t.charCodeAt(i) === 46) {
+      const fractionStart = ++i;
+      while (isDigit(t.charCodeAt(i))) i++;
+      ok = i > fractionStart;
+    }
+    let exponentStart = -1;
+    if (ok && (t.charCodeAt(i) === 101 || t.charCodeAt(i) === 69)) {
+      i++;
+      if (t.charCodeAt(i) === 43 || t.charCodeAt(i) === 45) i++;
+      exponentStart = i;
+      while (isDigit(t.charCodeAt(i))) i++;
+      ok = i > exponentStart;
+    }
+    if (!ok || (i < t.length && !isDelimiter(t.charCodeAt(i)))) throw jsonError(`Token "${this.token()}" is invalid.`);
+    const raw = t.slice(start, i);
+    if (exponentStart >= 0 && Math.abs(Number(t.slice(exponentStart - 1, i))) > MAX_NUMBER_EXPONENT) {
+      throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${raw}"`);
+    }
+    this.pos = i;
+    return new JsonbNumber(exponentStart < 0 && raw.charCodeAt(0) !== 45 ? raw : canonicalNumberText(raw));
   }
 
   private parseArray(depth: number): JsonbValue[] {

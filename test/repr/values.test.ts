@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonbObjectGet, makeJsonbObject, parseJsonb } from '../../src/repr/jsonb.js';
 import { makeArray, makeMap, mapGet } from '../../src/repr/values.js';
-import { JsonbObject } from '../../src/repr/types.js';
+import { JsonbNumber, JsonbObject } from '../../src/repr/types.js';
 
 test('makeMap sorts by key and keeps the last duplicate', () => {
   const m = makeMap([['b', 1], ['a', 2], ['b', 3], ['😀', 4], ['\uffff', 5]]);
@@ -28,4 +28,17 @@ test('jsonb object helpers', () => {
   assert.ok(parsed instanceof JsonbObject);
   // "é" is two bytes in UTF-8, so it sorts with the two-character keys.
   assert.deepEqual(parsed.entries.map((e) => e[0]), ['z', 'ab', 'é']);
+});
+
+test('large jsonb objects sort and de-duplicate like small ones', () => {
+  const keys = Array.from({ length: 200 }, (_, i) => `k${(i * 37) % 100}`);
+  const text = `{${keys.map((k, i) => `"${k}": ${i}`).join(', ')}}`;
+  const obj = parseJsonb(text).value as JsonbObject;
+  assert.equal(obj.entries.length, 100);
+  for (let i = 1; i < obj.entries.length; i++) {
+    const [a, b] = [obj.entries[i - 1]![0], obj.entries[i]![0]];
+    assert.ok(a.length < b.length || (a.length === b.length && a < b));
+  }
+  // k0 occurs at indexes 0 and 100: the later one wins
+  assert.deepEqual(jsonbObjectGet(obj, 'k0'), new JsonbNumber('100'));
 });
