@@ -68,6 +68,13 @@ export class CoordinatorCore {
     };
   }
 
+  /** The fully qualified name a relation name resolves to (for storing view definitions). */
+  qualifyRelation(parts: string[], vars: SessionVars, currentUser: string): string[] | undefined {
+    const ref = this.resolveRelation(parts, vars.searchPath(), this.systemState(vars, currentUser), undefined);
+    if (!ref) return undefined;
+    return ref.kind === 'system-table' ? [ref.name.schema, ref.name.item] : [ref.name.database, ref.name.schema, ref.name.item];
+  }
+
   private resolveRelation(
     parts: string[],
     searchPath: string[],

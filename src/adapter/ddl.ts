@@ -58,6 +58,7 @@ function newIdentity(exec: ExecContext, name: ObjectName, ifNotExists: boolean, 
 async function commitItems(exec: ExecContext, items: CatalogItem[]): Promise<void> {
   const { core } = exec;
   const [first, second] = items;
+  for (const item of items) item.searchPath = exec.vars.searchPath();
   await installItem(core, first!, second);
   try {
     for (const item of items) core.catalog.insert(item);

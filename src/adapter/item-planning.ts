@@ -17,6 +17,7 @@ import { planKafkaConnection, planKafkaSource } from '../storage/kafka/plan.js';
 import { DEFAULT_CLUSTER, kindDisplayName, type CatalogItem, type ItemKind } from '../catalog/objects.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { maintainedPlan } from './query.js';
+import { qualifyQuery } from './qualify.js';
 
 /** Where a new item goes and what it is called. */
 export interface ItemIdentity {
@@ -79,7 +80,8 @@ export function planViewItem(exec: ExecContext, stmt: CreateViewStatement, ident
   if (planned.paramTypes.length > 0) throw new SqlError(SqlState.featureNotSupported, 'views cannot have parameters');
   const desc = viewDesc(planned.desc, stmt.columns);
   if (!stmt.materialized) {
-    return { ...baseItem(identity, 'view', [...deps]), desc, view: { query: stmt.query, columns: stmt.columns } };
+    const query = qualifyQuery(stmt.query, (parts) => exec.core.qualifyRelation(parts, exec.vars, exec.user));
+    return { ...baseItem(identity, 'view', [...deps]), desc, view: { query, columns: stmt.columns } };
   }
   return { ...baseItem(identity, 'materialized-view', [...deps]), desc, plan: maintainedPlan(planned), cluster: stmt.inCluster ?? DEFAULT_CLUSTER };
 }

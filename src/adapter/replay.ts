@@ -50,16 +50,21 @@ function planRecord(exec: ExecContext, record: PersistedItem, all: PersistedItem
   }
 }
 
-export async function replayCatalog(core: CoordinatorCore, records: PersistedItem[]): Promise<void> {
-  const exec: ExecContext = {
+function replayContext(core: CoordinatorCore, record: PersistedItem): ExecContext {
+  const settings = new Map<string, string>();
+  if (record.searchPath) settings.set('search_path', record.searchPath.join(', '));
+  return {
     core,
-    vars: new SessionVars(new Map()),
+    vars: new SessionVars(settings),
     user: 'materialize',
     txn: new TransactionState(),
     notice: () => {},
     signal: new AbortController().signal,
     paramTypes: [],
   };
+}
+
+export async function replayCatalog(core: CoordinatorCore, records: PersistedItem[]): Promise<void> {
   const failed = new Set<string>();
   for (const record of records) {
     if (record.kind === 'subsource') {
@@ -68,7 +73,8 @@ export async function replayCatalog(core: CoordinatorCore, records: PersistedIte
     }
     try {
       if (record.dependsOn.some((id) => failed.has(id))) throw new Error(`it depends on an object that failed to load`);
-      const items = planRecord(exec, record, records);
+      const items = planRecord(replayContext(core, record), record, records);
+      if (record.searchPath) for (const item of items) item.searchPath = record.searchPath;
       await installItem(core, items[0]!, items[1]);
       for (const item of items) core.catalog.insert(item);
     } catch (err) {

@@ -38,6 +38,8 @@ export interface PersistedItem {
   dependsOn: GlobalId[];
   /** For a progress subsource: the source that owns it. */
   ownerId?: GlobalId;
+  /** The creating session's search_path, so re-planning at boot resolves names the same way. */
+  searchPath?: string[];
 }
 
 export interface PersistedSchema {
@@ -97,6 +99,9 @@ export interface CatalogItem extends PersistedItem {
 }
 
 export function toPersisted(item: CatalogItem): PersistedItem {
-  const { id, oid, kind, schema, name, createSql, dependsOn, ownerId } = item;
-  return ownerId === undefined ? { id, oid, kind, schema, name, createSql, dependsOn } : { id, oid, kind, schema, name, createSql, dependsOn, ownerId };
+  const { id, oid, kind, schema, name, createSql, dependsOn, ownerId, searchPath } = item;
+  const persisted: PersistedItem = { id, oid, kind, schema, name, createSql, dependsOn };
+  if (ownerId !== undefined) persisted.ownerId = ownerId;
+  if (searchPath !== undefined) persisted.searchPath = searchPath;
+  return persisted;
 }

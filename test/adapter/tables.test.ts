@@ -111,3 +111,18 @@ test('DROP with dependencies: RESTRICT fails, CASCADE drops dependents', async (
     await t.stop();
   }
 });
+
+test('objects created under another search_path are re-planned with it after a restart', async () => {
+  const first = await startTestCoordinator();
+  await runSql(first.session, 'CREATE SCHEMA app; SET search_path = app');
+  await runSql(first.session, 'CREATE TABLE things (n int); CREATE VIEW thing_view AS SELECT things.n + 1 AS m FROM things WHERE EXISTS (SELECT 1 FROM things t2 WHERE t2.n = things.n); CREATE INDEX ON thing_view (m)');
+  await runSql(first.session, 'INSERT INTO things VALUES (1)');
+  await first.stop(true);
+  const second = await startTestCoordinator(first.dataDir);
+  try {
+    assert.deepEqual(await queryText(second.session, 'SELECT m FROM app.thing_view'), [['2']]);
+    assert.deepEqual(await queryText(second.session, 'SHOW INDEXES FROM app'), [['thing_view_m_idx', 'thing_view', 'quickstart', '{m}']]);
+  } finally {
+    await second.stop();
+  }
+});
