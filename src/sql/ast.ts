@@ -1,8 +1,9 @@
 // The abstract syntax tree of Freshet's SQL dialect (Materialize's, which is
 // PostgreSQL's plus streaming statements). The parser produces it; the planner
 // and the adapter consume it. Every node that can be blamed in an error carries
-// `pos`: the 0-based character offset of its first token in the statement text
-// (SqlError positions are 1-based: add one).
+// `pos`: the 0-based character offset of its first token in the whole string
+// given to parse() (not the statement's own slice), so that SqlError positions,
+// which are 1-based, are simply pos + 1.
 //
 // Identifiers are already case-folded by the parser (unquoted -> lower case,
 // quoted -> as written).
