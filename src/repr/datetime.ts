@@ -175,13 +175,17 @@ type ResolvedZone = { fixed: number } | { iana: Intl.DateTimeFormat; offsets: Ma
 
 const zoneCache = new Map<string, ResolvedZone>();
 
-/** Common abbreviations PostgreSQL accepts that are not IANA zone names (seconds east of UTC). */
+/**
+ * Common fixed-offset abbreviations from PostgreSQL's default set (seconds
+ * east of UTC). CET, EET and WET are left to the IANA zones of those names
+ * (with daylight saving), which is what a session TimeZone of 'CET' means.
+ */
 const ZONE_ABBREVIATIONS: Record<string, number> = {
-  UTC: 0, UT: 0, GMT: 0, Z: 0, ZULU: 0, WET: 0,
+  UTC: 0, UT: 0, GMT: 0, Z: 0, ZULU: 0,
   PST: -8 * 3600, PDT: -7 * 3600, MST: -7 * 3600, MDT: -6 * 3600,
   CST: -6 * 3600, CDT: -5 * 3600, EST: -5 * 3600, EDT: -4 * 3600,
   AKST: -9 * 3600, AKDT: -8 * 3600, HST: -10 * 3600,
-  BST: 3600, CET: 3600, CEST: 2 * 3600, EET: 2 * 3600, EEST: 3 * 3600, WEST: 3600,
+  BST: 3600, CEST: 2 * 3600, EEST: 3 * 3600, WEST: 3600,
   MSK: 3 * 3600, IST: 2 * 3600, JST: 9 * 3600, KST: 9 * 3600,
   AEST: 10 * 3600, AEDT: 11 * 3600, ACST: 9.5 * 3600, AWST: 8 * 3600, NZST: 12 * 3600, NZDT: 13 * 3600,
 };

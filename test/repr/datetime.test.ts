@@ -47,6 +47,8 @@ test('time zones', () => {
   assert.equal(zoneOffsetSeconds('america/new_york', ts(2020, 7, 1)), -4 * 3600);
   assert.equal(zoneOffsetSeconds('Asia/Kolkata', ts(2020, 7, 1)), 19800);
   assert.equal(zoneOffsetSeconds('EST5EDT', ts(2020, 7, 1)), -4 * 3600);
+  assert.equal(zoneOffsetSeconds('CET', ts(2020, 7, 1)), 2 * 3600);
+  assert.equal(zoneOffsetSeconds('PST', ts(2020, 7, 1)), -8 * 3600);
   // POSIX sign convention for zone settings, ISO inside literals
   assert.equal(zoneOffsetSeconds('+05:30', 0n), -19800);
   assert.equal(zoneOffsetSeconds('+05:30', 0n, 'iso'), 19800);
