@@ -215,7 +215,17 @@ function significantScale(result: Decimal, ...inputs: Decimal[]): number {
   return Math.min(1000, Math.max(16 - digitsBefore, 0, ...inputs.map(decimalScale)));
 }
 
+/** numeric's format holds at most 131072 digits before the decimal point. */
+function checkNumericRange(d: Decimal): Decimal {
+  if (d.isFinite() && d.e >= 131072) throw new SqlError('22003', 'value overflows numeric format');
+  return d;
+}
+
 export function numericPower(a: Decimal, b: Decimal): Decimal {
+  return checkNumericRange(numericPowerUnchecked(a, b));
+}
+
+function numericPowerUnchecked(a: Decimal, b: Decimal): Decimal {
   if (a.isNaN() || b.isNaN()) return a.eq(1) || b.isZero() ? new Decimal(1) : NAN;
   if (a.isZero() && b.isNegative()) {
     throw new SqlError('2201F', 'zero raised to a negative power is undefined');
@@ -306,7 +316,7 @@ f8('exp', 'float8_exp', (x) => {
 });
 num('exp', 'numeric_exp', (x) => {
   if (!x.isFinite()) return x;
-  const r = approximately(x, (v) => v.exp());
+  const r = checkNumericRange(approximately(x, (v) => v.exp()));
   return r.toDecimalPlaces(significantScale(r, x), Decimal.ROUND_HALF_UP);
 });
 function checkedLog(f: (x: number) => number): (x: number) => number {

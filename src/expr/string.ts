@@ -129,6 +129,14 @@ for (const n of ['substr', 'substring']) {
   fn(n, 'substr', [TEXT, I4, I4], TEXT, (a) => substring(a[0] as string, a[1] as number, a[2] as number));
 }
 
+/** overlay(x PLACING y FROM start [FOR count]): count defaults to y's length. */
+function overlay(s: string, placing: string, start: number, count: number): string {
+  if (start < 1) throw new SqlError('22011', 'negative substring length not allowed');
+  return substring(s, 1, start - 1) + placing + substring(s, start + Math.max(count, 0));
+}
+fn('overlay', 'overlay', [TEXT, TEXT, I4], TEXT, (a) => overlay(a[0] as string, a[1] as string, a[2] as number, charLength(a[1] as string)));
+fn('overlay', 'overlay', [TEXT, TEXT, I4, I4], TEXT, (a) => overlay(a[0] as string, a[1] as string, a[2] as number, a[3] as number));
+
 function strpos(haystack: string, needle: string): number {
   const i = haystack.indexOf(needle);
   if (i < 0) return 0;
@@ -186,9 +194,16 @@ fn('trim', 'btrim', [TEXT, TEXT], TEXT, (a) => {
 fn('ltrim', 'ltrim', [TEXT, TEXT], TEXT, (a) => trimLeft(a[0] as string, trimSet(a[1] as string)));
 fn('rtrim', 'rtrim', [TEXT, TEXT], TEXT, (a) => trimRight(a[0] as string, trimSet(a[1] as string)));
 
+/** PostgreSQL refuses results over 1 GB; refuse early rather than exhaust memory. */
+const MAX_RESULT_CHARS = 1 << 28;
+function checkResultLength(n: number): void {
+  if (n > MAX_RESULT_CHARS) throw new SqlError(SqlState.programLimitExceeded, 'requested length too large');
+}
+
 function pad(s: string, length: number, fill: string, left: boolean): string {
   const cs = chars(s);
   if (length <= 0) return '';
+  checkResultLength(length);
   if (cs.length >= length) return cs.slice(0, length).join('');
   const fc = chars(fill);
   if (fc.length === 0) return s;
@@ -217,7 +232,7 @@ fn('repeat', 'repeat', [TEXT, I4], TEXT, (a) => {
   const n = a[1] as number;
   const s = a[0] as string;
   if (n <= 0) return '';
-  if (s.length * n > 1 << 28) throw new SqlError(SqlState.programLimitExceeded, 'requested length too large');
+  checkResultLength(s.length * n);
   return s.repeat(n);
 });
 fn('reverse', 'reverse', [TEXT], TEXT, (a) => chars(a[0] as string).reverse().join(''));

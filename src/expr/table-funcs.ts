@@ -153,6 +153,28 @@ defineTable('generate_subscripts', [P.anyarray, T.int4], [{ name: 'generate_subs
   return intSeries(lower, lower + arr.dims[dim]! - 1, 1);
 });
 
+// ---- regexp_matches: one text[] row per match (every match with 'g') ----
+
+for (const params of [
+  [T.text, T.text],
+  [T.text, T.text, T.text],
+] as SqlType[][]) {
+  defineTable('regexp_matches', params, [{ name: 'regexp_matches', type: { kind: 'array', element: T.text } }], () => (a) => {
+    if (hasNull(a)) return NO_ROWS;
+    const flags = params.length === 3 ? (a[2] as string) : '';
+    const bad = flags.replace(/[gic]/g, '');
+    if (bad !== '') throw invalidParameter(`invalid regular expression option: "${bad[0]}"`);
+    const re = compileRegex(a[1] as string, (flags.includes('i') ? 'i' : '') + 'g');
+    const rows: Row[] = [];
+    for (const m of (a[0] as string).matchAll(re)) {
+      const groups: Datum[] = m.length > 1 ? m.slice(1).map((g) => g ?? null) : [m[0]];
+      rows.push([new ArrayValue(groups, [groups.length])]);
+      if (!flags.includes('g')) break;
+    }
+    return rows;
+  });
+}
+
 // ---- regexp_split_to_table ----
 
 for (const params of [

@@ -57,6 +57,10 @@ test('^ on integers is float8, power of numeric is numeric', () => {
   assert.equal(op('^', T.int4, T.int4, 2, 10), 1024);
   assert.equal(decStr(op('^', T.numeric, T.numeric, dec('2'), dec('10'))), '1024');
   assert.equal(sqlErrorOf(() => op('^', T.float8, T.float8, 0, -1)).code, '2201F');
+  assert.equal(sqlErrorOf(() => op('^', T.float8, T.float8, -8, 1 / 3)).code, '2201F');
+  assert.equal(decStr(op('^', T.numeric, T.numeric, dec('2'), dec('-2'))), '0.25');
+  assert.equal(decStr(op('^', T.numeric, T.numeric, dec('2'), dec('0.5'))), '1.414213562373095');
+  assert.equal(sqlErrorOf(() => op('^', T.numeric, T.numeric, dec('10'), dec('200000'))).message, 'value overflows numeric format');
 });
 
 test('rounding: numeric half away from zero, float8 half to even', () => {

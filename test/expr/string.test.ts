@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArrayValue, T } from '../../src/repr/types.js';
+import { resolveTableFunction } from '../../src/expr/resolve.js';
 import { call, op, sqlErrorOf } from './helpers.js';
 
 const TEXT = T.text;
@@ -29,6 +30,24 @@ test('substring and position', () => {
   assert.equal(call('strpos', [TEXT, TEXT], ['high', 'ig']), 2);
   assert.equal(call('strpos', [TEXT, TEXT], ['high', 'x']), 0);
   assert.equal(call('starts_with', [TEXT, TEXT], ['alphabet', 'alph']), true);
+});
+
+test('overlay and length limits', () => {
+  assert.equal(call('overlay', [TEXT, TEXT, T.int4, T.int4], ['Txxxxas', 'hom', 2, 4]), 'Thomas');
+  assert.equal(call('overlay', [TEXT, TEXT, T.int4], ['abcdef', 'XY', 3]), 'abXYef');
+  assert.equal(sqlErrorOf(() => call('lpad', [TEXT, T.int4], ['x', 2000000000])).code, '54000');
+  assert.equal(sqlErrorOf(() => call('repeat', [TEXT, T.int4], ['xx', 2000000000])).code, '54000');
+});
+
+test('regexp_matches returns one row per match', () => {
+  const rows = (args: string[]) =>
+    [...resolveTableFunction('regexp_matches', args.map(() => TEXT)).func.eval(args)];
+  assert.deepEqual(rows(['foobarbequebazilbarfbonk', '(b[^b]+)(b[^b]+)', 'g']), [
+    [new ArrayValue(['bar', 'beque'], [2])],
+    [new ArrayValue(['bazil', 'barf'], [2])],
+  ]);
+  assert.deepEqual(rows(['abc', 'b']), [[new ArrayValue(['b'], [1])]]);
+  assert.deepEqual(rows(['abc', 'x']), []);
 });
 
 test('replace, translate, trim and pad', () => {
