@@ -4,6 +4,7 @@
 import type { Expr, FunctionCallExpr, LiteralValue, ObjectName, Query } from './ast.js';
 import { TypeParser } from './datatype.js';
 import { RESERVED } from './parser-base.js';
+import { SqlError, SqlState } from '../repr/errors.js';
 
 /** Binding strength of operators, weakest first (PostgreSQL's table, gram.y). */
 export const Prec = {
@@ -144,9 +145,11 @@ export abstract class ExpressionParser extends TypeParser {
       case 'like':
       case 'ilike':
         return Prec.like;
+      case 'similar':
+        return this.isWord('to', 1) ? Prec.like : undefined;
       case 'not': {
         const n = this.peek(1);
-        return n.kind === 'word' && ['between', 'in', 'like', 'ilike'].includes(n.value) ? Prec.like : undefined;
+        return n.kind === 'word' && ['between', 'in', 'like', 'ilike', 'similar'].includes(n.value) ? Prec.like : undefined;
       }
       case 'at':
         return this.isWord('time', 1) && this.isWord('zone', 2) ? Prec.atTimeZone : undefined;
@@ -276,6 +279,11 @@ export abstract class ExpressionParser extends TypeParser {
         if (escape) like.escape = escape;
         return like;
       }
+      case 'similar':
+        // Recognized so that users get a clear answer rather than a syntax error.
+        throw new SqlError(SqlState.featureNotSupported, 'SIMILAR TO is not supported', {
+          position: this.tokens[this.index - 1].start + 1,
+        });
       default:
         throw this.syntaxError();
     }

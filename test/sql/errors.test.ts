@@ -30,6 +30,11 @@ test('errors at the end of input', () => {
   for (const sql of AT_END) assertSyntaxError(sql, 'syntax error at end of input', sql.length + 1);
 });
 
+test('SIMILAR TO is recognized and reported as not supported', () => {
+  assertSyntaxError("SELECT 'a' SIMILAR TO 'b'", 'SIMILAR TO is not supported', 12, '0A000');
+  assertSyntaxError("SELECT 'a' NOT SIMILAR TO 'b'", 'SIMILAR TO is not supported', 16, '0A000');
+});
+
 test('positions count from the start of the whole query string', () => {
   assertSyntaxError('SELECT 1; SELECT * FORM t', 'syntax error at or near "FORM"', 20);
   assertSyntaxError('SELECT 1;\nSELECT 1 +; SELECT 2', 'syntax error at or near ";"', 21);
