@@ -28,6 +28,12 @@ export interface PlanContextOptions {
   currentUser: string;
   /** Called with every user object the plan reads (dependency tracking). */
   onResolve?: (item: CatalogItem) => void;
+  /**
+   * Read indexed views from their index instead of inlining their query
+   * (one-shot reads only: a maintained dataflow must not depend on an index
+   * that can be dropped independently).
+   */
+  useIndexes?: boolean;
 }
 
 export class CoordinatorCore {
@@ -49,7 +55,7 @@ export class CoordinatorCore {
     const { vars } = options;
     const state = this.systemState(vars, options.currentUser);
     return {
-      resolveRelation: (parts) => this.resolveRelation(parts, vars.searchPath(), state, options.onResolve),
+      resolveRelation: (parts) => this.resolveRelation(parts, vars.searchPath(), state, options.onResolve, options.useIndexes ?? false),
       paramTypes: options.paramTypes,
       timeZone: vars.get('TimeZone'),
       settings: vars.settings(),
@@ -80,6 +86,7 @@ export class CoordinatorCore {
     searchPath: string[],
     state: SystemState,
     onResolve: ((item: CatalogItem) => void) | undefined,
+    useIndexes = false,
   ): CatalogItemRef | undefined {
     const item = parts.length === 1 ? parts[0]! : parts[parts.length - 1]!;
     let schemas: string[];
@@ -97,7 +104,7 @@ export class CoordinatorCore {
       }
       const found = this.catalog.lookup(schema, item);
       if (found) {
-        const ref = itemRef(found);
+        const ref = useIndexes && found.kind === 'view' ? this.indexedViewRef(found) : itemRef(found);
         if (ref) {
           onResolve?.(found);
           return ref;
@@ -105,6 +112,13 @@ export class CoordinatorCore {
       }
     }
     return undefined;
+  }
+
+  /** An indexed view read as the index's maintained collection (a lookup); its plain ref when it has no index. */
+  private indexedViewRef(view: CatalogItem): CatalogItemRef | undefined {
+    const index = this.catalog.allItems().find((i) => i.kind === 'index' && i.index?.on === view.id);
+    if (!index) return itemRef(view);
+    return { id: index.id, kind: 'materialized-view', name: { database: DATABASE_NAME, schema: view.schema, item: view.name }, desc: view.desc, oid: view.oid };
   }
 
   shardDir(id: GlobalId): string {

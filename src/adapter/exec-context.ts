@@ -25,8 +25,13 @@ export function paramHints(exec: ExecContext, count: number): (SqlType | null)[]
   return hints;
 }
 
-export function planContextFor(exec: ExecContext, paramTypes: (SqlType | null)[], onResolve?: (item: CatalogItem) => void): PlanContext {
-  const options: PlanContextOptions = { vars: exec.vars, paramTypes, currentUser: exec.user };
+export function planContextFor(
+  exec: ExecContext,
+  paramTypes: (SqlType | null)[],
+  onResolve?: (item: CatalogItem) => void,
+  useIndexes = false,
+): PlanContext {
+  const options: PlanContextOptions = { vars: exec.vars, paramTypes, currentUser: exec.user, useIndexes };
   if (onResolve) options.onResolve = onResolve;
   return exec.core.planContext(options);
 }

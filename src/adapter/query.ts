@@ -18,8 +18,9 @@ export interface QueryResult {
   rows: Row[];
 }
 
-export function planSelect(exec: ExecContext, query: Query, paramTypes: (SqlType | null)[]): PlannedQuery {
-  return planQuery(query, planContextFor(exec, paramTypes));
+/** Plans a query; `forPeek` reads indexed views from their indexes (one-shot reads only). */
+export function planSelect(exec: ExecContext, query: Query, paramTypes: (SqlType | null)[], forPeek = false): PlannedQuery {
+  return planQuery(query, planContextFor(exec, paramTypes, undefined, forPeek));
 }
 
 /** Runs a planned query once over the current contents of its inputs. */
@@ -30,7 +31,7 @@ export function runPlanned(compute: ComputeController, planned: PlannedQuery, pa
 }
 
 export function runQuery(exec: ExecContext, query: Query, params: Datum[]): QueryResult {
-  const planned = planSelect(exec, query, paramHints(exec, params.length));
+  const planned = planSelect(exec, query, paramHints(exec, params.length), true);
   return runPlanned(exec.core.compute, planned, params);
 }
 

@@ -335,7 +335,7 @@ export class SessionImpl implements Session {
     if (target.kind === 'statement') {
       const inner = target.statement;
       if (inner.kind === 'select') {
-        const planned = planSelect(exec, inner.query, []);
+        const planned = planSelect(exec, inner.query, [], true);
         text = explainPlan(optimizeIt ? optimize(planned.plan) : planned.plan);
       } else if (inner.kind === 'createView') {
         const planned = planQuery(inner.query, planContextFor(exec, []));

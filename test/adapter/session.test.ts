@@ -88,6 +88,10 @@ test('SHOW objects, SHOW CREATE and EXPLAIN', async () => {
     await runSql(s, "INSERT INTO t1 VALUES (1, 'x'), (2, 'x'), (3, 'y')");
     assert.deepEqual(await queryText(s, 'SELECT b, n FROM m1 ORDER BY b'), [['x', '2'], ['y', '1']]);
     assert.deepEqual(await queryText(s, 'SELECT a FROM v1 ORDER BY a'), [['1'], ['2'], ['3']]);
+    // Reading an indexed view is a lookup in the index, not a recomputation of the view.
+    const [[indexId]] = await queryText(s, "SELECT id FROM mz_indexes WHERE name = 'v1_primary_idx'");
+    const [[plan]] = await queryText(s, 'EXPLAIN SELECT a FROM v1');
+    assert.match(plan!, new RegExp(`Get ${indexId}\\b`));
   } finally {
     await t.stop();
   }
