@@ -28,7 +28,8 @@ import * as b from './builtins.js';
 export interface SubqueryHost {
   scalarSubquery(ec: ExprCtx, query: ast.Query, pos: number): ScalarExpr;
   existsSubquery(ec: ExprCtx, query: ast.Query): ScalarExpr;
-  quantifiedSubquery(ec: ExprCtx, left: ScalarExpr, op: string, quantifier: 'any' | 'all', query: ast.Query, pos: number): ScalarExpr;
+  /** `left` has one expression, or several for a row: (a, b) IN (SELECT x, y ...). */
+  quantifiedSubquery(ec: ExprCtx, left: ScalarExpr[], op: string, quantifier: 'any' | 'all', query: ast.Query, pos: number): ScalarExpr;
   collectSubquery(ec: ExprCtx, query: ast.Query, kind: 'array' | 'list', pos: number): ScalarExpr;
 }
 
@@ -190,8 +191,7 @@ export class ExprPlanner {
         return e.negated ? b.not(any) : any;
       }
       case 'inSubquery': {
-        const left = this.plan(e.expr, ec);
-        const any = this.host.quantifiedSubquery(ec, left, '=', 'any', e.query, e.pos);
+        const any = this.host.quantifiedSubquery(ec, this.rowOperands(e.expr, ec), '=', 'any', e.query, e.pos);
         return e.negated ? b.not(any) : any;
       }
       case 'exists':
@@ -199,7 +199,7 @@ export class ExprPlanner {
       case 'subquery':
         return this.host.scalarSubquery(ec, e.query, e.pos);
       case 'quantifiedSubquery':
-        return this.host.quantifiedSubquery(ec, this.plan(e.left, ec), e.op, e.quantifier, e.query, e.pos);
+        return this.host.quantifiedSubquery(ec, this.rowOperands(e.left, ec), e.op, e.quantifier, e.query, e.pos);
       case 'quantifiedArray':
         return this.quantifiedArray(e, ec);
       case 'like': {
@@ -245,6 +245,12 @@ export class ExprPlanner {
       case 'wildcardAccess':
         throw new SqlError(SqlState.featureNotSupported, 'row expansion via ".*" is not supported here', { position: e.pos + 1 });
     }
+  }
+
+  /** The operands of a row comparison: (a, b) gives two, anything else one. */
+  private rowOperands(e: ast.Expr, ec: ExprCtx): ScalarExpr[] {
+    if (e.kind === 'row' && e.elements.length > 1) return e.elements.map((el) => this.plan(el, ec));
+    return [this.plan(e, ec)];
   }
 
   private identifier(e: ast.IdentifierExpr, ec: ExprCtx): ScalarExpr {

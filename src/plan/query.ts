@@ -158,6 +158,15 @@ export class QueryPlanner implements SubqueryHost {
     });
   }
 
+  /** Like planQuery, but keeps ORDER BY (as columns after the outputs) for collecting subqueries. */
+  private planOrdered(query: ast.Query, frame: Frame): PlannedRel & { order: ColumnOrder[] } {
+    if (query.body.kind !== 'select' || query.orderBy.length === 0 || query.limit || query.offset) {
+      return { ...this.planQuery(query, frame), order: [] };
+    }
+    const select = query.body;
+    return this.withCtes(query, frame, () => this.finishSelect(this.selectParts(select, query.orderBy, frame), select, frame, null));
+  }
+
   private withCtes<T>(query: ast.Query, frame: Frame, body: () => T): T {
     if (query.with.length === 0) return body();
     if (query.withRecursive) {
@@ -933,27 +942,37 @@ export class QueryPlanner implements SubqueryHost {
    * x op ANY (subquery), three-valued: true when some comparison is true, else
    * NULL when some is NULL, else false (also for no rows). ALL is NOT ANY (NOT op).
    */
-  quantifiedSubquery(ec: ExprCtx, left: ScalarExpr, op: string, quantifier: 'any' | 'all', query: ast.Query, pos: number): ScalarExpr {
-    const resolvedLeft = resolveUnknown(this.state, left, pos);
-    const leftIndex = arity(ec.rel);
-    ec.rel = map(ec.rel, [resolvedLeft]);
+  quantifiedSubquery(ec: ExprCtx, left: ScalarExpr[], op: string, quantifier: 'any' | 'all', query: ast.Query, pos: number): ScalarExpr {
+    const operands = left.map((l) => resolveUnknown(this.state, l, pos));
+    const leftStart = arity(ec.rel);
+    ec.rel = map(ec.rel, operands);
+    const leftColumns = range(leftStart, leftStart + operands.length);
     const all = quantifier === 'all';
-    return this.applyScalar(ec, [leftIndex], (inner, position) => {
+    return this.applyScalar(ec, leftColumns, (inner, position) => {
       const planned = this.planQuery(query, inner);
-      if (planned.columns.length !== 1) {
+      if (planned.columns.length > operands.length) {
         throw new SqlError(SqlState.syntaxError, 'subquery has too many columns', { position: pos + 1 });
+      }
+      if (planned.columns.length < operands.length) {
+        throw new SqlError(SqlState.syntaxError, 'subquery has too few columns', { position: pos + 1 });
       }
       const w = inner.width;
       const rows = this.state.bind(planned.rel);
-      const x = b.column(position(leftIndex), resolvedLeft.type);
-      const y = b.column(w, planned.columns[0]!.type);
-      const comparison = this.exprs.operator(op, x, y, pos);
+      const xs = operands.map((o, i) => b.column(position(leftColumns[i]!), o.type));
+      const ys = planned.columns.map((c, i) => b.column(w + i, c.type));
+      const comparisons = xs.map((x, i) => this.exprs.operator(op, x, ys[i]!, pos));
+      if (comparisons.length > 1 && op !== '=' && op !== '<>') {
+        throw new SqlError(SqlState.featureNotSupported, `row comparison with ${op} ANY/ALL is not supported`, { position: pos + 1 });
+      }
+      const comparison = comparisons.length === 1 ? comparisons[0]! : op === '=' ? b.and(comparisons) : b.or(comparisons);
       const test = all ? b.not(comparison) : comparison;
       const bindings = (r: RelExpr) => distinct(project(r, range(0, w)));
       const satisfied = this.state.bind(bindings(filter(rows, [test])));
       const strict = comparison.kind === 'call' && comparison.func.strict;
-      // For a strict comparison, NULL exactly when an operand is NULL: two filters the optimizer can push down.
-      const nullRows = strict ? union([filter(rows, [b.isNull(x)]), filter(rows, [b.isNull(y)])]) : filter(rows, [b.isNull(test)]);
+      // For one strict comparison, NULL exactly when an operand is NULL: two filters the optimizer can push down.
+      const nullRows = strict
+        ? union([filter(rows, [b.isNull(xs[0]!)]), filter(rows, [b.isNull(ys[0]!)])])
+        : filter(rows, [b.isNull(test)]);
       const unknown = this.state.bind(bindings(nullRows));
       const onlyUnknown: RelExpr = { op: 'threshold', input: union([unknown, negate(satisfied)]) };
       const decided = distinct(union([satisfied, unknown]));
@@ -969,18 +988,20 @@ export class QueryPlanner implements SubqueryHost {
   /** ARRAY(subquery) / LIST(subquery): the rows' values collected; empty for no rows. */
   collectSubquery(ec: ExprCtx, query: ast.Query, kind: 'array' | 'list', pos: number): ScalarExpr {
     return this.applyScalar(ec, [], (inner) => {
-      const planned = this.planQuery(query, inner);
+      const planned = this.planOrdered(query, inner);
       if (planned.columns.length !== 1) {
         throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', { position: pos + 1 });
       }
       const w = inner.width;
       const element = planned.columns[0]!.type;
+      const relTypes = columnTypes(planned.rel);
+      const orderBy = planned.order.map((o) => ({ expr: b.column(o.column, relTypes[o.column]!), desc: o.desc, nullsFirst: o.nullsFirst }));
       const type: SqlType = kind === 'array' ? { kind: 'array', element } : { kind: 'list', element };
       const collected = this.state.bind({
         op: 'reduce',
         input: planned.rel,
         groupKey: range(0, w).map((i) => b.column(i, columnTypes(planned.rel)[i]!)),
-        aggregates: [{ func: kind === 'array' ? 'array_agg' : 'list_agg', args: [b.column(w, element)], distinct: false, orderBy: [], type }],
+        aggregates: [{ func: kind === 'array' ? 'array_agg' : 'list_agg', args: [b.column(w, element)], distinct: false, orderBy, type }],
       });
       const empty = b.call(kind === 'array' ? b.ARRAY_CONSTRUCT : b.LIST_CONSTRUCT, [], type);
       return union([collected, this.missingBindings(inner.outer, project(collected, range(0, w)), [empty])]);

@@ -70,3 +70,15 @@ test('CTEs and views', () => {
   db.view('v', 'SELECT a, count(*) AS n FROM s GROUP BY a', ['k', 'cnt']);
   assert.deepEqual(db.check('SELECT k, cnt FROM v WHERE k = 1'), [['1', '2']]);
 });
+
+test('row IN, ARRAY(subquery) with ORDER BY, LEFT JOIN LATERAL', () => {
+  assert.deepEqual(db.check('SELECT a, c FROM s WHERE (a, c) IN (SELECT a, c FROM s WHERE c > 10)'), [['1', '11'], ['2', '20'], ['4', '40']]);
+  assert.deepEqual(db.check('SELECT a, (a, 10) IN (SELECT a, c FROM s) FROM t'), [['1', 't'], ['2', 'f'], ['3', 'f'], [null, null]]);
+  assert.deepEqual(db.check('SELECT a, ARRAY(SELECT c FROM s WHERE s.a = t.a ORDER BY c DESC) FROM t'), [
+    ['1', '{11,10}'], ['2', '{20}'], ['3', '{}'], [null, '{}'],
+  ]);
+  assert.deepEqual(
+    db.check('SELECT t.a, l.m FROM t LEFT JOIN LATERAL (SELECT max(c) AS m FROM s WHERE s.a = t.a HAVING max(c) > 15) l ON true'),
+    [['1', null], ['2', '20'], ['3', null], [null, null]],
+  );
+});
