@@ -38,6 +38,7 @@ export function registerServeCommand(program: Command): void {
 
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger({ level: options.logLevel, format: options.logFormat });
+  reportUnexpectedErrors(logger);
   const dataDir = resolve(options.dataDir);
   let coordinator;
   try {
@@ -90,6 +91,17 @@ function installShutdown(logger: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** A bug that escapes every handler is logged before the process ends, never lost. */
+function reportUnexpectedErrors(logger: Logger): void {
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
 }
 
 function formatAddress(host: string, port: number): string {

@@ -34,6 +34,7 @@ import type { ParsedStatement } from '../../src/sql/ast.js';
  * - `sleep`: waits until cancelled (signal) -> 57014
  * - `copy out N [csv|binary]`: COPY of N rows
  * - `subscribe`: a COPY stream that sends one row and then waits until closed
+ * - `firehose`: a COPY stream producing 100 rows of ~1 KB per next() call, forever (counts calls)
  * - `copy in`: COPY FROM STDIN, counting lines
  * - `empty`: the 'empty' result
  */
@@ -74,6 +75,7 @@ export class FakeSession implements Session {
   readonly secretKey: number;
   closed = false;
   cancelCount = 0;
+  firehoseBatches = 0;
   readonly copiedIn: string[] = [];
   /** Resolves when a subscribe stream is closed by the server. */
   readonly subscribeClosed: Promise<void>;
@@ -168,6 +170,8 @@ export class FakeSession implements Session {
         return words[1] === 'in' ? this.copyIn() : this.copyOut(Number(words[2]), words[3]);
       case 'subscribe':
         return this.subscribe();
+      case 'firehose':
+        return this.firehose();
       case 'empty':
         return { kind: 'empty' };
       default:
@@ -269,6 +273,23 @@ export class FakeSession implements Session {
       format: 'text',
       tagOnEnd: (n) => `SUBSCRIBE ${n}`,
     };
+  }
+
+  private firehose(): ExecuteResult {
+    const batch: Row[] = Array.from({ length: 100 }, (_, i) => [i, 'x'.repeat(1000)]);
+    let closed = false;
+    const stream: RowStream = {
+      next: async () => {
+        if (closed) return null;
+        this.firehoseBatches++;
+        return batch;
+      },
+      close: () => {
+        closed = true;
+        this.markSubscribeClosed();
+      },
+    };
+    return { kind: 'copyOut', columns: [INT4_COLUMN('n'), TEXT_COLUMN('label')], stream, format: 'text', tagOnEnd: (n) => `COPY ${n}` };
   }
 
   private copyIn(): ExecuteResult {

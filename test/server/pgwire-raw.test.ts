@@ -306,6 +306,21 @@ test('a CancelRequest stops a streaming COPY (SUBSCRIBE) with 57014', async () =
   client.end();
 });
 
+test('a client that stops reading holds the producer back (backpressure)', async () => {
+  const client = await RawClient.startup(server.port);
+  const session = server.sessions.last();
+  client.send(query('firehose'));
+  assert.equal((await client.next()).type, 'H');
+  client.socket.pause();
+  // Give an unbounded producer ample opportunity to run away.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const producedBytes = session.firehoseBatches * 100 * 1000;
+  // Socket buffers on both ends hold a few MB at most; without backpressure this would be far beyond.
+  assert.ok(producedBytes < 32 * 1024 * 1024, `produced ${producedBytes} bytes for a paused client`);
+  client.end();
+  await session.subscribeClosed;
+});
+
 test('a CancelRequest with a wrong key changes nothing', async () => {
   const client = await RawClient.startup(server.port);
   const session = server.sessions.last();

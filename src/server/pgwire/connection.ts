@@ -117,6 +117,7 @@ export class Connection {
       this.closeSession();
       this.socket.destroy();
       this.context.connectionClosed(this);
+      this.log.debug({ session: this.session?.id }, 'connection closed');
     }
   }
 

@@ -43,7 +43,7 @@ export async function runCopyOut(result: CopyOutResult, context: CopyOutContext)
         await output.flushIfFull();
       }
       // Each batch goes out at once: SUBSCRIBE clients wait for it.
-      await output.flush();
+      await output.flushAndYield();
     }
   } catch (err) {
     stream.close();

@@ -2,6 +2,7 @@
 // go to the socket in batches; when the socket's buffer is full, flush()
 // waits for 'drain' so a huge result never piles up in memory.
 import type { Socket } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MessageWriter } from './message-writer.js';
 
 /** Buffered output above which producers flush (and so feel backpressure). */
@@ -31,6 +32,15 @@ export class Output {
 
   /** Flushes only once enough output has accumulated (per-row callers). */
   async flushIfFull(): Promise<void> {
-    if (this.writer.length >= FLUSH_ABOVE_BYTES) await this.flush();
+    if (this.writer.length >= FLUSH_ABOVE_BYTES) await this.flushAndYield();
+  }
+
+  /**
+   * Flushes, then lets the event loop run: a socket that always accepts and a
+   * producer that is always ready would otherwise starve every other connection.
+   */
+  async flushAndYield(): Promise<void> {
+    await this.flush();
+    await nextTurn();
   }
 }
