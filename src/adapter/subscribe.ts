@@ -9,7 +9,7 @@ import { SqlError, SqlState } from '../repr/errors.js';
 import { bindParameters } from '../plan/planner.js';
 import type { ResultColumn, RowStream } from './api.js';
 import { checkOptions, optionBool } from './options.js';
-import { maintainedPlan, planSelect } from './query.js';
+import { evalConstantExpr, maintainedPlan, planSelect } from './query.js';
 import { paramHints, type ExecContext } from './exec-context.js';
 
 const numeric: SqlType = { kind: 'numeric' };
@@ -124,7 +124,7 @@ function readOptions(stmt: SubscribeStatement): { snapshot: boolean; progress: b
   const options = checkOptions(stmt.options, ['SNAPSHOT', 'PROGRESS'], 'SUBSCRIBE');
   const snapshot = options.get('SNAPSHOT');
   const progress = options.get('PROGRESS');
-  if (stmt.asOf || stmt.upTo) throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE AS OF / UP TO is not supported yet');
+  if (stmt.asOf) throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE ... AS OF is not supported yet');
   if (stmt.envelope) throw new SqlError(SqlState.featureNotSupported, `SUBSCRIBE ... ENVELOPE ${stmt.envelope.kind.toUpperCase()} is not supported yet`);
   return { snapshot: snapshot ? optionBool(snapshot) : true, progress: progress ? optionBool(progress) : false };
 }
@@ -137,7 +137,18 @@ export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, para
   const width = planned.desc.columns.length;
   const queue = new RowQueue();
   const nulls: Datum[] = new Array<Datum>(width).fill(null);
+  const upTo = stmt.upTo ? timestampValue(evalConstantExpr(exec, stmt.upTo)) : undefined;
+  let subscription: Subscription | undefined;
+  const finish = (): void => {
+    subscription?.close();
+    queue.end();
+  };
   const onBatch = (batch: SubscribeBatch): void => {
+    // UP TO t: the subscription ends once everything before t has been sent.
+    if (upTo !== undefined && batch.time >= upTo) {
+      finish();
+      return;
+    }
     const ts = new Decimal(batch.time);
     const rows: Row[] = batch.updates.map((u) =>
       options.progress ? [ts, false, BigInt(u.diff), ...u.row] : [ts, BigInt(u.diff), ...u.row],
@@ -146,21 +157,14 @@ export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, para
     if (options.progress) rows.push([new Decimal(batch.time + 1), true, null, ...nulls]);
     queue.push(rows);
   };
-  let subscription: Subscription | undefined;
   try {
     subscription = exec.core.compute.subscribe(plan, { snapshot: options.snapshot }, onBatch, (err) => queue.fail(err));
   } catch (err) {
     queue.end();
     throw err;
   }
-  return {
-    columns,
-    queue,
-    close: () => {
-      subscription?.close();
-      queue.end();
-    },
-  };
+  if (queue.isEnded) subscription.close();
+  return { columns, queue, close: finish };
 }
 
 /** COPY (SUBSCRIBE ...) TO STDOUT: a stream that stays open until the client cancels. */
@@ -181,4 +185,12 @@ export function subscribeStream(active: ActiveSubscribe, signal: AbortSignal): R
     },
     close: () => active.close(),
   };
+}
+
+/** A timestamp bound (UP TO) as milliseconds: mz_timestamp, numbers, or timestamps (microseconds). */
+function timestampValue({ value, type }: { value: Datum; type: SqlType }): number {
+  if (typeof value === 'bigint') return type.kind === 'timestamp' || type.kind === 'timestamptz' ? Number(value / 1000n) : Number(value);
+  if (typeof value === 'number') return value;
+  if (value instanceof Decimal) return value.toNumber();
+  throw new SqlError(SqlState.datatypeMismatch, 'UP TO must be a number or mz_timestamp');
 }

@@ -135,3 +135,22 @@ test('temporal filters: rows leave a view as time passes without writes', async 
     await t.stop();
   }
 });
+
+test('SUBSCRIBE ... UP TO ends the stream once that time is complete', async () => {
+  const t = await startTestCoordinator();
+  try {
+    const s = t.session;
+    await runSql(s, 'CREATE TABLE ut (a int)');
+    await runSql(s, 'INSERT INTO ut VALUES (1)');
+    const [[now]] = await queryText(s, 'SELECT mz_now()::text');
+    const [result] = await runSql(s, `COPY (SUBSCRIBE ut UP TO ${BigInt(now!) + 1n}) TO STDOUT`);
+    if (result!.kind !== 'copyOut') throw new Error('expected copyOut');
+    assert.deepEqual((await result.stream.next())?.map((r) => r.slice(1)), [[1n, 1]]);
+    const writer = openTestSession(t.coordinator);
+    await runSql(writer, 'INSERT INTO ut VALUES (2)');
+    assert.equal(await result.stream.next(), null);
+    writer.close();
+  } finally {
+    await t.stop();
+  }
+});
