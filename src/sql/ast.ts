@@ -59,6 +59,16 @@ export type Expr =
   | AtTimeZoneExpr
   | WildcardAccessExpr;
 
+/**
+ * Infix forms also record where their operator was written: PostgreSQL points
+ * operator errors (`operator does not exist: integer + boolean`) at the operator,
+ * not at the left operand where `pos` is.
+ */
+export interface OperatorPosition {
+  /** 0-based offset of the operator token (the first keyword for NOT LIKE, IS DISTINCT FROM, ...). */
+  opPos?: number;
+}
+
 /** Column reference, possibly qualified: a, t.a, s.t.a. */
 export interface IdentifierExpr extends Node {
   kind: 'identifier';
@@ -98,7 +108,7 @@ export interface ParameterExpr extends Node {
  * '->', '->>', '#>', '#>>', '@>', '<@', '?', '?|', '?&', '&&', '~', '~*', '!~', '!~*',
  * '&', '|', '#', '<<', '>>', and any other operator symbol.
  */
-export interface BinaryExpr extends Node {
+export interface BinaryExpr extends Node, OperatorPosition {
   kind: 'binary';
   op: string;
   left: Expr;
@@ -172,21 +182,21 @@ export interface CaseExpr extends Node {
 }
 
 /** x IS [NOT] NULL / TRUE / FALSE / UNKNOWN. */
-export interface IsExpr extends Node {
+export interface IsExpr extends Node, OperatorPosition {
   kind: 'is';
   expr: Expr;
   test: 'null' | 'true' | 'false' | 'unknown';
   negated: boolean;
 }
 
-export interface IsDistinctFromExpr extends Node {
+export interface IsDistinctFromExpr extends Node, OperatorPosition {
   kind: 'isDistinctFrom';
   left: Expr;
   right: Expr;
   negated: boolean; // IS NOT DISTINCT FROM
 }
 
-export interface BetweenExpr extends Node {
+export interface BetweenExpr extends Node, OperatorPosition {
   kind: 'between';
   expr: Expr;
   low: Expr;
@@ -195,14 +205,14 @@ export interface BetweenExpr extends Node {
   symmetric: boolean;
 }
 
-export interface InListExpr extends Node {
+export interface InListExpr extends Node, OperatorPosition {
   kind: 'inList';
   expr: Expr;
   list: Expr[];
   negated: boolean;
 }
 
-export interface InSubqueryExpr extends Node {
+export interface InSubqueryExpr extends Node, OperatorPosition {
   kind: 'inSubquery';
   expr: Expr;
   query: Query;
@@ -221,7 +231,7 @@ export interface SubqueryExpr extends Node {
 }
 
 /** x op ANY|SOME|ALL (SELECT ...). */
-export interface QuantifiedSubqueryExpr extends Node {
+export interface QuantifiedSubqueryExpr extends Node, OperatorPosition {
   kind: 'quantifiedSubquery';
   left: Expr;
   op: string;
@@ -230,7 +240,7 @@ export interface QuantifiedSubqueryExpr extends Node {
 }
 
 /** x op ANY|SOME|ALL (array expression). */
-export interface QuantifiedArrayExpr extends Node {
+export interface QuantifiedArrayExpr extends Node, OperatorPosition {
   kind: 'quantifiedArray';
   left: Expr;
   op: string;
@@ -239,7 +249,7 @@ export interface QuantifiedArrayExpr extends Node {
 }
 
 /** [NOT] LIKE / ILIKE ... [ESCAPE e]; SIMILAR TO is not supported. */
-export interface LikeExpr extends Node {
+export interface LikeExpr extends Node, OperatorPosition {
   kind: 'like';
   expr: Expr;
   pattern: Expr;
@@ -308,13 +318,13 @@ export interface WildcardAccessExpr extends Node {
   expr: Expr;
 }
 
-export interface CollateExpr extends Node {
+export interface CollateExpr extends Node, OperatorPosition {
   kind: 'collate';
   expr: Expr;
   collation: ObjectName;
 }
 
-export interface AtTimeZoneExpr extends Node {
+export interface AtTimeZoneExpr extends Node, OperatorPosition {
   kind: 'atTimeZone';
   expr: Expr;
   zone: Expr;

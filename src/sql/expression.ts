@@ -1,7 +1,7 @@
 // Expression parsing by precedence climbing, with PostgreSQL's operator
 // precedence (gram.y), plus the primary forms (CASE, CAST, typed literals,
 // subqueries, ARRAY/LIST/MAP/ROW constructors). Call syntax is in calls.ts.
-import type { Expr, FunctionCallExpr, LiteralValue, ObjectName, Query } from './ast.js';
+import type { Expr, FunctionCallExpr, LiteralValue, ObjectName, OperatorPosition, Query } from './ast.js';
 import { TypeParser } from './datatype.js';
 import { RESERVED } from './parser-base.js';
 import { SqlError, SqlState } from '../repr/errors.js';
@@ -115,7 +115,10 @@ export abstract class ExpressionParser extends TypeParser {
       if (prec === undefined || prec < minPrec) return left;
       if ((prec === Prec.comparison || prec === Prec.like) && prec === lastNonAssoc) throw this.syntaxError();
       lastNonAssoc = prec === Prec.comparison || prec === Prec.like ? prec : -1;
-      left = this.parseInfixOperator(left, prec);
+      const opPos = this.peek().start;
+      const combined: Expr & OperatorPosition = this.parseInfixOperator(left, prec);
+      combined.opPos = opPos;
+      left = combined;
     }
   }
 

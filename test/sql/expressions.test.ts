@@ -389,9 +389,18 @@ test('parameters, identifiers and positions inside expressions', () => {
       left: { kind: 'parameter', index: 1, pos: 11 },
       right: { kind: 'identifier', parts: ['t', 'b'], pos: 16 },
       pos: 11,
+      opPos: 14,
     },
     pos: 7,
+    opPos: 9,
   });
+  // Operator positions for the keyword forms.
+  const opPosOf = (sqlExpr: string) => (exprOf(sqlExpr) as { opPos?: number }).opPos;
+  assert.equal(opPosOf("a NOT LIKE 'x'"), 9);
+  assert.equal(opPosOf('a IS DISTINCT FROM b'), 9);
+  assert.equal(opPosOf('a = ANY (b)'), 9);
+  assert.equal(opPosOf('a BETWEEN 1 AND 2'), 9);
+  assert.equal(opPosOf('a IS NULL'), 9);
   assert.deepEqual(noPos(exprOf('count(t.*)')), {
     kind: 'function',
     name: { parts: ['count'] },

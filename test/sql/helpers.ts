@@ -29,9 +29,9 @@ export function exprOf(sqlExpr: string): Expr {
   return (item as { expr: Expr }).expr;
 }
 
-/** Deep copy without `pos` fields, for shape comparisons. */
+/** Deep copy without `pos` / `opPos` fields, for shape comparisons. */
 export function noPos<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === 'pos' ? undefined : v))) as T;
+  return JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === 'pos' || key === 'opPos' ? undefined : v))) as T;
 }
 
 /** Compact parenthesized rendering of an expression tree (precedence tests). */
