@@ -25,7 +25,7 @@ import {
 } from './datetime-text.js';
 import { formatInterval, parseInterval } from './interval-text.js';
 import { jsonbToText, parseJsonb } from './jsonb.js';
-import { formatNumeric, parseNumeric } from './numeric.js';
+import { applyNumericTypmod, formatNumeric, parseNumeric } from './numeric.js';
 import {
   INT2_RANGE,
   INT4_RANGE,
@@ -164,7 +164,14 @@ function parseMzTimestamp(text: string, options?: TextOptions): bigint {
   return micros / 1000n;
 }
 
-/** Parses PostgreSQL's text input for `type`; throws SqlError 22P02 / 22007 / 22003 etc. on bad input. */
+/**
+ * Parses PostgreSQL's text input for `type`; throws SqlError 22P02 / 22007 / 22003 etc. on bad input.
+ * Modifiers apply as in an input function given the column's typmod (COPY,
+ * typed parameters): numeric(p,s) rounds (22003 on overflow), timestamp(p)
+ * rounds, char(n) pads, and varchar(n)/char(n) reject longer values (22001).
+ * An explicit cast such as 'abcd'::varchar(3) truncates instead: parse with
+ * the unmodified type, then coerceVarchar/coerceBpchar(value, n, true).
+ */
 export function parseText(text: string, type: SqlType, options?: TextOptions): Datum {
   switch (type.kind) {
     case 'bool':
@@ -194,8 +201,8 @@ export function parseText(text: string, type: SqlType, options?: TextOptions): D
     case 'float8':
       return parseFloat8(text);
     case 'numeric':
-      // Rounding to numeric(p,s) is the cast's job (applyNumericTypmod).
-      return parseNumeric(text);
+      // Like numeric_in with a typmod (COPY, typed columns): rounds to numeric(p,s). Idempotent for casts.
+      return applyNumericTypmod(parseNumeric(text), type.precision, type.scale);
     case 'text':
     case 'unknown':
       return text;

@@ -142,3 +142,8 @@ test('uuid, oid, mz_timestamp, unknown', () => {
   parseError(T.mzTimestamp, 'soon', '22P02', 'invalid input syntax for type mz_timestamp: "soon"');
   assert.equal(parseText('abc', T.unknown), 'abc');
 });
+
+test('typmods apply like an input function given the column typmod', () => {
+  roundTrip({ kind: 'numeric', precision: 5, scale: 2 }, '1.235', '1.24');
+  parseError({ kind: 'numeric', precision: 3, scale: 1 }, '123.4', '22003', 'numeric field overflow');
+});
