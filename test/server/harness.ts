@@ -13,13 +13,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { authenticator?: Authenticator; maxMessageBytes?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { authenticator?: Authenticator; maxMessageBytes?: number; startupTimeoutMs?: number } = {},
+): Promise<TestServer> {
   const sessions = new FakeSessions();
   const server = new PgwireServer({
     sessions,
     logger: createLogger({ level: 'silent' }),
     authenticator: options.authenticator,
     maxMessageBytes: options.maxMessageBytes,
+    startupTimeoutMs: options.startupTimeoutMs,
   });
   const address = await server.listen(0, '127.0.0.1');
   return { server, sessions, port: address.port, close: () => server.close() };

@@ -367,6 +367,20 @@ test('malformed messages end the connection with 08P01, and the server keeps ser
   healthy.end();
 });
 
+test('a client that never completes startup is disconnected', async () => {
+  const own = await startTestServer({ startupTimeoutMs: 50 });
+  try {
+    const silent = await RawClient.connect(own.port);
+    await silent.waitClosed();
+    const halfway = await RawClient.connect(own.port);
+    halfway.send(int32(100)); // announces a startup packet that never arrives
+    await halfway.waitClosed();
+    assert.equal(own.sessions.sessions.length, 0);
+  } finally {
+    await own.close();
+  }
+});
+
 test('closing the server ends idle connections with FATAL 57P01', async () => {
   const own = await startTestServer();
   const client = await RawClient.startup(own.port);

@@ -70,6 +70,8 @@ export interface ConnectionContext {
   logger: Logger;
   authenticator: Authenticator | undefined;
   maxMessageBytes: number;
+  /** A client that has not completed startup within this time is disconnected. */
+  startupTimeoutMs: number;
   /** Parameters reported at startup unless the session reports its own value. */
   defaultParameters: ReadonlyMap<string, string>;
   /** A CancelRequest arrived on this (otherwise unused) connection. */
@@ -110,7 +112,8 @@ export class Connection {
   /** Serves the connection until the client leaves; never rejects. */
   async run(): Promise<void> {
     try {
-      if (await this.startup()) await this.messageLoop();
+      const started = await this.startupWithTimeout();
+      if (started) await this.messageLoop();
     } catch (err) {
       await this.reportFatal(err);
     } finally {
@@ -138,6 +141,19 @@ export class Connection {
   }
 
   // ---- startup ----------------------------------------------------------
+
+  /** As PostgreSQL's authentication_timeout: a silent client must not hold a connection forever. */
+  private async startupWithTimeout(): Promise<boolean> {
+    const timer = setTimeout(() => {
+      this.log.debug('startup timed out');
+      this.socket.destroy();
+    }, this.context.startupTimeoutMs);
+    try {
+      return await this.startup();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /** Runs the startup handshake; false if the connection is done afterwards. */
   private async startup(): Promise<boolean> {

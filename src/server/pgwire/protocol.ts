@@ -78,3 +78,5 @@ export const BINARY_FORMAT: FormatCode = 1;
 export const MAX_STARTUP_PACKET_BYTES = 10000;
 /** Default limit on any other message; larger ones are a protocol violation. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** PostgreSQL's default authentication_timeout. */
+export const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { Session, SessionFactory } from '../../adapter/api.js';
 import { type Authenticator, Connection, type ConnectionContext } from './connection.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './protocol.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_STARTUP_TIMEOUT_MS } from './protocol.js';
 
 export interface PgwireServerOptions {
   sessions: SessionFactory;
@@ -14,6 +14,8 @@ export interface PgwireServerOptions {
   authenticator?: Authenticator;
   /** Largest message accepted; larger ones are a protocol violation (FATAL 08P01). */
   maxMessageBytes?: number;
+  /** Time a client has to complete startup (and authentication); default 60 s. */
+  startupTimeoutMs?: number;
   /** ParameterStatus values overriding the built-in defaults (sessions override both). */
   parameters?: Record<string, string>;
 }
@@ -100,6 +102,7 @@ export class PgwireServer {
       logger: this.log,
       authenticator,
       maxMessageBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      startupTimeoutMs: this.options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
       defaultParameters,
       cancelRequested: (processId, secretKey) => {
         // The session stops its work; the connection stops streaming (COPY, SUBSCRIBE).
