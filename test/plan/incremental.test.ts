@@ -27,6 +27,14 @@ const QUERIES = [
   'SELECT DISTINCT ON (a) a, c FROM s ORDER BY a, c DESC',
   'SELECT t.a, l.c FROM t, LATERAL (SELECT c FROM s WHERE s.a = t.a ORDER BY c LIMIT 1) l',
   'SELECT a, b FROM t WHERE b > ALL (SELECT b FROM t t2 WHERE t2.a < t.a)',
+  'SELECT a, b, c FROM t LEFT JOIN s USING (a) WHERE c IS NULL OR c > 1',
+  'SELECT a, EXISTS (SELECT 1 FROM s WHERE s.a = t.a), NOT EXISTS (SELECT 1 FROM s WHERE s.c = t.a) FROM t',
+  'SELECT a FROM t WHERE a > (SELECT avg(c) FROM s WHERE s.a IS NOT NULL)',
+  'SELECT a FROM t UNION SELECT c FROM s',
+  'SELECT b, count(*) FROM t WHERE a IN (SELECT a FROM s WHERE c IN (SELECT a FROM t t2 WHERE t2.b = t.b)) GROUP BY b',
+  'SELECT (SELECT count(*) FROM s WHERE s.a = t.a), a FROM t',
+  'SELECT a, c FROM s WHERE (a, c) NOT IN (SELECT a, a FROM t)',
+  'SELECT x.a, y.c FROM (SELECT a FROM t ORDER BY a LIMIT 3) x JOIN s y ON x.a = y.a',
 ];
 
 /** Deterministic pseudo-random numbers (mulberry32). */
