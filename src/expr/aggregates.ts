@@ -27,7 +27,8 @@ const SUM = [
   { params: [{ kind: 'uint2' }], returns: { kind: 'uint8' } },
   { params: [{ kind: 'uint4' }], returns: { kind: 'uint8' } },
   { params: [{ kind: 'uint8' }], returns: NUMERIC },
-  { params: [NUMERIC], returns: NUMERIC },
+  // sum keeps the inputs' display scale (sum of numeric(10,2) prints 2 decimals), not their precision.
+  { params: [NUMERIC], returns: (a) => (a[0]!.kind === 'numeric' && a[0]!.scale !== undefined ? { kind: 'numeric', scale: a[0]!.scale } : NUMERIC) },
   { params: [T.float4], returns: T.float4 },
   { params: [T.float8], returns: T.float8 },
   { params: [T.interval], returns: T.interval },

@@ -10,7 +10,7 @@ import { SqlError, SqlState } from '../repr/errors.js';
 import type { ScalarFunc } from '../plan/mir.js';
 import { Decimal, applyNumericTypmod, decimalToBigInt } from './decimal.js';
 import { outOfRange, floatOverflow } from './errors.js';
-import { sameType, typeCategory } from './type-info.js';
+import { sameType, typeCategory, withoutModifiers } from './type-info.js';
 
 export type CastContext = 'implicit' | 'assignment' | 'explicit';
 type Ctx = 'i' | 'a' | 'e';
@@ -277,7 +277,9 @@ function planCast(from: SqlType, to: SqlType): CastPlan | undefined {
   const fk = from.kind;
   const tk = to.kind;
   if (fk === 'unknown') {
-    return { ctx: 'i', build: (c) => then((v) => (typeof v === 'string' ? parseText(v, to) : v), typmodCoercion(to, c)) };
+    // Parse as the base type, then apply the modifier for the context ('abc'::varchar(2) truncates).
+    const base = withoutModifiers(to);
+    return { ctx: 'i', build: (c) => then((v) => (typeof v === 'string' ? parseText(v, base) : v), typmodCoercion(to, c)) };
   }
   if (fk === tk && fk !== 'array' && fk !== 'list' && fk !== 'map' && fk !== 'record') {
     return { ctx: 'i', build: (c) => typmodCoercion(to, c) ?? identity };

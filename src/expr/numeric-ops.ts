@@ -243,17 +243,35 @@ function numericPowerUnchecked(a: Decimal, b: Decimal): Decimal {
   return r.toDecimalPlaces(significantScale(r, a, b), Decimal.ROUND_HALF_UP);
 }
 
-op2('+', 'numeric_add', NUM, NUM, NUM, numericChecked((a, b) => a.plus(b)));
-op2('-', 'numeric_sub', NUM, NUM, NUM, numericChecked((a, b) => a.minus(b)));
-op2('*', 'numeric_mul', NUM, NUM, NUM, numericChecked((a, b) => a.times(b)));
+/**
+ * Decimal values keep no display scale, so the result type carries it where
+ * PostgreSQL's is known from the operands' declared scales (numeric(10,2) +
+ * numeric(10,2) prints 2 decimals): max of the scales for + and -, their sum
+ * for *. A numeric type with a scale but no precision has no typmod.
+ */
+function displayScale(combine: (a: number, b: number) => number): (types: SqlType[]) => SqlType {
+  return (types) => {
+    const a = scaleOf(types[0]!);
+    const b = scaleOf(types[1] ?? types[0]!);
+    return a === undefined || b === undefined ? NUM : { kind: 'numeric', scale: combine(a, b) };
+  };
+}
+function scaleOf(t: SqlType): number | undefined {
+  return t.kind === 'numeric' ? t.scale : undefined;
+}
+const sameScale = displayScale((a) => a);
+
+define('op +', { name: 'numeric_add', params: [NUM, NUM], returns: displayScale(Math.max), eval: numericChecked((a, b) => a.plus(b)) });
+define('op -', { name: 'numeric_sub', params: [NUM, NUM], returns: displayScale(Math.max), eval: numericChecked((a, b) => a.minus(b)) });
+define('op *', { name: 'numeric_mul', params: [NUM, NUM], returns: displayScale((a, b) => a + b), eval: numericChecked((a, b) => a.times(b)) });
 op2('/', 'numeric_div', NUM, NUM, NUM, numericChecked(numericDivide));
 op2('%', 'numeric_mod', NUM, NUM, NUM, numericChecked(numericMod));
 op2('^', 'numeric_pow', NUM, NUM, NUM, numericChecked(numericPower));
 fn('mod', 'numeric_mod', [NUM, NUM], NUM, numericChecked(numericMod));
-op1('-', 'numeric_neg', NUM, NUM, (a) => (a[0] as Decimal).neg());
-op1('+', 'numeric_pos', NUM, NUM, (a) => a[0]!);
-op1('@', 'numeric_abs', NUM, NUM, (a) => (a[0] as Decimal).abs());
-fn('abs', 'numeric_abs', [NUM], NUM, (a) => (a[0] as Decimal).abs());
+define('prefix -', { name: 'numeric_neg', params: [NUM], returns: sameScale, eval: (a) => (a[0] as Decimal).neg() });
+define('prefix +', { name: 'numeric_pos', params: [NUM], returns: sameScale, eval: (a) => a[0]! });
+define('prefix @', { name: 'numeric_abs', params: [NUM], returns: sameScale, eval: (a) => (a[0] as Decimal).abs() });
+define('abs', { name: 'numeric_abs', params: [NUM], returns: sameScale, eval: (a) => (a[0] as Decimal).abs() });
 
 // ---- math functions ----
 

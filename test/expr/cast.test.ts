@@ -99,6 +99,8 @@ test('text casts use PostgreSQL text I/O', () => {
   assert.deepEqual(cast(T.text, T.bytea, '\\x0102'), new Uint8Array([1, 2]));
   assert.equal(cast(T.bytea, T.text, new Uint8Array([1, 2]), 'assignment'), '\\x0102');
   assert.equal(cast(T.unknown, T.date, '1970-01-02', 'implicit'), 1);
+  assert.equal(cast(T.unknown, { kind: 'varchar', length: 2 }, 'abc'), 'ab');
+  assert.equal(sqlErrorOf(() => cast(T.unknown, { kind: 'varchar', length: 2 }, 'abc', 'assignment')).code, '22001');
   assert.equal(cast({ kind: 'array', element: T.int4 }, T.text, new ArrayValue([1, null], [2]), 'assignment'), '{1,NULL}');
   assert.deepEqual(cast(T.text, { kind: 'list', element: T.int4 }, '{1,2}'), new ListValue([1, 2]));
   assert.equal(cast({ kind: 'map', value: T.int4 }, T.text, new MapValue([['a', 1]]), 'assignment'), '{a=>1}');

@@ -47,6 +47,17 @@ test('missing operators and functions raise 42883 with a hint', () => {
   assert.equal(sqlErrorOf(() => resolveOperator('=', T.int4, T.text)).code, '42883');
 });
 
+test('numeric results carry the display scale PostgreSQL would print', () => {
+  const n102 = { kind: 'numeric' as const, precision: 10, scale: 2 };
+  const n53 = { kind: 'numeric' as const, precision: 5, scale: 3 };
+  assert.deepEqual(resolveOperator('+', n102, n53).returnType, { kind: 'numeric', scale: 3 });
+  assert.deepEqual(resolveOperator('*', n102, n53).returnType, { kind: 'numeric', scale: 5 });
+  assert.deepEqual(resolveOperator('+', n102, T.numeric).returnType, T.numeric);
+  assert.deepEqual(resolveOperator('-', null, n102).returnType, { kind: 'numeric', scale: 2 });
+  assert.deepEqual(resolveAggregate('sum', [n102]).returnType, { kind: 'numeric', scale: 2 });
+  assert.deepEqual(resolveAggregate('max', [n102]).returnType, n102);
+});
+
 test('ambiguous operators raise 42725', () => {
   assert.equal(sqlErrorOf(() => resolveOperator('+', T.unknown, T.unknown)).code, '42725');
 });
