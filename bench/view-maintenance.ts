@@ -8,6 +8,9 @@
 // For each fact-table size it reports the median time to apply a batch of
 // 1000 changes (40% inserts, 30% deletes, 30% updates), the ratio to the
 // smallest size, and the heap held per fact row against the rows' raw size.
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { createComputeController } from '../src/compute/controller.js';
 import type { Update } from '../src/compute/api.js';
 import type { RelExpr } from '../src/plan/mir.js';
@@ -71,6 +74,8 @@ interface Result {
   rows: number;
   loadSeconds: number;
   medianMs: number;
+  /** CPU time of the process (less sensitive to other processes on a busy machine; includes GC threads). */
+  cpuMedianMs: number;
   p90Ms: number;
   rawBytesPerRow: number;
   heapBytesPerRow: number;
@@ -99,6 +104,7 @@ function run(size: number): Result {
   // Live facts by position, for picking rows to delete or update.
   let nextId = size;
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let b = 0; b < batches + 5; b++) {
     const updates: Update[] = [];
     for (let k = 0; k < BATCH; k++) {
@@ -122,30 +128,53 @@ function run(size: number): Result {
       }
     }
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     c.applyUpdates([{ id: 'facts', updates }], 3 + b);
+    const cpu = process.cpuUsage(cpu0);
     const elapsed = performance.now() - t0;
-    if (b >= 5) times.push(elapsed); // the first batches warm up the JIT
+    if (b >= 5) {
+      // the first batches warm up the JIT
+      times.push(elapsed);
+      cpuTimes.push((cpu.user + cpu.system) / 1000);
+    }
   }
   times.sort((a, b) => a - b);
+  cpuTimes.sort((a, b) => a - b);
   const check = c.snapshot('v');
   if (check.length !== CATEGORIES) throw new Error(`expected ${CATEGORIES} groups, got ${check.length}`);
   return {
     rows: size,
     loadSeconds,
     medianMs: times[Math.floor(times.length / 2)]!,
+    cpuMedianMs: cpuTimes[Math.floor(cpuTimes.length / 2)]!,
     p90Ms: times[Math.floor(times.length * 0.9)]!,
     rawBytesPerRow: rawBytes / size,
     heapBytesPerRow: held / size,
   };
 }
 
+/** Each size runs in its own process, so no heap left over from another size skews its figures. */
+function runIsolated(size: number): Result {
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', String(size), '--batches', String(batches)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (child.status !== 0) throw new Error(`benchmark child for ${size} rows failed`);
+  return JSON.parse(child.stdout) as Result;
+}
+
+const childSize = option('child', '');
+if (childSize !== '') {
+  process.stdout.write(JSON.stringify(run(Number(childSize))));
+  process.exit(0);
+}
 if (gc === undefined) console.log('(run with node --expose-gc for exact memory figures)');
-const results = sizes.map(run);
+const results = sizes.map(runIsolated);
 const first = results[0]!;
 const pad = (s: string, n: number) => s.padStart(n);
 console.log(`\nView maintenance: facts ⋈ dims (${DIMS} dims) GROUP BY category (${CATEGORIES}) with count/sum/min/max; batches of ${BATCH} changes\n`);
 console.log(
-  [pad('fact rows', 10), pad('load s', 8), pad('batch ms (median)', 18), pad('p90 ms', 8), pad('vs smallest', 12), pad('raw B/row', 10), pad('heap B/row', 11), pad('heap/raw', 9)].join(' | '),
+  [pad('fact rows', 10), pad('load s', 8), pad('batch ms (median)', 18), pad('p90 ms', 8), pad('vs smallest', 12), pad('CPU ms (median)', 16), pad('vs smallest', 12), pad('raw B/row', 10), pad('heap B/row', 11), pad('heap/raw', 9)].join(' | '),
 );
 for (const r of results) {
   console.log(
@@ -155,10 +184,13 @@ for (const r of results) {
       pad(r.medianMs.toFixed(2), 18),
       pad(r.p90Ms.toFixed(2), 8),
       pad(`${(r.medianMs / first.medianMs).toFixed(2)}x`, 12),
+      pad(r.cpuMedianMs.toFixed(2), 16),
+      pad(`${(r.cpuMedianMs / first.cpuMedianMs).toFixed(2)}x`, 12),
       pad(r.rawBytesPerRow.toFixed(0), 10),
       pad(r.heapBytesPerRow.toFixed(0), 11),
       pad(`${(r.heapBytesPerRow / r.rawBytesPerRow).toFixed(2)}x`, 9),
     ].join(' | '),
   );
 }
-console.log('\nheap B/row: heap held per fact row (the rows themselves plus every index, arrangement and map entry over them); raw B/row: the row arrays alone.');
+console.log(`\nload: ${os.loadavg()[0]!.toFixed(1)} (1-min load average on ${os.cpus().length} CPUs; wall-clock times inflate when it exceeds the CPU count)`);
+console.log('heap B/row: heap held per fact row (the rows themselves plus every index, arrangement and map entry over them); raw B/row: the row arrays alone.');

@@ -8,7 +8,7 @@ import { storedDatumKey, storedRowKey } from './zset.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { formatText } from '../repr/text.js';
 import { ArrayValue, Jsonb, JsonbNumber, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
-import type { AggregateExpr, ScalarExpr, ScalarOrder } from '../plan/mir.js';
+import type { AggregateExpr, AggregateFuncName, ScalarExpr, ScalarOrder } from '../plan/mir.js';
 import { ExactFloatSum } from './float-sum.js';
 import { compareNullable } from './order.js';
 import { datumToJsonb, jsonbObject } from './jsonb.js';
@@ -312,6 +312,8 @@ function stateFactory(agg: AggregateExpr): () => AggregateState {
   }
 }
 
+const KEEPS_NO_INPUTS = new Set<AggregateFuncName>(['count', 'sum', 'min', 'max', 'any_value', 'bool_and', 'bool_or']);
+
 export function compileAggregate(agg: AggregateExpr, compile: (e: ScalarExpr) => CompiledScalar): CompiledAggregate {
   const args = agg.args.map(compile);
   const order = agg.orderBy.map((o) => compile(o.expr));
@@ -320,12 +322,14 @@ export function compileAggregate(agg: AggregateExpr, compile: (e: ScalarExpr) =>
   const argCount = args.length;
   const create = agg.distinct ? () => new DistinctState(inner(), argCount) : inner;
   const isObjectAgg = agg.func === 'jsonb_object_agg';
+  // States that keep no reference to their inputs can be fed one reused array.
+  const scratch = !agg.distinct && KEEPS_NO_INPUTS.has(agg.func) ? new Array<Datum>(args.length + order.length) : undefined;
   return {
     inputs(row) {
       if (filter !== undefined && filter(row) !== true) return undefined;
-      const values: Datum[] = [];
-      for (const a of args) values.push(a(row));
-      for (const o of order) values.push(o(row));
+      const values: Datum[] = scratch ?? new Array<Datum>(args.length + order.length);
+      for (let i = 0; i < args.length; i++) values[i] = args[i]!(row);
+      for (let i = 0; i < order.length; i++) values[args.length + i] = order[i]!(row);
       if (isObjectAgg && values[0] === null) {
         throw new SqlError(SqlState.invalidParameterValue, 'field name must not be null');
       }

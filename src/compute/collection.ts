@@ -4,14 +4,14 @@
 import type { Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
 import { evalError } from './stream.js';
-import { Arrangement, ErrorSet, keyOf, RowMultiset, type KeyedUpdate } from './zset.js';
+import { Arrangement, ErrorSet, keyOf, RowMultiset, type GroupKey, type KeyedUpdate } from './zset.js';
 
 export class CollectionState {
   readonly errors = new ErrorSet();
   private readonly unkeyed: RowMultiset | undefined;
   private readonly keyed: Arrangement | undefined;
 
-  constructor(private readonly keyOf?: (row: Row) => string) {
+  constructor(private readonly keyOf?: (row: Row) => GroupKey) {
     if (keyOf === undefined) this.unkeyed = new RowMultiset();
     else this.keyed = new Arrangement();
   }
@@ -21,7 +21,7 @@ export class CollectionState {
     let forwarded = errors;
     if (this.keyed !== undefined) {
       for (const u of updates) {
-        let key: string;
+        let key: GroupKey;
         try {
           key = this.keyOf!(u.row);
         } catch (err) {
@@ -48,7 +48,7 @@ export class CollectionState {
   }
 
   /** Rows whose index key equals `key` (as produced by the index's key function). */
-  lookup(key: string): Update[] {
+  lookup(key: GroupKey): Update[] {
     const out: Update[] = [];
     if (this.keyed !== undefined) this.keyed.forEachInGroup(key, (row, diff) => out.push({ row, diff }));
     return out;

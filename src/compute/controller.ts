@@ -15,12 +15,11 @@ import type {
   Update,
 } from './api.js';
 import { CollectionState } from './collection.js';
-import { compileKey } from './ops/join.js';
 import { collectionsRead, render } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
 import { Stream, type Sink } from './stream.js';
-import { ErrorSet, storedRowKey, UpdateAccumulator, type KeyedUpdate } from './zset.js';
+import { compileGroupKey, ErrorSet, storedRowKey, UpdateAccumulator, type GroupKey, type KeyedUpdate } from './zset.js';
 
 interface Dataflow {
   alive: boolean;
@@ -36,7 +35,7 @@ interface Collection {
   /** The dataflow computing it (materialized views and indexes). */
   dataflow: Dataflow | undefined;
   /** Key function of an index (arrangeBy). */
-  indexKey: ((row: Row) => string) | undefined;
+  indexKey: ((row: Row) => GroupKey) | undefined;
 }
 
 interface ActiveSubscription {
@@ -68,7 +67,7 @@ class Controller implements ComputeControllerImpl {
   createMaintained(id: GlobalId, plan: RelExpr, options?: { arrangeBy?: ScalarExpr[] }): void {
     this.assertNew(id);
     const arrangeBy = options?.arrangeBy;
-    const indexKey = arrangeBy === undefined ? undefined : compileKey(arrangeBy.map((e) => compileScalar(e, this.clock)));
+    const indexKey = arrangeBy === undefined ? undefined : compileGroupKey(arrangeBy.map((e) => compileScalar(e, this.clock)));
     const collection: Collection = { desc: undefined, state: new CollectionState(indexKey), listeners: new Set(), dataflow: undefined, indexKey };
     collection.dataflow = this.build(plan, (updates, errors) => this.publish(collection, updates, errors));
     this.collections.set(id, collection);
@@ -165,8 +164,8 @@ class Controller implements ComputeControllerImpl {
     if (collection.indexKey === undefined) throw new SqlError(SqlState.internalError, `${id} is not an index`);
     const error = collection.state.errors.first();
     if (error !== undefined) throw error;
-    const keyRow = key;
-    return collection.state.lookup(compileKey(keyRow.map((_, i) => (row: Row) => row[i]!))(keyRow));
+    // The same key function shape as the index's, over the key values themselves.
+    return collection.state.lookup(compileGroupKey(key.map((_, i) => (row: Row) => row[i]!))(key));
   }
 
   subscribe(plan: RelExpr, options: SubscribeOptions, onBatch: (batch: SubscribeBatch) => void, onError: (err: SqlError) => void): Subscription {

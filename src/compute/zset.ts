@@ -29,6 +29,29 @@ export function storedDatumKey(value: Datum): string {
 }
 
 /**
+ * The key of a group in an arrangement or reduction: a primitive datum is its
+ * own key (nothing built or allocated, and strings cache their hash); other
+ * datums and multi-column keys become flat key strings. Within one
+ * arrangement every key has the same shape (columns are typed), so a
+ * primitive never meets a key string made from an object.
+ */
+export type GroupKey = string | number | bigint | boolean | null;
+
+export function datumGroupKey(value: Datum): GroupKey {
+  return typeof value === 'object' && value !== null ? storedDatumKey(value) : value;
+}
+
+/** A function from a row to the group key of `exprs` evaluated on it ('' when there are none: one group). */
+export function compileGroupKey(exprs: Array<(row: Row) => Datum>): (row: Row) => GroupKey {
+  if (exprs.length === 0) return () => '';
+  if (exprs.length === 1) {
+    const only = exprs[0]!;
+    return (row) => datumGroupKey(only(row));
+  }
+  return (row) => storedRowKey(exprs.map((e) => e(row)));
+}
+
+/**
  * An update that may carry its row's rowKey. Inputs compute the key once;
  * operators passing rows through unchanged keep it, so every state storing
  * the same row shares one key string instead of building its own.
@@ -148,13 +171,13 @@ export class RowMultiset {
  * multiset, which keeps unique keys (dimension tables) at one map entry.
  */
 export class Arrangement {
-  private readonly groups = new Map<string, Row | RowMultiset>();
+  private readonly groups = new Map<GroupKey, Row | RowMultiset>();
 
   get keyCount(): number {
     return this.groups.size;
   }
 
-  update(key: string, rk: string, row: Row, diff: number): void {
+  update(key: GroupKey, rk: string, row: Row, diff: number): void {
     const group = this.groups.get(key);
     if (group === undefined) {
       if (diff === 1) this.groups.set(key, row);
@@ -187,7 +210,7 @@ export class Arrangement {
     this.groups.set(key, set);
   }
 
-  forEachInGroup(key: string, visit: (row: Row, diff: number) => void): void {
+  forEachInGroup(key: GroupKey, visit: (row: Row, diff: number) => void): void {
     const group = this.groups.get(key);
     if (group === undefined) return;
     if (group instanceof RowMultiset) group.forEach(visit);

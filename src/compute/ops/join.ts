@@ -6,7 +6,7 @@ import { datumEquals } from '../../repr/compare.js';
 import type { Row } from '../../repr/types.js';
 import type { ScalarExpr } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
-import { Arrangement, keyOf, storedDatumKey, storedRowKey } from '../zset.js';
+import { Arrangement, compileGroupKey, keyOf, type GroupKey } from '../zset.js';
 import { columnsOf, shiftColumns, type CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
 import { renderFilter } from './linear.js';
@@ -16,19 +16,9 @@ export interface JoinEnv {
   label(): string;
 }
 
-/** Canonical key of a row's key expressions: '' for a cross join. */
-export function compileKey(exprs: CompiledScalar[]): (row: Row) => string {
-  if (exprs.length === 0) return () => '';
-  if (exprs.length === 1) {
-    const only = exprs[0]!;
-    return (row) => storedDatumKey(only(row));
-  }
-  return (row) => storedRowKey(exprs.map((e) => e(row)));
-}
-
 function arrangeSide(
   input: Stream,
-  joinKeyOf: (row: Row) => string,
+  joinKeyOf: (row: Row) => GroupKey,
   own: Arrangement,
   other: Arrangement,
   combine: (mine: Row, theirs: Row) => Row,
@@ -39,7 +29,7 @@ function arrangeSide(
     const out: Update[] = [];
     let errs: ErrorUpdate[] | undefined;
     for (const u of updates) {
-      let key: string;
+      let key: GroupKey;
       try {
         key = joinKeyOf(u.row);
       } catch (err) {
@@ -60,8 +50,8 @@ function binaryJoin(left: Stream, right: Stream, leftKey: CompiledScalar[], righ
   const leftState = new Arrangement();
   const rightState = new Arrangement();
   const label = env.label();
-  arrangeSide(left, compileKey(leftKey), leftState, rightState, (l, r) => l.concat(r), `${label}l`, output);
-  arrangeSide(right, compileKey(rightKey), rightState, leftState, (r, l) => l.concat(r), `${label}r`, output);
+  arrangeSide(left, compileGroupKey(leftKey), leftState, rightState, (l, r) => l.concat(r), `${label}l`, output);
+  arrangeSide(right, compileGroupKey(rightKey), rightState, leftState, (r, l) => l.concat(r), `${label}r`, output);
   return output;
 }
 

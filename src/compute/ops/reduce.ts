@@ -8,7 +8,7 @@ import type { ErrorUpdate, Update } from '../api.js';
 import type { AggregateState, CompiledAggregate } from '../aggregates.js';
 import type { CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
-import { storedRowKey } from '../zset.js';
+import { datumGroupKey, storedRowKey, type GroupKey } from '../zset.js';
 
 interface Group {
   key: Row;
@@ -21,27 +21,36 @@ interface Group {
   error: ErrorUpdate | undefined;
 }
 
+/** Group key of the evaluated key columns (which are scratch: the key must not keep them). */
+function groupKeyOf(width: number): (values: Datum[]) => GroupKey {
+  if (width === 0) return () => '';
+  if (width === 1) return (values) => datumGroupKey(values[0]!);
+  return (values) => storedRowKey(values);
+}
+
 export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregates: CompiledAggregate[], label: string): Stream {
   const output = new Stream();
-  const groups = new Map<string, Group>();
+  const groups = new Map<GroupKey, Group>();
+  const keyOf = groupKeyOf(groupKey.length);
+  // Per-row scratch, reused across rows (the handler is never re-entered while it runs).
+  const keyValues: Datum[] = new Array<Datum>(groupKey.length);
+  const inputs: Array<Datum[] | undefined> = new Array<Datum[] | undefined>(aggregates.length);
   input.connect((updates, errors) => {
     let errs: ErrorUpdate[] | undefined;
     const touched = new Set<Group>();
-    const touchedKeys: string[] = [];
+    const touchedKeys: GroupKey[] = [];
     for (const u of updates) {
-      let keyRow: Row;
-      let inputs: Array<Datum[] | undefined>;
       try {
-        keyRow = groupKey.map((k) => k(u.row));
-        inputs = aggregates.map((a) => a.inputs(u.row));
+        for (let i = 0; i < groupKey.length; i++) keyValues[i] = groupKey[i]!(u.row);
+        for (let i = 0; i < aggregates.length; i++) inputs[i] = aggregates[i]!.inputs(u.row);
       } catch (err) {
         (errs ??= [...errors]).push(evalError(label, u.row, u.diff, err));
         continue;
       }
-      const key = storedRowKey(keyRow);
+      const key = keyOf(keyValues);
       let group = groups.get(key);
       if (group === undefined) {
-        group = { key: keyRow, count: 0, states: aggregates.map((a) => a.create()), output: undefined, outputKey: undefined, error: undefined };
+        group = { key: keyValues.slice(), count: 0, states: aggregates.map((a) => a.create()), output: undefined, outputKey: undefined, error: undefined };
         groups.set(key, group);
       }
       if (!touched.has(group)) {
@@ -63,7 +72,7 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
         try {
           next = group.key.concat(group.states.map((s) => s.result()));
         } catch (err) {
-          error = { error: toSqlError(err), key: `${label}:group:${key}`, diff: 1 };
+          error = { error: toSqlError(err), key: `${label}:group:${String(key)}`, diff: 1 };
         }
       }
       const nextKey = next === undefined ? undefined : storedRowKey(next);
