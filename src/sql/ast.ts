@@ -469,6 +469,22 @@ export interface CreateTableStatement extends Node {
   /** PRIMARY KEY / UNIQUE are accepted and recorded (not enforced, like Materialize). */
   constraints: { kind: 'primaryKey' | 'unique'; columns: string[] }[];
   withOptions: SqlOption[];
+  /**
+   * Materialize's newer source syntax: `CREATE TABLE t FROM SOURCE s [(REFERENCE r)]
+   * [FORMAT ...] [INCLUDE ...] [ENVELOPE ...]`, a read-only table fed by the source
+   * (then `columns` is empty).
+   */
+  fromSource?: { source: ObjectName; reference?: ObjectName } & SourceDecoding;
+}
+
+/** How a Kafka source (or a table from a source) decodes its messages. */
+export interface SourceDecoding {
+  /** FORMAT f (both key and value) */
+  format?: FormatSpec;
+  keyFormat?: FormatSpec;
+  valueFormat?: FormatSpec;
+  include: IncludeItem[];
+  envelope?: Envelope;
 }
 
 export interface CreateSecretStatement extends Node {

@@ -98,6 +98,20 @@ export class DdlParser extends SourceParser {
       withOptions: [],
       pos,
     };
+    if (this.eatWords('from', 'source')) {
+      const source = this.parseObjectName();
+      const fromSource: NonNullable<CreateTableStatement['fromSource']> = { source, include: [] };
+      if (this.isPunct('(') && this.isWord('reference', 1)) {
+        this.index += 2;
+        this.eatOp('=');
+        fromSource.reference = this.parseObjectName();
+        this.expectPunct(')');
+      }
+      this.parseDecoding(fromSource);
+      stmt.fromSource = fromSource;
+      stmt.withOptions = this.parseWithOptions();
+      return stmt;
+    }
     this.expectPunct('(');
     if (!this.isPunct(')')) {
       do {

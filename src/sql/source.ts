@@ -1,6 +1,6 @@
 // CREATE SOURCE ... FROM KAFKA CONNECTION c (...) with its FORMAT, INCLUDE,
 // ENVELOPE and EXPOSE PROGRESS clauses (Materialize's legacy source syntax).
-import type { CreateSourceStatement, Envelope, FormatSpec, IncludeItem, SqlOption } from './ast.js';
+import type { CreateSourceStatement, Envelope, FormatSpec, IncludeItem, SourceDecoding, SqlOption } from './ast.js';
 import { OptionParser } from './options.js';
 
 export class SourceParser extends OptionParser {
@@ -24,20 +24,25 @@ export class SourceParser extends OptionParser {
       pos,
     };
     if (inCluster !== undefined) stmt.inCluster = inCluster;
-    if (this.eatWords('key', 'format')) {
-      stmt.keyFormat = this.parseFormatSpec();
-      this.expectWords('value', 'format');
-      stmt.valueFormat = this.parseFormatSpec();
-    } else if (this.eatWords('value', 'format')) {
-      stmt.valueFormat = this.parseFormatSpec();
-    } else if (this.eatWords('format')) {
-      stmt.format = this.parseFormatSpec();
-    }
-    if (this.eatWords('include')) stmt.include = this.commaList(() => this.parseIncludeItem());
-    if (this.eatWords('envelope')) stmt.envelope = this.parseEnvelope();
+    this.parseDecoding(stmt);
     if (this.eatWords('expose', 'progress', 'as')) stmt.progressName = this.parseObjectName();
     stmt.withOptions = this.parseWithOptions();
     return stmt;
+  }
+
+  /** `[KEY FORMAT f VALUE FORMAT f | FORMAT f] [INCLUDE ...] [ENVELOPE ...]` into `target`. */
+  protected parseDecoding(target: SourceDecoding): void {
+    if (this.eatWords('key', 'format')) {
+      target.keyFormat = this.parseFormatSpec();
+      this.expectWords('value', 'format');
+      target.valueFormat = this.parseFormatSpec();
+    } else if (this.eatWords('value', 'format')) {
+      target.valueFormat = this.parseFormatSpec();
+    } else if (this.eatWords('format')) {
+      target.format = this.parseFormatSpec();
+    }
+    if (this.eatWords('include')) target.include = this.commaList(() => this.parseIncludeItem());
+    if (this.eatWords('envelope')) target.envelope = this.parseEnvelope();
   }
 
   /** `IN CLUSTER c` if present. */

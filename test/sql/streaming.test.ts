@@ -203,6 +203,24 @@ test('source envelopes', () => {
   assert.deepEqual(bare.columnNames, []);
 });
 
+test('CREATE TABLE ... FROM SOURCE (newer source syntax)', () => {
+  const stmt = one('CREATE TABLE IF NOT EXISTS t FROM SOURCE s (REFERENCE "topic") KEY FORMAT TEXT VALUE FORMAT JSON INCLUDE OFFSET ENVELOPE UPSERT');
+  assert.ok(stmt.kind === 'createTable');
+  if (stmt.kind !== 'createTable') return;
+  assert.equal(stmt.ifNotExists, true);
+  assert.deepEqual(stmt.columns, []);
+  assert.deepEqual(noPos(stmt.fromSource), {
+    source: { parts: ['s'] },
+    include: [{ kind: 'offset' }],
+    reference: { parts: ['topic'] },
+    keyFormat: { kind: 'text' },
+    valueFormat: { kind: 'json' },
+    envelope: { kind: 'upsert' },
+  });
+  const plain = one('CREATE TABLE t FROM SOURCE s FORMAT BYTES');
+  assert.ok(plain.kind === 'createTable' && plain.fromSource?.format?.kind === 'bytes' && plain.fromSource.reference === undefined);
+});
+
 test('CREATE INDEX forms', () => {
   const named = one('CREATE INDEX i IN CLUSTER c ON s.t (a, b + 1)') as CreateIndexStatement;
   assert.equal(named.name, 'i');
