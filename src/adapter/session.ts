@@ -19,7 +19,7 @@ import type {
   TransactionStatus,
 } from './api.js';
 import type { CoordinatorCore } from './core.js';
-import { SessionVars } from './vars.js';
+import { SessionVars, parseDurationMs } from './vars.js';
 import { TransactionState } from './transaction.js';
 import { Cursors } from './cursors.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
@@ -143,6 +143,7 @@ export class SessionImpl implements Session {
     if (outer?.aborted) controller.abort();
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     this.running = controller;
+    const timeout = this.statementTimeout(controller);
     const stmt = parsed.statement;
     try {
       if (this.txn.status === 'E' && !endsTransaction(stmt)) {
@@ -155,9 +156,17 @@ export class SessionImpl implements Session {
       if (this.txn.status === 'T') this.txn.status = 'E';
       throw this.internal(err);
     } finally {
+      if (timeout) clearTimeout(timeout);
       outer?.removeEventListener('abort', onOuterAbort);
       if (this.running === controller) this.running = undefined;
     }
+  }
+
+  /** Arms statement_timeout (0 = none): waiting statements (FETCH, SUBSCRIBE) are aborted with 57014. */
+  private statementTimeout(controller: AbortController): NodeJS.Timeout | undefined {
+    const ms = parseDurationMs(this.vars.get('statement_timeout'));
+    if (!ms) return undefined;
+    return setTimeout(() => controller.abort(new SqlError(SqlState.queryCanceled, 'canceling statement due to statement timeout')), ms);
   }
 
   /**
@@ -425,3 +434,4 @@ export class SessionImpl implements Session {
 function unknownPrepared(name: string): SqlError {
   return new SqlError(SqlState.invalidSqlStatementName, `prepared statement "${name}" does not exist`);
 }
+

@@ -71,7 +71,8 @@ export class RowQueue {
       const onAbort = (): void => {
         if (timer) clearTimeout(timer);
         this.waiters = this.waiters.filter((w) => w !== done);
-        reject(new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
+        // A statement timeout aborts with its own error as the reason.
+        reject(signal?.reason instanceof SqlError ? signal.reason : new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });

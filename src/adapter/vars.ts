@@ -47,6 +47,14 @@ function normalizeInteger(name: string, min: number, max: number): (v: string) =
   };
 }
 
+/** PostgreSQL duration settings: a bare number is milliseconds; units ms, s, min, h, d. Undefined when invalid. */
+export function parseDurationMs(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const factor: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(m[1]) * factor[(m[2] ?? 'ms').toLowerCase()]!;
+}
+
 const DEFS: VarDef[] = [
   { name: 'application_name', defaultValue: '', description: 'Sets the application name to be reported in statistics and logs.', report: true },
   {
@@ -106,7 +114,16 @@ const DEFS: VarDef[] = [
     report: true,
     normalize: onlyValues('standard_conforming_strings', ['on', 'true', '1', 'yes'], 'on'),
   },
-  { name: 'statement_timeout', defaultValue: '0', description: 'Sets the maximum allowed duration of any statement.', report: false },
+  {
+    name: 'statement_timeout',
+    defaultValue: '0',
+    description: 'Sets the maximum allowed duration of any statement.',
+    report: false,
+    normalize: (v) => {
+      if (parseDurationMs(v) === undefined) throw invalidValue('statement_timeout', v);
+      return v.trim();
+    },
+  },
   { name: 'idle_in_transaction_session_timeout', defaultValue: '0', description: 'Sets the maximum allowed idle time in a transaction.', report: false },
   { name: 'TimeZone', defaultValue: 'UTC', description: 'Sets the time zone for displaying and interpreting time stamps.', report: true, normalize: normalizeTimeZone },
   {

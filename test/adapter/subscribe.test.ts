@@ -154,3 +154,18 @@ test('SUBSCRIBE ... UP TO ends the stream once that time is complete', async () 
     await t.stop();
   }
 });
+
+test('statement_timeout cancels a FETCH that waits too long', async () => {
+  const t = await startTestCoordinator();
+  try {
+    const s = t.session;
+    await runSql(s, 'CREATE TABLE st (a int)');
+    await runSql(s, "SET statement_timeout = '50ms'");
+    await runSql(s, 'BEGIN; DECLARE c CURSOR FOR SUBSCRIBE st');
+    await assert.rejects(runSql(s, 'FETCH 1 c'), (e: unknown) => e instanceof SqlError && e.code === '57014' && /statement timeout/.test(e.message));
+    await runSql(s, 'ROLLBACK');
+    await assert.rejects(runSql(s, "SET statement_timeout = 'soon'"), (e: unknown) => e instanceof SqlError && e.code === '22023');
+  } finally {
+    await t.stop();
+  }
+});
