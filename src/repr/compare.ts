@@ -71,7 +71,10 @@ function isInterval(v: object): v is Interval {
   return (v as Interval).months !== undefined && (v as Interval).micros !== undefined;
 }
 
-function compareObjects(a: object, b: object): number {
+/** The datums represented by objects (numeric, bytea, jsonb, interval, composites). */
+type ObjectDatum = Exclude<Datum, null | boolean | number | bigint | string>;
+
+function compareObjects(a: ObjectDatum, b: ObjectDatum): number {
   if (a instanceof Decimal && b instanceof Decimal) return compareDecimals(a, b);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return compareBytes(a, b);
   if (a instanceof Jsonb && b instanceof Jsonb) return compareJsonb(a, b);
@@ -84,7 +87,35 @@ function compareObjects(a: object, b: object): number {
     const kb = intervalCompareKey(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   }
-  throw new TypeError('compareDatums: values of different types');
+  return compareKinds(a, b);
+}
+
+/**
+ * Values of different representations never meet in a correctly typed
+ * column; should they, order them by kind rather than crash a dataflow.
+ */
+function kindRank(v: Datum): number {
+  switch (typeof v) {
+    case 'boolean': return 0;
+    case 'number':
+    case 'bigint': return 1;
+    case 'string': return 2;
+    default: break;
+  }
+  if (v instanceof Decimal) return 3;
+  if (v instanceof Uint8Array) return 4;
+  if (v instanceof Jsonb) return 5;
+  if (v instanceof ArrayValue) return 7;
+  if (v instanceof ListValue) return 8;
+  if (v instanceof MapValue) return 9;
+  if (v instanceof RecordValue) return 10;
+  return 6; // interval
+}
+
+function compareKinds(a: Datum, b: Datum): number {
+  const ra = kindRank(a);
+  const rb = kindRank(b);
+  return ra < rb ? -1 : ra > rb ? 1 : 0;
 }
 
 /**
@@ -113,7 +144,7 @@ export function compareDatums(a: Datum, b: Datum): number {
     default:
       if (typeof b === 'object') return compareObjects(a, b);
   }
-  throw new TypeError('compareDatums: values of different types');
+  return compareKinds(a, b);
 }
 
 /** Datum equality under which NULL equals NULL (grouping/join-key semantics). */

@@ -110,3 +110,10 @@ test('row keys distinguish column boundaries', () => {
   assert.equal(datumKey(new Decimal('1.0')), datumKey(new Decimal('1')));
   assert.notEqual(datumKey(new ListValue([new ListValue([1]), 2])), datumKey(new ListValue([new ListValue([1, 2])])));
 });
+
+test('mismatched representations order by kind instead of throwing', () => {
+  assert.equal(compareDatums(true, 'a'), -1);
+  assert.equal(compareDatums('a', 1), 1);
+  assert.equal(compareDatums(1, 1n), 0);
+  assert.equal(compareDatums(new ListValue([]), new Decimal(1)), 1);
+});
