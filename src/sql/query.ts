@@ -12,12 +12,11 @@ export class QueryParser extends CallParser {
   parseQuery(): Query {
     return this.nested(() => {
       const pos = this.peek().start;
-      const query: Query = { kind: 'query', with: [], body: undefined as unknown as SetExpr, orderBy: [], pos };
-      if (this.eatWords('with')) {
-        if (this.eatWords('recursive')) query.withRecursive = true;
-        query.with = this.commaList(() => this.parseCte());
-      }
-      query.body = this.parseSetExpr(0);
+      const hasWith = this.eatWords('with');
+      const recursive = hasWith && this.eatWords('recursive');
+      const ctes = hasWith ? this.commaList(() => this.parseCte()) : [];
+      const query: Query = { kind: 'query', with: ctes, body: this.parseSetExpr(0), orderBy: [], pos };
+      if (recursive) query.withRecursive = true;
       if (this.eatWords('order', 'by')) query.orderBy = this.parseOrderByList();
       this.parseLimitOffset(query);
       return query;
@@ -27,13 +26,13 @@ export class QueryParser extends CallParser {
   private parseCte(): Cte {
     const pos = this.peek().start;
     const name = this.parseIdent();
-    const cte: Cte = { name, query: undefined as unknown as Query, pos };
-    if (this.isPunct('(')) cte.columns = this.parseIdentList();
+    const columns = this.isPunct('(') ? this.parseIdentList() : undefined;
     this.expectWords('as');
     if (!this.eatWords('materialized')) this.eatWords('not', 'materialized');
     this.expectPunct('(');
-    cte.query = this.parseQuery();
+    const cte: Cte = { name, query: this.parseQuery(), pos };
     this.expectPunct(')');
+    if (columns) cte.columns = columns;
     return cte;
   }
 

@@ -121,31 +121,15 @@ export class StatementParser extends SessionParser {
   private parseInsert(pos: number): InsertStatement {
     this.expectWords('into');
     const table = this.parseObjectName();
-    const stmt: InsertStatement = {
-      kind: 'insert',
-      table,
-      columns: [],
-      source: undefined as unknown as Query,
-      defaultValues: false,
-      returning: [],
-      pos,
-    };
-    if (this.eatWords('as')) stmt.alias = this.parseIdent();
-    if (this.isPunct('(') && !this.startsQuery(1)) stmt.columns = this.parseIdentList();
+    const alias = this.eatWords('as') ? this.parseIdent() : undefined;
+    const columns = this.isPunct('(') && !this.startsQuery(1) ? this.parseIdentList() : [];
     const sourcePos = this.peek().start;
-    if (this.eatWords('default', 'values')) {
-      stmt.defaultValues = true;
-      stmt.source = {
-        kind: 'query',
-        with: [],
-        body: { kind: 'values', rows: [[]], pos: sourcePos },
-        orderBy: [],
-        pos: sourcePos,
-      };
-    } else {
-      stmt.source = this.parseQuery();
-    }
-    stmt.returning = this.parseReturning();
+    const defaultValues = this.eatWords('default', 'values');
+    const source: Query = defaultValues
+      ? { kind: 'query', with: [], body: { kind: 'values', rows: [[]], pos: sourcePos }, orderBy: [], pos: sourcePos }
+      : this.parseQuery();
+    const stmt: InsertStatement = { kind: 'insert', table, columns, source, defaultValues, returning: this.parseReturning(), pos };
+    if (alias !== undefined) stmt.alias = alias;
     return stmt;
   }
 
