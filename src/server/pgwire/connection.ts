@@ -1,5 +1,5 @@
-// One client connection: the startup handshake, then the message loop of the
-// simple and extended query protocols, turning messages into calls on the
+// One client connection: after the startup handshake (handshake.ts), the
+// message loop of the simple and extended query protocols, turning messages into calls on the
 // connection's Session and results into messages.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -8,14 +8,11 @@ import type { Datum } from '../../repr/types.js';
 import type { TextOptions } from '../../repr/text.js';
 import { typeFromOid, typeOid } from '../../repr/pgtypes.js';
 import type { ParsedStatement } from '../../sql/ast.js';
-import type { ExecuteResult, Session, SessionFactory, StartupParameters } from '../../adapter/api.js';
+import type { ExecuteResult, Session } from '../../adapter/api.js';
 import {
-  writeAuthentication,
-  writeAuthenticationOk,
   writeBackendKeyData,
   writeCommandComplete,
   writeError,
-  writeNegotiateProtocolVersion,
   writeNotice,
   writeParameterDescription,
   writeParameterStatus,
@@ -36,46 +33,19 @@ import {
   decodeExecute,
   decodeParse,
   decodeQuery,
-  decodeSingleString,
 } from './frontend.js';
+import { type HandshakeContext, handshake } from './handshake.js';
 import { MessageReader } from './message-reader.js';
 import { Output } from './output.js';
-import {
-  AuthenticationCode,
-  Backend,
-  Frontend,
-  type FormatCode,
-  MAX_STARTUP_PACKET_BYTES,
-  StartupCode,
-} from './protocol.js';
-import { decodeStartupPacket, toStartupParameters } from './startup.js';
+import { Backend, Frontend, type FormatCode } from './protocol.js';
 import { decodeParameter, expandFormats, writeDataRow } from './values.js';
 
-/** Decides whether a client may connect (the hook for authenticated SQL clients). */
-export interface Authenticator {
-  /** Resolves to admit the client; throws SqlError (28000, 28P01) to refuse it. */
-  authenticate(request: AuthenticationRequest): Promise<void>;
-}
-
-export interface AuthenticationRequest {
-  startup: StartupParameters;
-  remoteAddress: string | undefined;
-  /** Asks the client for its password in clear text (AuthenticationCleartextPassword). */
-  requestCleartextPassword(): Promise<string>;
-}
-
 /** What a connection needs from the server that accepted it. */
-export interface ConnectionContext {
-  sessions: SessionFactory;
+export interface ConnectionContext extends HandshakeContext {
   logger: Logger;
-  authenticator: Authenticator | undefined;
   maxMessageBytes: number;
-  /** A client that has not completed startup within this time is disconnected. */
-  startupTimeoutMs: number;
   /** Parameters reported at startup unless the session reports its own value. */
   defaultParameters: ReadonlyMap<string, string>;
-  /** A CancelRequest arrived on this (otherwise unused) connection. */
-  cancelRequested(processId: number, secretKey: number): void;
   /** The session is open: the connection can now be found by its cancel key. */
   sessionOpened(connection: Connection, session: Session): void;
   connectionClosed(connection: Connection): void;
@@ -112,8 +82,7 @@ export class Connection {
   /** Serves the connection until the client leaves; never rejects. */
   async run(): Promise<void> {
     try {
-      const started = await this.startupWithTimeout();
-      if (started) await this.messageLoop();
+      if (await this.startup()) await this.messageLoop();
     } catch (err) {
       await this.reportFatal(err);
     } finally {
@@ -142,87 +111,23 @@ export class Connection {
 
   // ---- startup ----------------------------------------------------------
 
-  /** As PostgreSQL's authentication_timeout: a silent client must not hold a connection forever. */
-  private async startupWithTimeout(): Promise<boolean> {
-    const timer = setTimeout(() => {
-      this.log.debug('startup timed out');
-      this.socket.destroy();
-    }, this.context.startupTimeoutMs);
-    try {
-      return await this.startup();
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Runs the startup handshake; false if the connection is done afterwards. */
+  /** Runs the startup phase; false if the connection is done afterwards. */
   private async startup(): Promise<boolean> {
-    for (;;) {
-      const body = await this.reader.readStartupPacket(MAX_STARTUP_PACKET_BYTES);
-      if (body === null) return false;
-      const packet = decodeStartupPacket(body);
-      switch (packet.kind) {
-        case 'sslRequest':
-        case 'gssEncRequest':
-          // Encryption is not offered: 'N', and the client continues in the clear (or gives up).
-          this.socket.write('N');
-          continue;
-        case 'cancelRequest':
-          this.context.cancelRequested(packet.processId, packet.secretKey);
-          return false;
-        case 'unsupportedProtocol':
-          throw new SqlError(
-            SqlState.featureNotSupported,
-            `unsupported frontend protocol ${packet.major}.${packet.minor}: server supports 3.0 to 3.0`,
-            { severity: 'FATAL' },
-          );
-        case 'startup':
-          await this.openSession(packet.minorVersion, packet.parameters);
-          return true;
-      }
-    }
-  }
-
-  private async openSession(minorVersion: number, raw: Map<string, string>): Promise<void> {
-    const writer = this.output.writer;
-    // Protocol extensions (_pq_.*) and minor versions above 3.0 are declined, not refused.
-    const unrecognized = [...raw.keys()].filter((name) => name.startsWith('_pq_.'));
-    for (const name of unrecognized) raw.delete(name);
-    if (minorVersion > 0 || unrecognized.length > 0) writeNegotiateProtocolVersion(writer, StartupCode.protocol3, unrecognized);
-
-    const startup = toStartupParameters(raw);
-    if (this.context.authenticator !== undefined) {
-      await this.context.authenticator.authenticate({
-        startup,
-        remoteAddress: this.socket.remoteAddress,
-        requestCleartextPassword: () => this.requestCleartextPassword(),
-      });
-    }
-    const session = this.context.sessions.openSession(startup);
+    const opened = await handshake({ socket: this.socket, reader: this.reader, output: this.output, log: this.log }, this.context);
+    if (opened === null) return false;
+    const { session, startup } = opened;
     this.session = session;
     this.context.sessionOpened(this, session);
-
-    writeAuthenticationOk(writer);
     const parameters = new Map(this.context.defaultParameters);
     parameters.set('application_name', startup.applicationName ?? '');
     parameters.set('session_authorization', startup.user);
     for (const [name, value] of session.reportedParameters()) parameters.set(name, value);
     for (const [name, value] of parameters) this.reportParameter(name, value);
-    writeBackendKeyData(writer, session.id, session.secretKey);
-    writeReadyForQuery(writer, session.transactionStatus());
+    writeBackendKeyData(this.output.writer, session.id, session.secretKey);
+    writeReadyForQuery(this.output.writer, session.transactionStatus());
     await this.output.flush();
     this.log.debug({ user: startup.user, database: startup.database, session: session.id }, 'session opened');
-  }
-
-  private async requestCleartextPassword(): Promise<string> {
-    writeAuthentication(this.output.writer, AuthenticationCode.cleartextPassword);
-    await this.output.flush();
-    const message = await this.reader.readMessage();
-    if (message === null) throw new ClientGone();
-    if (message.type !== Frontend.password) {
-      throw new ProtocolViolation(`expected password response, got message type ${message.type}`);
-    }
-    return decodeSingleString(message.body);
+    return true;
   }
 
   // ---- message loop -----------------------------------------------------

@@ -1,3 +1,3 @@
 // The PostgreSQL wire protocol server.
 export { PgwireServer, startPgwireServer, DEFAULT_PARAMETERS, type PgwireServerOptions } from './server.js';
-export type { Authenticator, AuthenticationRequest } from './connection.js';
+export type { Authenticator, AuthenticationRequest } from './handshake.js';

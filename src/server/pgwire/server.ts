@@ -4,7 +4,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { Session, SessionFactory } from '../../adapter/api.js';
-import { type Authenticator, Connection, type ConnectionContext } from './connection.js';
+import { Connection, type ConnectionContext } from './connection.js';
+import type { Authenticator } from './handshake.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_STARTUP_TIMEOUT_MS } from './protocol.js';
 
 export interface PgwireServerOptions {
