@@ -84,12 +84,15 @@ for (const k of INT_KINDS) {
 
 // ---- int8 (bigint) ----
 
-function int8Checked(f: BigFn): Evaluator {
+function bigChecked(min: bigint, max: bigint, what: string, f: BigFn): Evaluator {
   return (args) => {
     const r = f(args[0] as bigint, args[1] as bigint);
-    if (r > INT8_MAX || r < INT8_MIN) throw outOfRange('bigint');
+    if (r > max || r < min) throw outOfRange(what);
     return r;
   };
+}
+function int8Checked(f: BigFn): Evaluator {
+  return bigChecked(INT8_MIN, INT8_MAX, 'bigint', f);
 }
 function int8Div(a: bigint, b: bigint): bigint {
   if (b === 0n) throw divisionByZero();
@@ -128,6 +131,31 @@ function int8Mod(a: bigint, b: bigint): bigint {
   op1('+', 'int8_pos', t, t, (a) => a[0]!);
   op1('@', 'int8_abs', t, t, abs);
   fn('abs', 'int8_abs', [t], t, abs);
+}
+
+// ---- Materialize's unsigned integers: + - * / % with range checks ----
+
+const UINT8_MAX = 2n ** 64n - 1n;
+for (const k of [
+  { type: { kind: 'uint2' } as SqlType, name: 'uint2', max: 65535 },
+  { type: { kind: 'uint4' } as SqlType, name: 'uint4', max: 4294967295 },
+]) {
+  const t = k.type;
+  const checked = (f: NumFn) => intChecked(0, k.max, k.name, f);
+  op2('+', `${k.name}_add`, t, t, t, checked((a, b) => a + b));
+  op2('-', `${k.name}_sub`, t, t, t, checked((a, b) => a - b));
+  op2('*', `${k.name}_mul`, t, t, t, checked((a, b) => a * b));
+  op2('/', `${k.name}_div`, t, t, t, checked(intDiv));
+  op2('%', `${k.name}_mod`, t, t, t, checked(intMod));
+}
+{
+  const t: SqlType = { kind: 'uint8' };
+  const checked = (f: BigFn) => bigChecked(0n, UINT8_MAX, 'uint8', f);
+  op2('+', 'uint8_add', t, t, t, checked((a, b) => a + b));
+  op2('-', 'uint8_sub', t, t, t, checked((a, b) => a - b));
+  op2('*', 'uint8_mul', t, t, t, checked((a, b) => a * b));
+  op2('/', 'uint8_div', t, t, t, checked(int8Div));
+  op2('%', 'uint8_mod', t, t, t, checked(int8Mod));
 }
 
 // ---- float4 / float8 ----

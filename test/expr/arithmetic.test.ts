@@ -117,3 +117,12 @@ test('greatest, least, coalesce and nullif', () => {
   assert.equal(call('nullif', [T.int4, T.int4], [2, 2]), null);
   assert.equal(call('nullif', [T.int4, T.int4], [1, 2]), 1);
 });
+
+test('unsigned integers keep their type and range', () => {
+  const u4 = { kind: 'uint4' as const };
+  const u8 = { kind: 'uint8' as const };
+  assert.equal(op('+', u4, u4, 4000000000, 1), 4000000001);
+  assert.equal(sqlErrorOf(() => op('-', u4, u4, 1, 2)).message, 'uint4 out of range');
+  assert.equal(op('*', u8, u8, 2n ** 63n, 1n), 2n ** 63n);
+  assert.equal(sqlErrorOf(() => op('*', u8, u8, 2n ** 63n, 2n)).message, 'uint8 out of range');
+});
