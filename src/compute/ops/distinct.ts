@@ -1,15 +1,14 @@
 // distinct and threshold: per row, the accumulated multiplicity; output
 // changes only when the row's presence (distinct) or positive part
 // (threshold) changes.
-import type { Update } from '../api.js';
 import { Stream } from '../stream.js';
-import { keyOf } from '../zset.js';
+import { keyOf, type KeyedUpdate } from '../zset.js';
 
 function renderCounting(input: Stream, outputOf: (count: number) => number): Stream {
   const output = new Stream();
   const counts = new Map<string, number>();
   input.connect((updates, errors) => {
-    const out: Update[] = [];
+    const out: KeyedUpdate[] = [];
     for (const u of updates) {
       const key = keyOf(u);
       const before = counts.get(key) ?? 0;
@@ -17,7 +16,7 @@ function renderCounting(input: Stream, outputOf: (count: number) => number): Str
       if (after === 0) counts.delete(key);
       else counts.set(key, after);
       const delta = outputOf(after) - outputOf(before);
-      if (delta !== 0) out.push({ row: u.row, diff: delta });
+      if (delta !== 0) out.push({ row: u.row, diff: delta, key });
     }
     output.emit(out, errors);
   });

@@ -4,11 +4,11 @@
 // when its result changed.
 import { toSqlError } from '../../repr/errors.js';
 import type { Datum, Row } from '../../repr/types.js';
-import type { ErrorUpdate, Update } from '../api.js';
+import type { ErrorUpdate } from '../api.js';
 import type { AggregateState, CompiledAggregate } from '../aggregates.js';
 import type { CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
-import { datumGroupKey, storedRowKey, type GroupKey } from '../zset.js';
+import { datumGroupKey, storedRowKey, type GroupKey, type KeyedUpdate } from '../zset.js';
 
 interface Group {
   key: Row;
@@ -63,7 +63,7 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
         if (values !== undefined) group.states[i]!.add(values, u.diff);
       }
     }
-    const out: Update[] = [];
+    const out: KeyedUpdate[] = [];
     for (const key of touchedKeys) {
       const group = groups.get(key)!;
       let next: Row | undefined;
@@ -77,8 +77,9 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
       }
       const nextKey = next === undefined ? undefined : storedRowKey(next);
       if (nextKey !== group.outputKey) {
-        if (group.output !== undefined) out.push({ row: group.output, diff: -1 });
-        if (next !== undefined) out.push({ row: next, diff: 1 });
+        // The output carries its key, which the view's state then shares.
+        if (group.output !== undefined) out.push({ row: group.output, diff: -1, key: group.outputKey });
+        if (next !== undefined) out.push({ row: next, diff: 1, key: nextKey });
         group.output = next;
         group.outputKey = nextKey;
       }
