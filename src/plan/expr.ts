@@ -174,7 +174,7 @@ export class ExprPlanner {
       case 'isDistinctFrom': {
         const left = this.plan(e.left, ec);
         const right = this.plan(e.right, ec);
-        const eq = this.operator('=', left, right, e.pos);
+        const eq = this.operator('=', left, right, e.opPos ?? e.pos);
         const distinct = b.ifThen(
           b.isNull(left),
           b.isNotNull(right),
@@ -186,12 +186,12 @@ export class ExprPlanner {
         return this.between(e, ec);
       case 'inList': {
         const left = this.plan(e.expr, ec);
-        const tests = e.list.map((item) => this.operator('=', left, this.plan(item, ec), e.pos));
+        const tests = e.list.map((item) => this.operator('=', left, this.plan(item, ec), e.opPos ?? e.pos));
         const any = b.or(tests);
         return e.negated ? b.not(any) : any;
       }
       case 'inSubquery': {
-        const any = this.host.quantifiedSubquery(ec, this.rowOperands(e.expr, ec), '=', 'any', e.query, e.pos);
+        const any = this.host.quantifiedSubquery(ec, this.rowOperands(e.expr, ec), '=', 'any', e.query, e.opPos ?? e.pos);
         return e.negated ? b.not(any) : any;
       }
       case 'exists':
@@ -199,12 +199,12 @@ export class ExprPlanner {
       case 'subquery':
         return this.host.scalarSubquery(ec, e.query, e.pos);
       case 'quantifiedSubquery':
-        return this.host.quantifiedSubquery(ec, this.rowOperands(e.left, ec), e.op, e.quantifier, e.query, e.pos);
+        return this.host.quantifiedSubquery(ec, this.rowOperands(e.left, ec), e.op, e.quantifier, e.query, e.opPos ?? e.pos);
       case 'quantifiedArray':
         return this.quantifiedArray(e, ec);
       case 'like': {
         const args = [e.expr, e.pattern, ...(e.escape ? [e.escape] : [])].map((a) => this.plan(a, ec));
-        const matched = this.callFunction(e.caseInsensitive ? 'ilike' : 'like', args, e.pos);
+        const matched = this.callFunction(e.caseInsensitive ? 'ilike' : 'like', args, e.opPos ?? e.pos);
         return e.negated ? b.not(matched) : matched;
       }
       case 'array':
@@ -240,7 +240,7 @@ export class ExprPlanner {
       case 'atTimeZone': {
         const value = this.plan(e.expr, ec);
         const zone = this.plan(e.zone, ec);
-        return this.callFunction('timezone', [zone, value], e.pos);
+        return this.callFunction('timezone', [zone, value], e.opPos ?? e.pos);
       }
       case 'wildcardAccess':
         throw new SqlError(SqlState.featureNotSupported, 'row expansion via ".*" is not supported here', { position: e.pos + 1 });
@@ -327,7 +327,8 @@ export class ExprPlanner {
       );
       return e.op === 'and' ? b.and(parts) : b.or(parts);
     }
-    return this.operator(e.op, this.plan(e.left, ec), this.plan(e.right, ec), e.pos);
+    // PostgreSQL points operator errors at the operator itself.
+    return this.operator(e.op, this.plan(e.left, ec), this.plan(e.right, ec), e.opPos ?? e.pos);
   }
 
   private unary(e: ast.UnaryExpr, ec: ExprCtx): ScalarExpr {
@@ -385,8 +386,9 @@ export class ExprPlanner {
     const x = this.plan(e.expr, ec);
     const low = this.plan(e.low, ec);
     const high = this.plan(e.high, ec);
+    const pos = e.opPos ?? e.pos;
     const within = (lo: ScalarExpr, hi: ScalarExpr): ScalarExpr =>
-      b.and([this.operator('>=', x, lo, e.pos), this.operator('<=', x, hi, e.pos)]);
+      b.and([this.operator('>=', x, lo, pos), this.operator('<=', x, hi, pos)]);
     const test = e.symmetric ? b.or([within(low, high), within(high, low)]) : within(low, high);
     return e.negated ? b.not(test) : test;
   }
@@ -401,7 +403,7 @@ export class ExprPlanner {
       throw new SqlError(SqlState.wrongObjectType, `op ANY/ALL (array) requires array on right side`, { position: e.pos + 1 });
     }
     const elementType = array.type.element;
-    const resolved = withPosition(e.pos, () => resolveOperator(e.op, left.type, elementType));
+    const resolved = withPosition(e.opPos ?? e.pos, () => resolveOperator(e.op, left.type, elementType));
     const leftArg = coerce(this.state, left, resolved.argTypes[0]!, 'implicit', e.pos);
     const elementCast = resolveCast(elementType, resolved.argTypes[1]!, 'implicit');
     const compare = resolved.func;
@@ -524,13 +526,9 @@ export class ExprPlanner {
       }
       case 'greatest':
       case 'least': {
+        // Arguments take their common type first, as PostgreSQL resolves GREATEST/LEAST.
         const args = this.unify(e.args.map((a) => this.plan(a, ec)), name.toUpperCase(), e.pos).map((x) => resolveUnknown(this.state, x, e.pos));
-        let out = args[0]!;
-        for (const next of args.slice(1)) {
-          const better = this.operator(name === 'greatest' ? '>' : '<', next, out, e.pos);
-          out = b.ifThen(b.isNull(out), next, b.ifThen(b.isNull(next), out, b.ifThen(better, next, out)));
-        }
-        return out;
+        return this.callFunction(name, args, e.pos);
       }
       case 'mz_now':
         return e.args.length === 0 ? { kind: 'mzNow', type: { kind: 'mz_timestamp' } } : undefined;

@@ -40,5 +40,5 @@ export interface ExprCtx {
 
 /** Structural key of an AST expression, positions ignored: GROUP BY matching and aggregate de-duplication. */
 export function astKey(node: unknown): string {
-  return JSON.stringify(node, (k, v: unknown) => (k === 'pos' ? undefined : v));
+  return JSON.stringify(node, (k, v: unknown) => (k === 'pos' || k.endsWith('Pos') ? undefined : v));
 }

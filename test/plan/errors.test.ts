@@ -45,6 +45,7 @@ test('type errors', () => {
   expectError('SELECT 1::nosuchtype', '42704', 'type "nosuchtype" does not exist', 11);
   expectError('SELECT a FROM t UNION SELECT a, c FROM s', '42601', 'each UNION query must have the same number of columns', 23);
   expectError('SELECT a FROM t LIMIT -1', '2201W', 'LIMIT must not be negative', 23);
+  expectError('SELECT a + true FROM t', '42883', 'operator does not exist: integer + boolean', 10);
   expectError("SELECT 'abc'::int4", '22P02', 'invalid input syntax for type integer: "abc"', 8);
 });
 
