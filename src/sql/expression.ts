@@ -224,14 +224,10 @@ export abstract class ExpressionParser extends TypeParser {
     const quantifier = t.value === 'all' ? 'all' : 'any';
     this.expectPunct('(');
     const pos = left.pos;
-    if (this.startsQuery()) {
-      const query = this.parseQuery();
-      this.expectPunct(')');
-      return { kind: 'quantifiedSubquery', left, op, quantifier, query, pos };
-    }
-    const array = this.parseExpr();
-    this.expectPunct(')');
-    return { kind: 'quantifiedArray', left, op, quantifier, array, pos };
+    const contents = this.parseParenthesizedContents();
+    if ('query' in contents) return { kind: 'quantifiedSubquery', left, op, quantifier, query: contents.query, pos };
+    if (contents.exprs.length !== 1) throw this.syntaxError(this.tokens[this.index - 1]);
+    return { kind: 'quantifiedArray', left, op, quantifier, array: contents.exprs[0], pos };
   }
 
   private parseIsTail(left: Expr): Expr {
@@ -265,14 +261,9 @@ export abstract class ExpressionParser extends TypeParser {
       }
       case 'in': {
         this.expectPunct('(');
-        if (this.startsQuery()) {
-          const query = this.parseQuery();
-          this.expectPunct(')');
-          return { kind: 'inSubquery', expr: left, query, negated, pos };
-        }
-        const list = this.commaList(() => this.parseExpr());
-        this.expectPunct(')');
-        return { kind: 'inList', expr: left, list, negated, pos };
+        const contents = this.parseParenthesizedContents();
+        if ('query' in contents) return { kind: 'inSubquery', expr: left, query: contents.query, negated, pos };
+        return { kind: 'inList', expr: left, list: contents.exprs, negated, pos };
       }
       case 'like':
       case 'ilike': {
@@ -432,14 +423,25 @@ export abstract class ExpressionParser extends TypeParser {
     return { kind: 'literal', value, pos };
   }
 
-  /** (expr), (a, b) row, (subquery), and ((subquery) + 1) where a query turns out to be an operand. */
+  /** (expr), (a, b) row, or (subquery). */
   private parseParenthesized(): Expr {
     const open = this.expectPunct('(');
+    const contents = this.parseParenthesizedContents();
+    if ('query' in contents) return { kind: 'subquery', query: contents.query, pos: open.start };
+    if (contents.exprs.length === 1) return contents.exprs[0];
+    return { kind: 'row', elements: contents.exprs, explicit: false, pos: open.start };
+  }
+
+  /**
+   * What follows an opening parenthesis up to and including the closing one: a
+   * query, or a list of expressions. A query that turns out to be followed by an
+   * operator or a comma was the first expression: `((SELECT 1) + 1)`, `IN ((SELECT 1), 2)`.
+   */
+  private parseParenthesizedContents(): { query: Query } | { exprs: Expr[] } {
     let first: Expr;
     if (this.startsQuery()) {
       const query = this.parseQuery();
-      if (this.eatPunct(')')) return { kind: 'subquery', query, pos: open.start };
-      // `((SELECT 1) + 1)`: the parenthesized query was the first operand.
+      if (this.eatPunct(')')) return { query };
       if (query.body.kind !== 'nested' || query.with.length > 0 || query.orderBy.length > 0 || query.limit || query.offset) {
         throw this.syntaxError();
       }
@@ -448,11 +450,10 @@ export abstract class ExpressionParser extends TypeParser {
     } else {
       first = this.parseExpr();
     }
-    if (this.eatPunct(')')) return first;
-    this.expectPunct(',');
-    const elements = [first, ...this.commaList(() => this.parseExpr())];
+    const exprs = [first];
+    while (this.eatPunct(',')) exprs.push(this.parseExpr());
     this.expectPunct(')');
-    return { kind: 'row', elements, explicit: false, pos: open.start };
+    return { exprs };
   }
 
   private parseOptionalExprList(): Expr[] {

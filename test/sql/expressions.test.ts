@@ -204,6 +204,12 @@ test('CASE, EXISTS, subqueries and quantified comparisons', () => {
   assert.ok(scalar.kind === 'binary' && scalar.left.kind === 'subquery');
   const doubled = exprOf('((SELECT 1) + 1)');
   assert.ok(doubled.kind === 'binary' && doubled.left.kind === 'subquery');
+  const inWithSubquery = exprOf('a IN ((SELECT 1), 2)');
+  assert.ok(inWithSubquery.kind === 'inList' && inWithSubquery.list[0].kind === 'subquery' && inWithSubquery.list.length === 2);
+  const anyOfSubquery = exprOf('a = ANY ((SELECT b FROM t))');
+  assert.ok(anyOfSubquery.kind === 'quantifiedSubquery');
+  const rowWithSubquery = exprOf('((SELECT 1), 2)');
+  assert.ok(rowWithSubquery.kind === 'row' && rowWithSubquery.elements[0].kind === 'subquery');
   const unioned = exprOf('((SELECT 1) UNION (SELECT 2))');
   assert.ok(unioned.kind === 'subquery' && unioned.query.body.kind === 'setOperation');
   const any = exprOf('a = ANY (SELECT b FROM t)');
