@@ -60,8 +60,9 @@ class PlanGenerator {
       case 2:
         return this.project(this.generate(depth - 1));
       case 3:
-      case 4:
         return this.join(this.generate(depth - 1), this.generate(depth - 1));
+      case 4:
+        return this.join3(this.generate(depth - 1), this.generate(depth - 1), this.generate(depth - 1));
       case 5:
         return this.reduce(this.generate(depth - 1));
       case 6: {
@@ -108,6 +109,21 @@ class PlanGenerator {
       if (candidates.length > 0) equivalences.push([col(li, l.types[li]), col(l.types.length + this.pick(candidates), l.types[li])]);
     }
     return { plan: { op: 'join', inputs: [l.plan, r.plan], equivalences }, types };
+  }
+
+  /** A three-way join whose equivalence classes span inputs and use expressions, not only columns. */
+  private join3(a: Gen, b: Gen, c: Gen): Gen {
+    const types = [...a.types, ...b.types, ...c.types];
+    const ints = types.flatMap((t, i) => (t.kind === 'int4' ? [i] : []));
+    const equivalences: ScalarExpr[][] = [];
+    for (let n = this.int(3); n > 0 && ints.length > 0; n--) {
+      const members = Array.from({ length: 2 + this.int(2) }, () => {
+        const column = col(this.pick(ints));
+        return this.random() < 0.3 ? call(F.add, [column, lit(1)]) : column;
+      });
+      equivalences.push(members);
+    }
+    return { plan: { op: 'join', inputs: [a.plan, b.plan, c.plan], equivalences }, types };
   }
 
   private reduce(g: Gen): Gen {
