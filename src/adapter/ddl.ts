@@ -41,15 +41,15 @@ import { ExtraSqlState } from '../catalog/extra-sqlstates.js';
 import { parse } from '../sql/parser.js';
 
 /** Allocates the identity of a new item, or returns null (after a notice) for IF NOT EXISTS on an existing name. */
-function newIdentity(exec: ExecContext, name: ObjectName, ifNotExists: boolean, createSql: string): ItemIdentity | null {
+function newIdentity(exec: ExecContext, name: ObjectName, ifNotExists: boolean, createSql: string, kind?: ItemKind): ItemIdentity | null {
   const { catalog } = exec.core;
   const target = catalog.schemaForNewItem(name.parts, exec.vars.searchPath());
   if (catalog.lookup(target.schema, target.name)) {
     if (ifNotExists) {
-      exec.notice({ severity: 'NOTICE', code: SqlState.duplicateTable, message: `catalog item '${target.name}' already exists, skipping` });
+      exec.notice({ severity: 'NOTICE', code: SqlState.duplicateTable, message: `${alreadyExists(target.name, kind).message}, skipping` });
       return null;
     }
-    throw alreadyExists(target.name);
+    throw alreadyExists(target.name, kind);
   }
   return { id: catalog.allocateId(), oid: catalog.allocateOid(), schema: target.schema, name: target.name, createSql };
 }
@@ -119,7 +119,7 @@ export async function createSecret(exec: ExecContext, stmt: CreateSecretStatemen
   const target = exec.core.catalog.schemaForNewItem(stmt.name.parts, exec.vars.searchPath());
   // The catalog stores a redacted statement; the value lives in the secret store only.
   const createSql = `CREATE SECRET ${quoteName(target.schema, target.name)} AS '********'`;
-  const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, createSql);
+  const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, createSql, 'secret');
   if (identity) {
     exec.core.secrets.set(identity.id, value);
     await commitItems(exec, [{ ...identity, kind: 'secret', dependsOn: [] }]);
@@ -134,7 +134,7 @@ export function alterSecret(exec: ExecContext, stmt: AlterSecretStatement): Exec
       exec.notice({ severity: 'NOTICE', code: SqlState.undefinedObject, message: `secret '${stmt.name.parts.join('.')}' does not exist, skipping` });
       return command('ALTER SECRET');
     }
-    throw unknownItem(stmt.name);
+    throw unknownItem(stmt.name, 'secret');
   }
   if (item.kind !== 'secret') throw wrongKind(item, 'secret');
   exec.core.secrets.set(item.id, secretValue(exec, stmt));
@@ -157,7 +157,7 @@ function wantsValidation(withOptions: CreateConnectionStatement['withOptions']):
 
 export async function createConnection(exec: ExecContext, stmt: CreateConnectionStatement, parsed: ParsedStatement): Promise<ExecuteResult> {
   const validate = wantsValidation(stmt.withOptions);
-  const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, parsed.text);
+  const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, parsed.text, 'connection');
   if (identity) {
     const item = planConnectionItem(exec, stmt, identity);
     if (validate && item.connection?.kafka) await validateKafkaConnection(item.connection.kafka, readSecretFor(exec));
@@ -171,7 +171,7 @@ export async function alterConnection(exec: ExecContext, stmt: AlterConnectionSt
   const item = catalog.resolve(stmt.name.parts, exec.vars.searchPath());
   if (!item) {
     if (stmt.ifExists) return command('ALTER CONNECTION');
-    throw unknownItem(stmt.name);
+    throw unknownItem(stmt.name, 'connection');
   }
   if (item.kind !== 'connection') throw wrongKind(item, 'connection');
   const original = parse(item.createSql)[0]!.statement as CreateConnectionStatement;
@@ -269,7 +269,7 @@ export async function drop(exec: ExecContext, stmt: DropStatement): Promise<Exec
         exec.notice({ severity: 'NOTICE', code: SqlState.undefinedObject, message: `${stmt.objectType} "${name.parts.join('.')}" does not exist, skipping` });
         continue;
       }
-      throw unknownItem(name);
+      throw unknownItem(name, stmt.objectType);
     }
     if (!kinds.includes(item.kind)) {
       if (item.kind === 'subsource') {

@@ -21,7 +21,7 @@ interface Returning {
 
 function targetTable(exec: ExecContext, id: GlobalId, verb: string): { name: string; desc: RelationDesc } {
   const item = exec.core.catalog.get(id);
-  if (!item || !item.desc) throw new SqlError(SqlState.undefinedTable, `unknown catalog item '${id}'`);
+  if (!item || !item.desc) throw new SqlError(SqlState.undefinedTable, `relation ${id} does not exist`);
   if (item.kind !== 'table') {
     throw new SqlError(SqlState.wrongObjectType, `cannot ${verb} ${kindDisplayName(item.kind)} '${item.name}'`);
   }

@@ -171,6 +171,7 @@ export function resolveItem(exec: ExecContext, name: ObjectName): CatalogItem {
   return item;
 }
 
-export function unknownItem(name: ObjectName): SqlError {
-  return new SqlError(SqlState.undefinedTable, `unknown catalog item '${name.parts.join('.')}'`, { position: name.pos + 1 });
+/** PostgreSQL's wording: `relation "t" does not exist` (or `table "t" ...` when the statement names the kind). */
+export function unknownItem(name: ObjectName, what = 'relation'): SqlError {
+  return new SqlError(SqlState.undefinedTable, `${what} "${name.parts.join('.')}" does not exist`, { position: name.pos + 1 });
 }

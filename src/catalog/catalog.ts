@@ -162,7 +162,7 @@ export class Catalog {
   /** Adds an item (in memory; call save() to persist). Throws on a name conflict. */
   insert(item: CatalogItem): void {
     const key = `${item.schema}.${item.name}`;
-    if (this.byName.has(key)) throw alreadyExists(item.name);
+    if (this.byName.has(key)) throw alreadyExists(item.name, item.kind);
     this.items.set(item.id, item);
     this.byName.set(key, item.id);
   }
@@ -218,8 +218,10 @@ export class Catalog {
   }
 }
 
-export function alreadyExists(name: string): SqlError {
-  return new SqlError(SqlState.duplicateTable, `catalog item '${name}' already exists`);
+/** PostgreSQL's wording: `relation "t" already exists` (secrets and connections name their own kind). */
+export function alreadyExists(name: string, kind?: CatalogItem['kind']): SqlError {
+  const what = kind === 'secret' || kind === 'connection' ? kind : 'relation';
+  return new SqlError(SqlState.duplicateTable, `${what} "${name}" already exists`);
 }
 
 function idNumber(id: GlobalId): number {

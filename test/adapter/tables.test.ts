@@ -28,7 +28,7 @@ test('CREATE TABLE, INSERT, SELECT, UPDATE, DELETE', async () => {
     assert.deepEqual(del, { kind: 'command', tag: 'DELETE 1' });
     assert.deepEqual(await queryText(s, 'SELECT * FROM t ORDER BY a DESC'), [['3', null], ['2', 'zwei']]);
     await expectError(runSql(s, 'INSERT INTO t VALUES (NULL, 1)'), '23502', /null value in column "a" of relation "t" violates not-null constraint/);
-    await expectError(runSql(s, 'CREATE TABLE t (x int)'), '42P07', /catalog item 't' already exists/);
+    await expectError(runSql(s, 'CREATE TABLE t (x int)'), '42P07', /relation "t" already exists/);
     await runSql(s, 'CREATE TABLE IF NOT EXISTS t (x int)');
     assert.match(s.takeNotices()[0]!.message, /already exists, skipping/);
   } finally {
@@ -106,7 +106,7 @@ test('DROP with dependencies: RESTRICT fails, CASCADE drops dependents', async (
     assert.deepEqual(await queryText(s, 'SHOW VIEWS'), []);
     await runSql(s, 'DROP TABLE IF EXISTS base');
     assert.match(s.takeNotices().at(-1)!.message, /does not exist, skipping/);
-    await expectError(runSql(s, 'DROP TABLE base'), '42P01', /unknown catalog item 'base'/);
+    await expectError(runSql(s, 'DROP TABLE base'), '42P01', /table "base" does not exist/);
   } finally {
     await t.stop();
   }
