@@ -68,15 +68,14 @@ export function keyOf(u: KeyedUpdate): string {
 export class UpdateAccumulator {
   private readonly entries = new Map<string, Update>();
 
-  add(row: Row, diff: number): void {
-    const key = storedRowKey(row);
+  add(row: Row, diff: number, key: string = storedRowKey(row)): void {
     const entry = this.entries.get(key);
     if (entry === undefined) this.entries.set(key, { row, diff });
     else entry.diff += diff;
   }
 
-  addAll(updates: readonly Update[]): void {
-    for (const u of updates) this.add(u.row, u.diff);
+  addAll(updates: readonly KeyedUpdate[]): void {
+    for (const u of updates) this.add(u.row, u.diff, keyOf(u));
   }
 
   get isEmpty(): boolean {
