@@ -9,7 +9,8 @@ import { describe } from './mir.js';
 import type { CatalogItemRef } from './context.js';
 import type { PlanState, CteBinding } from './state.js';
 import { astKey, type ExprCtx, type Frame, type Grouping } from './frame.js';
-import { ExprPlanner, columnName, type SubqueryHost } from './expr.js';
+import { ExprPlanner, columnName } from './expr.js';
+import { Decorrelator } from './subquery.js';
 import { resolveColumn, groupingError, type ScopeItem } from './scope.js';
 import { coerce, coerceBool, resolveUnknown, withPosition } from './coerce.js';
 import { collectAggregates, emptyValue, planAggregate, type AggregateFinalizer } from './aggregates.js';
@@ -88,11 +89,13 @@ function sameTable(a: string[] | undefined, b: string[] | undefined): boolean {
   return a !== undefined && b !== undefined && a.join('.') === b.join('.');
 }
 
-export class QueryPlanner implements SubqueryHost {
+export class QueryPlanner {
   readonly exprs: ExprPlanner;
+  private readonly subqueries: Decorrelator;
 
   constructor(readonly state: PlanState) {
-    this.exprs = new ExprPlanner(state, this);
+    this.subqueries = new Decorrelator(state, this);
+    this.exprs = new ExprPlanner(state, this.subqueries);
   }
 
   // ------------------------------------------------------------------ queries
@@ -159,7 +162,7 @@ export class QueryPlanner implements SubqueryHost {
   }
 
   /** Like planQuery, but keeps ORDER BY (as columns after the outputs) for collecting subqueries. */
-  private planOrdered(query: ast.Query, frame: Frame): PlannedRel & { order: ColumnOrder[] } {
+  planOrdered(query: ast.Query, frame: Frame): PlannedRel & { order: ColumnOrder[] } {
     if (query.body.kind !== 'select' || query.orderBy.length === 0 || query.limit || query.offset) {
       return { ...this.planQuery(query, frame), order: [] };
     }
@@ -582,7 +585,7 @@ export class QueryPlanner implements SubqueryHost {
         const table = ref.alias ? [ref.alias.name] : undefined;
         if (ref.lateral) {
           let columns: Column[] = [];
-          const applied = this.applyCorrelated(acc.rel, [acc.items, ...frame.levels], frame, [], (f) => {
+          const applied = this.subqueries.applyCorrelated(acc.rel, [acc.items, ...frame.levels], frame, [], (f) => {
             const planned = this.planQuery(ref.query, f);
             columns = planned.columns;
             return planned.rel;
@@ -835,187 +838,6 @@ export class QueryPlanner implements SubqueryHost {
       return [pick(visibleLeft, 'left'), pick(visibleRight, 'right')];
     });
   }
-
-  // -------------------------------------------------------------- subqueries
-
-  /**
-   * Plans `plan` against the distinct bindings of the columns of `rel` it refers
-   * to, and joins the result back onto `rel` on those columns. `plan` gets a
-   * frame whose outer relation holds the bindings and returns a relation that
-   * starts with them. Returns rel's columns followed by the result's own.
-   */
-  private applyCorrelated(
-    rel: RelExpr,
-    levels: ScopeItem[][],
-    frame: Frame,
-    forced: number[],
-    plan: (inner: Frame, position: (column: number) => number) => RelExpr,
-  ): { rel: RelExpr; first: number } {
-    const base = this.state.bind(rel);
-    const n = arity(base);
-    const attempt = (columns: number[]) => {
-      const mark = this.state.mark();
-      const positions = new Map(columns.map((c, i) => [c, i]));
-      const outer = columns.length === 0 ? UNIT : this.state.bind(distinct(project(base, columns)));
-      const innerLevels = levels.map((items) =>
-        items.flatMap((it): ScopeItem[] => {
-          if (it.ungrouped) return [it];
-          const p = positions.get(it.index);
-          return p === undefined ? [] : [{ ...it, index: p }];
-        }),
-      );
-      const inner: Frame = { outer, width: columns.length, levels: innerLevels, used: new Set() };
-      const result = plan(inner, (c) => positions.get(c)!);
-      return { mark, inner, result };
-    };
-    let tried = attempt(range(0, n));
-    const used = [...new Set([...tried.inner.used, ...forced])].sort((x, y) => x - y);
-    if (used.length < n) {
-      this.state.reset(tried.mark);
-      tried = attempt(used);
-    }
-    for (const c of used) if (c < frame.width) frame.used.add(c);
-    const resultArity = arity(tried.result);
-    const types = columnTypes(base);
-    const joined: RelExpr =
-      used.length === 0
-        ? crossJoin(base, tried.result)
-        : {
-            op: 'join',
-            inputs: [base, tried.result],
-            equivalences: used.map((c, i) => [b.column(c, types[c]!), b.column(n + i, types[c]!)]),
-          };
-    return { rel: project(joined, [...range(0, n), ...range(n + used.length, n + resultArity)]), first: n };
-  }
-
-  /** Runs applyCorrelated for a subquery in an expression and returns its (single) value column. */
-  private applyScalar(ec: ExprCtx, forced: number[], plan: (inner: Frame, position: (c: number) => number) => RelExpr): ScalarExpr {
-    const applied = this.applyCorrelated(ec.rel, ec.scope.levels, ec.frame, forced, plan);
-    ec.rel = applied.rel;
-    return b.column(applied.first, columnTypes(applied.rel)[applied.first]!);
-  }
-
-  /** For every binding of `outer` missing from `keys` (a subset of it), one row of `values`. */
-  private missingBindings(outer: RelExpr, keys: RelExpr, values: ScalarExpr[]): RelExpr {
-    return map(union([outer, negate(keys)]), values);
-  }
-
-  scalarSubquery(ec: ExprCtx, query: ast.Query, pos: number): ScalarExpr {
-    return this.applyScalar(ec, [], (inner) => {
-      const planned = this.planQuery(query, inner);
-      if (planned.columns.length !== 1) {
-        throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', { position: pos + 1 });
-      }
-      // A global aggregate already yields exactly one row per binding.
-      if (isGlobalAggregate(query)) return planned.rel;
-      const w = inner.width;
-      const type = planned.columns[0]!.type;
-      const counted: RelExpr = {
-        op: 'reduce',
-        input: planned.rel,
-        groupKey: range(0, w).map((i) => b.column(i, columnTypes(planned.rel)[i]!)),
-        aggregates: [
-          { func: 'count', args: [b.TRUE_LITERAL], distinct: false, orderBy: [], type: { kind: 'int8' } },
-          // max, not any_value: any single value does, and max is maintained exactly under retractions.
-          { func: 'max', args: [b.column(w, type)], distinct: false, orderBy: [], type },
-        ],
-      };
-      const checked = this.state.bind(
-        project(
-          map(counted, [b.ifThen(b.greaterThanOne(b.column(w, { kind: 'int8' })), b.cardinalityError(type), b.column(w + 1, type))]),
-          [...range(0, w), w + 2],
-        ),
-      );
-      return union([checked, this.missingBindings(inner.outer, project(checked, range(0, w)), [b.nullLiteral(type)])]);
-    });
-  }
-
-  existsSubquery(ec: ExprCtx, query: ast.Query): ScalarExpr {
-    return this.applyScalar(ec, [], (inner) => {
-      const planned = this.planQuery(query, inner);
-      const keys = this.state.bind(distinct(project(planned.rel, range(0, inner.width))));
-      return union([map(keys, [b.TRUE_LITERAL]), this.missingBindings(inner.outer, keys, [b.FALSE_LITERAL])]);
-    });
-  }
-
-  /**
-   * x op ANY (subquery), three-valued: true when some comparison is true, else
-   * NULL when some is NULL, else false (also for no rows). ALL is NOT ANY (NOT op).
-   */
-  quantifiedSubquery(ec: ExprCtx, left: ScalarExpr[], op: string, quantifier: 'any' | 'all', query: ast.Query, pos: number): ScalarExpr {
-    const operands = left.map((l) => resolveUnknown(this.state, l, pos));
-    const leftStart = arity(ec.rel);
-    ec.rel = map(ec.rel, operands);
-    const leftColumns = range(leftStart, leftStart + operands.length);
-    const all = quantifier === 'all';
-    return this.applyScalar(ec, leftColumns, (inner, position) => {
-      const planned = this.planQuery(query, inner);
-      if (planned.columns.length > operands.length) {
-        throw new SqlError(SqlState.syntaxError, 'subquery has too many columns', { position: pos + 1 });
-      }
-      if (planned.columns.length < operands.length) {
-        throw new SqlError(SqlState.syntaxError, 'subquery has too few columns', { position: pos + 1 });
-      }
-      const w = inner.width;
-      const rows = this.state.bind(planned.rel);
-      const xs = operands.map((o, i) => b.column(position(leftColumns[i]!), o.type));
-      const ys = planned.columns.map((c, i) => b.column(w + i, c.type));
-      const comparisons = xs.map((x, i) => this.exprs.operator(op, x, ys[i]!, pos));
-      if (comparisons.length > 1 && op !== '=' && op !== '<>') {
-        throw new SqlError(SqlState.featureNotSupported, `row comparison with ${op} ANY/ALL is not supported`, { position: pos + 1 });
-      }
-      const comparison = comparisons.length === 1 ? comparisons[0]! : op === '=' ? b.and(comparisons) : b.or(comparisons);
-      const test = all ? b.not(comparison) : comparison;
-      const bindings = (r: RelExpr) => distinct(project(r, range(0, w)));
-      const satisfied = this.state.bind(bindings(filter(rows, [test])));
-      const strict = comparison.kind === 'call' && comparison.func.strict;
-      // For one strict comparison, NULL exactly when an operand is NULL: two filters the optimizer can push down.
-      const nullRows = strict
-        ? union([filter(rows, [b.isNull(xs[0]!)]), filter(rows, [b.isNull(ys[0]!)])])
-        : filter(rows, [b.isNull(test)]);
-      const unknown = this.state.bind(bindings(nullRows));
-      const onlyUnknown: RelExpr = { op: 'threshold', input: union([unknown, negate(satisfied)]) };
-      const decided = distinct(union([satisfied, unknown]));
-      const bool: SqlType = { kind: 'bool' };
-      return union([
-        map(satisfied, [b.literal(!all, bool)]),
-        map(onlyUnknown, [b.nullLiteral(bool)]),
-        this.missingBindings(inner.outer, decided, [b.literal(all, bool)]),
-      ]);
-    });
-  }
-
-  /** ARRAY(subquery) / LIST(subquery): the rows' values collected; empty for no rows. */
-  collectSubquery(ec: ExprCtx, query: ast.Query, kind: 'array' | 'list', pos: number): ScalarExpr {
-    return this.applyScalar(ec, [], (inner) => {
-      const planned = this.planOrdered(query, inner);
-      if (planned.columns.length !== 1) {
-        throw new SqlError(SqlState.syntaxError, 'subquery must return only one column', { position: pos + 1 });
-      }
-      const w = inner.width;
-      const element = planned.columns[0]!.type;
-      const relTypes = columnTypes(planned.rel);
-      const orderBy = planned.order.map((o) => ({ expr: b.column(o.column, relTypes[o.column]!), desc: o.desc, nullsFirst: o.nullsFirst }));
-      const type: SqlType = kind === 'array' ? { kind: 'array', element } : { kind: 'list', element };
-      const collected = this.state.bind({
-        op: 'reduce',
-        input: planned.rel,
-        groupKey: range(0, w).map((i) => b.column(i, columnTypes(planned.rel)[i]!)),
-        aggregates: [{ func: kind === 'array' ? 'array_agg' : 'list_agg', args: [b.column(w, element)], distinct: false, orderBy, type }],
-      });
-      const empty = b.call(kind === 'array' ? b.ARRAY_CONSTRUCT : b.LIST_CONSTRUCT, [], type);
-      return union([collected, this.missingBindings(inner.outer, project(collected, range(0, w)), [empty])]);
-    });
-  }
-}
-
-/** SELECT with aggregates, without GROUP BY / HAVING / LIMIT / OFFSET: one row per binding. */
-function isGlobalAggregate(query: ast.Query): boolean {
-  const body = query.body;
-  if (body.kind !== 'select' || body.groupBy.length > 0 || body.having || query.limit || query.offset) return false;
-  const calls: ast.FunctionCallExpr[] = [];
-  for (const item of body.projection) if (item.kind === 'expr') collectAggregates(item.expr, isAggregate, calls);
-  return calls.length > 0;
 }
 
 function literalRow(exprs: ScalarExpr[]): import('../repr/types.js').Row {
