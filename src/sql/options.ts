@@ -13,7 +13,7 @@ const OBJECT_OPTIONS = new Set(['SSH TUNNEL', 'AWS CONNECTION', 'AWS PRIVATELINK
  */
 const NAMES_TAKING_BARE_WORDS = new Set([
   'FORMAT', 'SECURITY PROTOCOL', 'SASL MECHANISMS', 'SSH TUNNEL', 'AWS CONNECTION', 'AWS PRIVATELINK',
-  'ISOLATION LEVEL',
+  'ISOLATION LEVEL', 'ASSERT NOT NULL',
 ]);
 
 /** Options whose parenthesized value is a sequence of numbers rather than a list of choices. */
@@ -44,8 +44,11 @@ export class OptionParser extends QueryParser {
   protected parseOption(): SqlOption {
     const pos = this.peek().start;
     const words: string[] = [];
-    // The first word is always part of the name (COPY's NULL 'x' option); later ones may start the value.
-    while (this.peek().kind === 'word' && (words.length === 0 || !VALUE_WORDS.has(this.peek().value))) {
+    // The first word is always part of the name (COPY's NULL 'x' option); later ones may
+    // start the value, except NULL after NOT (ASSERT NOT NULL = col).
+    const continuesName = () =>
+      words.length === 0 || !VALUE_WORDS.has(this.peek().value) || (this.isWord('null') && words[words.length - 1] === 'NOT');
+    while (this.peek().kind === 'word' && continuesName()) {
       // RETAIN HISTORY FOR '1d': FOR introduces the value
       if (this.isWord('for') && words.length > 0 && this.peek(1).kind === 'string') break;
       words.push(this.next().value.toUpperCase());

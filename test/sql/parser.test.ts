@@ -274,6 +274,11 @@ test('CREATE VIEW and MATERIALIZED VIEW', () => {
   assert.equal(mv.inCluster, 'c');
   assert.deepEqual(noPos(mv.withOptions), [{ name: 'RETAIN HISTORY', value: { kind: 'value', expr: { kind: 'literal', value: { type: 'string', value: '1h' } } } }]);
   assert.equal(mv.query.body.kind, 'select');
+  const asserted = one('CREATE MATERIALIZED VIEW v WITH (ASSERT NOT NULL = a, ASSERT NOT NULL b) AS SELECT 1 AS a, 2 AS b') as CreateViewStatement;
+  assert.deepEqual(noPos(asserted.withOptions), [
+    { name: 'ASSERT NOT NULL', value: { kind: 'ident', name: 'a' } },
+    { name: 'ASSERT NOT NULL', value: { kind: 'ident', name: 'b' } },
+  ]);
   const view = one('CREATE TEMP VIEW v AS SELECT 1') as CreateViewStatement;
   assert.ok(!view.materialized && view.temporary && view.columns.length === 0 && view.inCluster === undefined);
   const withQuery = one('CREATE VIEW v AS WITH x AS (SELECT 1) SELECT * FROM x') as CreateViewStatement;
