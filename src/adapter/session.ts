@@ -1,11 +1,10 @@
 // A client session: settings, transaction state, prepared statements and
 // cursors; dispatches each statement to the module that executes it.
-import type { ExplainStatement, ParsedStatement, SetVariableStatement, Statement } from '../sql/ast.js';
+import type { ParsedStatement, SetVariableStatement, Statement } from '../sql/ast.js';
 import type { Datum, RelationDesc, SqlType } from '../repr/types.js';
 import { SqlError, SqlState, toSqlError } from '../repr/errors.js';
 import { parse } from '../sql/parser.js';
-import { planDelete, planInsert, planUpdate, planQuery, explainPlan } from '../plan/planner.js';
-import { optimize } from '../optimize/optimizer.js';
+import { planDelete, planInsert, planUpdate } from '../plan/planner.js';
 import { formatText, parseText } from '../repr/text.js';
 import { ExtraSqlState } from '../catalog/extra-sqlstates.js';
 import type {
@@ -24,22 +23,16 @@ import { TransactionState } from './transaction.js';
 import { Cursors } from './cursors.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { columnsOf, command, rowsResult } from './results.js';
-import { evalConstantExpr, maintainedPlan, runQuery, planSelect } from './query.js';
+import { evalConstantExpr, runQuery, planSelect } from './query.js';
 import { deleteRows, insert, update } from './dml.js';
 import * as ddl from './ddl.js';
 import { show } from './show.js';
+import { EXPLAIN_COLUMN, explain } from './explain.js';
 import { copy } from './copy.js';
 import { startSubscribe, subscribeStream } from './subscribe.js';
-import { resolveItem } from './item-planning.js';
 
 const text: SqlType = { kind: 'text' };
 
-const EXPLAIN_COLUMN: Record<ExplainStatement['stage'], string> = {
-  raw: 'Raw Plan',
-  decorrelated: 'Decorrelated Plan',
-  optimized: 'Optimized Plan',
-  physical: 'Physical Plan',
-};
 
 /** Statements allowed in a failed transaction block. */
 function endsTransaction(stmt: Statement): boolean {
@@ -266,7 +259,7 @@ export class SessionImpl implements Session {
         this.vars.reset(stmt.name);
         return command('RESET');
       case 'explain':
-        return this.explain(exec, stmt);
+        return explain(exec, stmt);
       case 'subscribe': {
         const active = startSubscribe(exec, stmt, params);
         return { kind: 'copyOut', columns: active.columns, stream: subscribeStream(active, exec.signal), format: 'text', tagOnEnd: (n) => `SUBSCRIBE ${n}` };
@@ -335,31 +328,6 @@ export class SessionImpl implements Session {
     });
     this.vars.set(stmt.name, parts.join(', '));
     return command('SET');
-  }
-
-  private explain(exec: ExecContext, stmt: ExplainStatement): ExecuteResult {
-    const optimizeIt = stmt.stage !== 'raw' && stmt.stage !== 'decorrelated';
-    let text: string;
-    const target = stmt.target;
-    if (target.kind === 'statement') {
-      const inner = target.statement;
-      if (inner.kind === 'select') {
-        const planned = planSelect(exec, inner.query, [], true);
-        text = explainPlan(optimizeIt ? optimize(planned.plan) : planned.plan);
-      } else if (inner.kind === 'createView') {
-        const planned = planQuery(inner.query, planContextFor(exec, []));
-        text = explainPlan(optimizeIt ? maintainedPlan(planned) : planned.plan);
-      } else {
-        const on = resolveItem(exec, inner.on);
-        text = explainPlan({ op: 'get', id: on.id, desc: on.desc ?? { columns: [] } });
-      }
-    } else {
-      const item = resolveItem(exec, target.name);
-      if (item.plan) text = explainPlan(item.plan);
-      else if (item.view) text = explainPlan(maintainedPlan(planQuery(item.view.query, planContextFor(exec, []))));
-      else throw new SqlError(SqlState.wrongObjectType, `cannot EXPLAIN ${target.objectType.toUpperCase()} "${item.name}"`);
-    }
-    return { kind: 'rows', columns: [{ name: EXPLAIN_COLUMN[stmt.stage], type: { kind: 'text' } }], rows: [[text]], tag: 'EXPLAIN' };
   }
 
   private async executePrepared(exec: ExecContext, name: string, args: import('../sql/ast.js').Expr[]): Promise<ExecuteResult> {
