@@ -522,6 +522,7 @@ const MAKE_INTERVAL_PARAMS: SqlType[] = [I4, I4, I4, I4, I4, I4, F8];
 for (let n = 0; n <= MAKE_INTERVAL_PARAMS.length; n++) {
   fn('make_interval', 'make_interval', MAKE_INTERVAL_PARAMS.slice(0, n), IV, (a) => {
     const [years = 0, months = 0, weeks = 0, days = 0, hours = 0, mins = 0, secs = 0] = a as number[];
+    if (!Number.isFinite(secs)) throw new SqlError(SqlState.datetimeFieldOverflow, 'interval out of range');
     const micros = BigInt(hours) * MICROS_PER_HOUR + BigInt(mins) * MICROS_PER_MINUTE + BigInt(Math.round(secs * 1e6));
     return { months: years * 12 + months, days: weeks * 7 + days, micros };
   });
@@ -532,7 +533,8 @@ fn('to_timestamp', 'to_timestamp', [F8], TSTZ, (a) => {
   if (Number.isNaN(s)) throw new SqlError(SqlState.datetimeFieldOverflow, 'timestamp cannot be NaN');
   if (s === Infinity) return TIMESTAMP_INFINITY;
   if (s === -Infinity) return TIMESTAMP_NEG_INFINITY;
-  const t = BigInt(Math.round(s * 1e6));
+  const micros = Math.round(s * 1e6);
+  const t = Number.isFinite(micros) ? BigInt(micros) : TIMESTAMP_INFINITY;
   if (!isValidTimestamp(t)) throw new SqlError(SqlState.datetimeFieldOverflow, `timestamp out of range: "${s}"`);
   return t;
 });

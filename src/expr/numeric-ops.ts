@@ -237,7 +237,12 @@ function numericMod(a: Decimal, b: Decimal): Decimal {
   return a.mod(b);
 }
 
-/** Scale that keeps 16 significant digits (PostgreSQL's NUMERIC_MIN_SIG_DIGITS) for transcendental results. */
+/** Rounds a transcendental result to 16 significant digits (PostgreSQL's NUMERIC_MIN_SIG_DIGITS); infinities pass. */
+function roundSignificant(result: Decimal, ...inputs: Decimal[]): Decimal {
+  return result.isFinite() ? result.toDecimalPlaces(significantScale(result, ...inputs), Decimal.ROUND_HALF_UP) : result;
+}
+
+/** Scale that keeps 16 significant digits for transcendental results. */
 function significantScale(result: Decimal, ...inputs: Decimal[]): number {
   const digitsBefore = result.isZero() ? 1 : result.e + 1;
   return Math.min(1000, Math.max(16 - digitsBefore, 0, ...inputs.map(decimalScale)));
@@ -265,10 +270,10 @@ function numericPowerUnchecked(a: Decimal, b: Decimal): Decimal {
     const r = a.pow(b);
     if (b.gte(0)) return r;
     // Negative integer powers are reciprocals: keep 16 significant digits.
-    return r.toDecimalPlaces(significantScale(r, a), Decimal.ROUND_HALF_UP);
+    return roundSignificant(r, a);
   }
   const r = approximately(a, (x) => x.pow(b.toString()));
-  return r.toDecimalPlaces(significantScale(r, a, b), Decimal.ROUND_HALF_UP);
+  return roundSignificant(r, a, b);
 }
 
 /**
@@ -352,7 +357,7 @@ num('sqrt', 'numeric_sqrt', (x) => {
   if (x.isNaN()) return x;
   if (x.isNegative()) throw negativeSqrt();
   const r = approximately(x, (v) => v.sqrt());
-  return r.toDecimalPlaces(significantScale(r, x), Decimal.ROUND_HALF_UP);
+  return roundSignificant(r, x);
 });
 f8('cbrt', 'float8_cbrt', Math.cbrt);
 f8('exp', 'float8_exp', (x) => {
@@ -362,8 +367,9 @@ f8('exp', 'float8_exp', (x) => {
 });
 num('exp', 'numeric_exp', (x) => {
   if (!x.isFinite()) return x;
-  const r = checkNumericRange(approximately(x, (v) => v.exp()));
-  return r.toDecimalPlaces(significantScale(r, x), Decimal.ROUND_HALF_UP);
+  const r = approximately(x, (v) => v.exp());
+  if (!r.isFinite() || r.e >= 131072) throw new SqlError('22003', 'value overflows numeric format');
+  return roundSignificant(r, x);
 });
 function checkedLog(f: (x: number) => number): (x: number) => number {
   return (x) => {
@@ -378,7 +384,7 @@ function checkedNumericLog(f: (x: Decimal) => Decimal): (x: Decimal) => Decimal 
     if (x.isZero()) throw logOfZero();
     if (x.isNegative()) throw logOfNegative();
     const r = f(x);
-    return r.toDecimalPlaces(significantScale(r, x), Decimal.ROUND_HALF_UP);
+    return roundSignificant(r, x);
   };
 }
 f8('ln', 'float8_ln', checkedLog(Math.log));
@@ -398,7 +404,7 @@ fn('log', 'numeric_log', [NUM, NUM], NUM, (a) => {
   if (base.eq(1)) throw divisionByZero();
   const lnBase = approximately(base, (v) => v.ln());
   const r = approximately(x, (v) => v.ln().div(lnBase.toString()));
-  return r.toDecimalPlaces(significantScale(r, base, x), Decimal.ROUND_HALF_UP);
+  return roundSignificant(r, base, x);
 });
 for (const n of ['power', 'pow']) {
   fn(n, 'float8_pow', [F8, F8], F8, (a) => floatPower(a[0] as number, a[1] as number));

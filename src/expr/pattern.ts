@@ -12,7 +12,8 @@ const BOOL: SqlType = T.bool;
 const TEXT_ARRAY: SqlType = { kind: 'array', element: TEXT };
 
 function escapeRegExp(c: string): string {
-  return c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  // Only syntax characters: the 'u' flag rejects identity escapes such as \-.
+  return c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** Translates a LIKE pattern into an anchored RegExp; `escape` '' disables escaping. */

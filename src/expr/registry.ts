@@ -294,3 +294,10 @@ export function instantiate(s: Selected): Evaluator {
 export function argList(types: SqlType[]): string {
   return types.map(displayType).join(', ');
 }
+
+/** Every registered overload with its key (tests sweep them; tools can list functions). */
+export function listOverloads(): Array<{ key: string; overload: Overload }> {
+  const out: Array<{ key: string; overload: Overload }> = [];
+  for (const [key, list] of registry) for (const overload of list) out.push({ key, overload });
+  return out;
+}

@@ -395,6 +395,7 @@ define('format', {
           s = quoteIdent(conv[i]!(v));
         } else s = v === null ? '' : conv[i]!(v);
         const w = width === '' ? 0 : Number(width);
+        checkResultLength(Math.abs(w));
         return w < 0 ? s.padEnd(-w) : s.padStart(w);
       });
     };
