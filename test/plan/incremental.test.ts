@@ -106,3 +106,16 @@ test('maintained views equal from-scratch evaluation at every time', () => {
     compute.drop('v');
   }
 });
+
+test('mz_now() in WHERE makes a temporal filter', () => {
+  const db = new FakeCatalog().table('ev', { columns: [['id', int4], ['t', { kind: 'int8' }]] });
+  const planned = db.plan('SELECT id FROM ev WHERE mz_now() < t + 100');
+  const compute = createComputeController();
+  const item = db.items.get('ev')!;
+  compute.createInput(item.id, item.desc!);
+  compute.createMaintained('v', optimize({ op: 'project', input: planned.plan, outputs: planned.finishing.project }));
+  compute.applyUpdates([{ id: item.id, updates: [{ row: [1, 1000n], diff: 1 }, { row: [2, 2000n], diff: 1 }] }], 1000);
+  assert.deepEqual(multiset(compute.snapshot('v')), [rowKey([1]), rowKey([2])]);
+  compute.advanceTo(1150);
+  assert.deepEqual(multiset(compute.snapshot('v')), [rowKey([2])]);
+});
