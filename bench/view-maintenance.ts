@@ -192,5 +192,12 @@ for (const r of results) {
     ].join(' | '),
   );
 }
-console.log(`\nload: ${os.loadavg()[0]!.toFixed(1)} (1-min load average on ${os.cpus().length} CPUs; wall-clock times inflate when it exceeds the CPU count)`);
+const last = results[results.length - 1]!;
+if (last.rows > first.rows) {
+  const marginal = (last.heapBytesPerRow * last.rows - first.heapBytesPerRow * first.rows) / (last.rows - first.rows);
+  console.log(
+    `\nmarginal heap per added fact row (${first.rows} -> ${last.rows}, excludes fixed costs: dims, groups, code): ${marginal.toFixed(0)} B = ${(marginal / last.rawBytesPerRow).toFixed(2)}x raw`,
+  );
+}
+console.log(`load: ${os.loadavg()[0]!.toFixed(1)} (1-min load average on ${os.cpus().length} CPUs; wall-clock times inflate when it exceeds the CPU count)`);
 console.log('heap B/row: heap held per fact row (the rows themselves plus every index, arrangement and map entry over them); raw B/row: the row arrays alone.');
