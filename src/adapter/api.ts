@@ -33,10 +33,30 @@ export type ExecuteResult =
    * COPY ... TO STDOUT (including COPY (SUBSCRIBE ...) TO STDOUT). Rows arrive
    * through `next` until it resolves null (end) or the client cancels.
    */
-  | { kind: 'copyOut'; columns: ResultColumn[]; stream: RowStream; format: 'text' | 'csv' | 'binary'; tagOnEnd: (rowCount: number) => string }
+  | {
+      kind: 'copyOut';
+      columns: ResultColumn[];
+      stream: RowStream;
+      format: 'text' | 'csv' | 'binary';
+      tagOnEnd: (rowCount: number) => string;
+      /** COPY ... WITH (DELIMITER, NULL, HEADER, QUOTE) as written; absent means the format's defaults. */
+      options?: CopyTextOptions;
+    }
   /** COPY ... FROM STDIN: the server feeds data chunks then calls finish(). */
   | { kind: 'copyIn'; columns: ResultColumn[]; sink: CopyInSink; format: 'text' | 'csv' | 'binary' }
   | { kind: 'empty' };
+
+/** Options of COPY's text and CSV formats. */
+export interface CopyTextOptions {
+  /** Field delimiter: tab for text, ',' for CSV by default. */
+  delimiter: string;
+  /** How NULL is written: '\\N' for text, '' (unquoted) for CSV by default. */
+  nullString: string;
+  /** CSV only: a first line with the column names. */
+  header: boolean;
+  /** CSV only: the quote character ('"'). */
+  quote: string;
+}
 
 export interface RowStream {
   /** Resolves with the next rows (at least one), or null when the stream ends. */

@@ -5,7 +5,7 @@ import type { Datum, Row } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { parseText } from '../repr/text.js';
 import { planConstantExpr } from '../plan/planner.js';
-import type { CopyInSink, ExecuteResult, ResultColumn, RowStream } from './api.js';
+import type { CopyInSink, CopyTextOptions, ExecuteResult, ResultColumn, RowStream } from './api.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { resolveItem } from './item-planning.js';
 import { checkOptions, optionBool, optionText } from './options.js';
@@ -17,12 +17,8 @@ import { wrongKind } from './ddl.js';
 
 type CopyFormat = 'text' | 'csv' | 'binary';
 
-interface CopyOptions {
+interface CopyOptions extends CopyTextOptions {
   format: CopyFormat;
-  delimiter: string;
-  nullString: string;
-  header: boolean;
-  quote: string;
 }
 
 function copyOptions(stmt: CopyStatement): CopyOptions {
@@ -48,6 +44,10 @@ function copyOptions(stmt: CopyStatement): CopyOptions {
   };
 }
 
+function textOptions(options: CopyOptions): CopyTextOptions {
+  return { delimiter: options.delimiter, nullString: options.nullString, header: options.header, quote: options.quote };
+}
+
 function singleBatch(rows: Row[]): RowStream {
   let done = false;
   return {
@@ -69,7 +69,7 @@ export function copy(exec: ExecContext, stmt: CopyStatement, params: Datum[]): E
   const source = stmt.source;
   if (source.kind === 'subscribe') {
     const active = startSubscribe(exec, source.subscribe, params);
-    return { kind: 'copyOut', columns: active.columns, stream: subscribeStream(active, exec.signal), format: options.format, tagOnEnd };
+    return { kind: 'copyOut', columns: active.columns, stream: subscribeStream(active, exec.signal), format: options.format, tagOnEnd, options: textOptions(options) };
   }
   let columns: ResultColumn[];
   let rows: Row[];
@@ -83,7 +83,7 @@ export function copy(exec: ExecContext, stmt: CopyStatement, params: Datum[]): E
     columns = picks.map((i) => all.columns[i]!);
     rows = all.rows.map((r) => picks.map((i) => r[i] ?? null));
   }
-  return { kind: 'copyOut', columns, stream: singleBatch(rows), format: options.format, tagOnEnd };
+  return { kind: 'copyOut', columns, stream: singleBatch(rows), format: options.format, tagOnEnd, options: textOptions(options) };
 }
 
 function tableQuery(name: { parts: string[]; pos: number }): import('../sql/ast.js').Query {
