@@ -1,6 +1,7 @@
 // Session statements: SHOW (object lists, columns, CREATE, variables),
 // SET / RESET with PostgreSQL's special spellings, and transaction modes.
-import type { Expr, LiteralValue, SetVariableStatement, ShowStatement } from './ast.js';
+import type { Expr, SetVariableStatement, ShowStatement } from './ast.js';
+import { Prec } from './expression.js';
 import { DdlParser } from './ddl.js';
 
 type ShowObjectType = (ShowStatement & { show: 'objects' })['objectType'];
@@ -115,28 +116,30 @@ export class SessionParser extends DdlParser {
     return { kind: 'setVariable', name, local, values: [{ kind: 'literal', value: { type: 'string', value } }], pos };
   }
 
+  /** One SET value: 'string', number, signed number, INTERVAL '...', or a bare word (on, off, names). */
   private parseSetValue(): SetVariableStatement['values'][number] {
     const t = this.peek();
+    if (t.kind === 'string' || t.kind === 'number') {
+      this.next();
+      return { kind: 'literal', value: t.kind === 'string' ? { type: 'string', value: t.value } : { type: 'number', text: t.value } };
+    }
+    if (t.kind === 'op' && (t.value === '-' || t.value === '+') && this.peek(1).kind === 'number') {
+      this.next();
+      const text = this.next().value;
+      return { kind: 'literal', value: { type: 'number', text: t.value === '-' ? `-${text}` : text } };
+    }
+    if (this.isWord('interval') && this.peek(1).kind === 'string') {
+      const literal = this.parseExprAbove(Prec.postfix);
+      if (literal.kind === 'literal') return { kind: 'literal', value: literal.value };
+    }
     if (t.kind === 'word' || t.kind === 'quotedIdent') {
-      if (t.kind === 'word' && (t.value === 'interval' || t.value === 'true' || t.value === 'false') && this.peek(1).kind === 'string') {
-        return { kind: 'literal', value: this.literalValueOf(this.parseExpr()) };
-      }
       const parts = [this.next().value];
       while (this.eatPunct('.')) parts.push(this.parseAnyIdent());
       return { kind: 'ident', name: parts.join('.') };
     }
-    return { kind: 'literal', value: this.literalValueOf(this.parseExpr()) };
+    throw this.syntaxError();
   }
 
-  /** A SET value must be a constant: a literal, or a signed number (-3). */
-  private literalValueOf(expr: Expr): LiteralValue {
-    if (expr.kind === 'literal') return expr.value;
-    if (expr.kind === 'unary' && (expr.op === '-' || expr.op === '+') && expr.expr.kind === 'literal' && expr.expr.value.type === 'number') {
-      const text = expr.expr.value.text;
-      return { type: 'number', text: expr.op === '-' ? `-${text}` : text };
-    }
-    throw this.syntaxError(this.tokens[this.index - 1]);
-  }
 
   /** ISOLATION LEVEL ..., READ ONLY | READ WRITE, [NOT] DEFERRABLE; recorded lower-cased. */
   protected parseTransactionModes(): string[] {

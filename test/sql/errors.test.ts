@@ -18,6 +18,8 @@ const NEAR_TOKEN: [sql: string, token: string, position: number][] = [
   ["SELECT 1 FROM t WHERE a LIKE 'x' LIKE 'y'", 'LIKE', 34],
   ['DROP THING x', 'THING', 6],
   ['SELECT {', '{', 8],
+  ["SET x = 'a' || 'b'", '||', 13],
+  ['SET x = (1)', '(', 9],
 ];
 
 test('syntax errors point at the offending token', () => {
