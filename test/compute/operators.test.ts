@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createComputeController } from '../../src/compute/controller.js';
-import type { RelExpr } from '../../src/plan/mir.js';
-import { agg, bool, call, canon, canonUpdates, col, del, desc, F, get, ins, INT8, lit } from './fixtures.js';
+import type { RelExpr, ScalarFunc, TableFunc } from '../../src/plan/mir.js';
+import { agg, bool, call, canon, canonUpdates, col, del, desc, F, get, ins, INT4, INT8, lit } from './fixtures.js';
 
 function setup() {
   const c = createComputeController();
@@ -91,4 +91,33 @@ test('constant, let/getLocal', () => {
   assert.deepEqual(canon(c.peek(plan)), canon([[1, 2], [1, 2], [1, 2], [1, 2]]));
   c.createMaintained('v', plan);
   assert.deepEqual(canonUpdates(c.snapshot('v')), canon([[1, 2], [1, 2], [1, 2], [1, 2]]));
+});
+
+test('flatMap appends the table function rows; if is lazy; strict calls skip NULLs', () => {
+  const c = setup();
+  const series: TableFunc = {
+    name: 'generate_series',
+    columns: [{ name: 'n', type: INT4, nullable: false }],
+    *eval([from, to]) {
+      if (from === null || to === null) return;
+      for (let n = from as number; n <= (to as number); n++) yield [n];
+    },
+  };
+  let calls = 0;
+  const counted: ScalarFunc = { name: 'counted', strict: true, eval: ([a]) => (calls++, a!) };
+  const plan: RelExpr = {
+    op: 'map',
+    input: { op: 'flatMap', input: get('t', 2), func: series, args: [col(0), col(1)] },
+    scalars: [
+      { kind: 'if', cond: bool(F.lt, col(2), lit(2)), then: lit(0), else: call(F.div, [lit(10), call(F.add, [col(2), lit(-2)])]), type: INT4 },
+      call(counted, [lit(null)]),
+    ],
+  };
+  c.createMaintained('v', plan);
+  c.applyUpdates([{ id: 't', updates: ins([1, 3], [5, null]) }], 1);
+  // n = 2 divides by zero (10 / (2 - 2)); n = 1 does not reach the else branch.
+  assert.throws(() => c.snapshot('v'), /division by zero/);
+  c.applyUpdates([{ id: 't', updates: [...del([1, 3]), ...ins([0, 1], [3, 4])] }], 2);
+  assert.deepEqual(canonUpdates(c.snapshot('v')), canon([[0, 1, 0, 0, null], [0, 1, 1, 0, null], [3, 4, 3, 10, null], [3, 4, 4, 5, null]]));
+  assert.equal(calls, 0);
 });
