@@ -8,7 +8,7 @@ import { describe } from '../plan/mir.js';
 import { AND, isNotNull } from '../plan/builtins.js';
 import { equalityFuncs } from '../plan/expr.js';
 import { mapPlanScalars } from '../plan/visit.js';
-import { explainPlan } from '../plan/explain.js';
+import { explainPlan, scalarText as explainScalar } from '../plan/explain.js';
 import { columnsUsed, evaluate, foldScalar, isEvaluable, remapColumns, shiftColumns, substitute } from './scalar.js';
 import { inlineLets } from './lets.js';
 
@@ -185,6 +185,16 @@ function simplifyFilter(input: RelExpr, rawPredicates: ScalarExpr[]): RelExpr {
     }
     case 'map': {
       const base = arity(input.input);
+      // Columns that a map sets to a literal or copies are read from their definition.
+      const inlined = predicates.map((p) =>
+        substitute(p, (i) => {
+          const scalar = i >= base ? input.scalars[i - base] : undefined;
+          return scalar && (scalar.kind === 'literal' || scalar.kind === 'column') ? scalar : columnRef(input, i);
+        }),
+      );
+      if (inlined.some((p, k) => p !== predicates[k] && explainScalar(p) !== explainScalar(predicates[k]!))) {
+        return simplifyFilter(input, inlined.map(foldScalar));
+      }
       const below = predicates.filter((p) => [...columnsUsed(p)].every((c) => c < base));
       if (below.length === 0) break;
       const above = predicates.filter((p) => !below.includes(p));
@@ -216,6 +226,10 @@ function simplifyFilter(input: RelExpr, rawPredicates: ScalarExpr[]): RelExpr {
       break;
   }
   return { op: 'filter', input, predicates };
+}
+
+function columnRef(rel: RelExpr, index: number): ScalarExpr {
+  return { kind: 'column', index, type: describe(rel).columns[index]!.type };
 }
 
 function filterOf(input: RelExpr, predicates: ScalarExpr[]): RelExpr {

@@ -130,9 +130,12 @@ export class Decorrelator implements SubqueryHost {
    */
   quantifiedSubquery(ec: ExprCtx, left: ScalarExpr[], op: string, quantifier: 'any' | 'all', query: ast.Query, pos: number): ScalarExpr {
     const operands = left.map((l) => resolveUnknown(this.state, l, pos));
-    const leftStart = arity(ec.rel);
-    ec.rel = map(ec.rel, operands);
-    const leftColumns = range(leftStart, leftStart + operands.length);
+    // Operands become columns of ec.rel (plain column references already are), so that they are bindings.
+    const computed = operands.filter((o) => o.kind !== 'column');
+    const firstComputed = arity(ec.rel);
+    ec.rel = map(ec.rel, computed);
+    let next = firstComputed;
+    const leftColumns = operands.map((o) => (o.kind === 'column' ? o.index : next++));
     const all = quantifier === 'all';
     return this.applyScalar(ec, leftColumns, (inner, position) => {
       const planned = this.queries.planQuery(query, inner);
@@ -143,7 +146,8 @@ export class Decorrelator implements SubqueryHost {
         throw new SqlError(SqlState.syntaxError, 'subquery has too few columns', { position: pos + 1 });
       }
       const w = inner.width;
-      const rows = this.state.bind(planned.rel);
+      // Not shared through a let: each use gets its own filter pushed into the subquery's joins.
+      const rows = planned.rel;
       const xs = operands.map((o, i) => b.column(position(leftColumns[i]!), o.type));
       const ys = planned.columns.map((c, i) => b.column(w + i, c.type));
       const comparisons = xs.map((x, i) => this.queries.exprs.operator(op, x, ys[i]!, pos));
