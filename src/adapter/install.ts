@@ -25,6 +25,17 @@ export async function installItem(core: CoordinatorCore, item: CatalogItem, comp
 
 async function installTable(core: CoordinatorCore, item: CatalogItem): Promise<void> {
   core.compute.createInput(item.id, item.desc!);
+  try {
+    await loadTable(core, item);
+  } catch (err) {
+    core.compute.drop(item.id);
+    await core.shards.get(item.id)?.close();
+    core.shards.delete(item.id);
+    throw err;
+  }
+}
+
+async function loadTable(core: CoordinatorCore, item: CatalogItem): Promise<void> {
   const shard = await core.openShardFor(item.id);
   const batches = await shard.readAll();
   if (batches.length === 0) return;

@@ -53,6 +53,36 @@ export class SourceManager {
    * what the shard holds and starts reading where the stored offsets left off.
    */
   async install(item: CatalogItem, progress: CatalogItem): Promise<void> {
+    try {
+      await this.start(item, progress);
+    } catch (err) {
+      await this.abandon(item.id, progress.id);
+      throw err;
+    }
+  }
+
+  /** Undoes a failed start without deleting stored data (it may be a restart of an existing source). */
+  private async abandon(id: GlobalId, progressId: GlobalId): Promise<void> {
+    const state = this.states.get(id);
+    this.states.delete(id);
+    const shard = this.core.shards.get(id);
+    this.core.shards.delete(id);
+    for (const collection of [id, progressId]) {
+      try {
+        this.core.compute.drop(collection);
+      } catch {
+        // Never created: nothing to undo.
+      }
+    }
+    try {
+      await state?.running?.stop();
+      await shard?.close();
+    } catch (err) {
+      this.core.logger.warn({ err, id }, 'cleaning up a source that failed to start');
+    }
+  }
+
+  private async start(item: CatalogItem, progress: CatalogItem): Promise<void> {
     const { core } = this;
     const source = item.source!;
     const connection = core.catalog.get(source.connectionId)?.connection?.kafka;
