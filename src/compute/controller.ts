@@ -19,7 +19,7 @@ import { collectionsRead, render } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
 import { Stream, type Sink } from './stream.js';
-import { compileGroupKey, ErrorSet, storedRowKey, UpdateAccumulator, type GroupKey, type KeyedUpdate } from './zset.js';
+import { compileGroupKey, ErrorSet, storedRowKey, UpdateAccumulator, valuesGroupKey, type GroupKey, type KeyedUpdate } from './zset.js';
 
 interface Dataflow {
   alive: boolean;
@@ -164,8 +164,7 @@ class Controller implements ComputeControllerImpl {
     if (collection.indexKey === undefined) throw new SqlError(SqlState.internalError, `${id} is not an index`);
     const error = collection.state.errors.first();
     if (error !== undefined) throw error;
-    // The same key function shape as the index's, over the key values themselves.
-    return collection.state.lookup(compileGroupKey(key.map((_, i) => (row: Row) => row[i]!))(key));
+    return collection.state.lookup(valuesGroupKey(key.length)(key));
   }
 
   subscribe(plan: RelExpr, options: SubscribeOptions, onBatch: (batch: SubscribeBatch) => void, onError: (err: SqlError) => void): Subscription {

@@ -51,6 +51,11 @@ export function compileGroupKey(exprs: Array<(row: Row) => Datum>): (row: Row) =
   return (row) => storedRowKey(exprs.map((e) => e(row)));
 }
 
+/** The group key of already evaluated key values (same keys as compileGroupKey over the expressions). */
+export function valuesGroupKey(width: number): (values: Datum[]) => GroupKey {
+  return compileGroupKey(Array.from({ length: width }, (_, i) => (values: Datum[]) => values[i]!));
+}
+
 /**
  * An update that may carry its row's rowKey. Inputs compute the key once;
  * operators passing rows through unchanged keep it, so every state storing

@@ -8,7 +8,7 @@ import type { ErrorUpdate } from '../api.js';
 import type { AggregateState, CompiledAggregate } from '../aggregates.js';
 import type { CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
-import { datumGroupKey, storedRowKey, type GroupKey, type KeyedUpdate } from '../zset.js';
+import { storedRowKey, valuesGroupKey, type GroupKey, type KeyedUpdate } from '../zset.js';
 
 interface Group {
   key: Row;
@@ -21,17 +21,10 @@ interface Group {
   error: ErrorUpdate | undefined;
 }
 
-/** Group key of the evaluated key columns (which are scratch: the key must not keep them). */
-function groupKeyOf(width: number): (values: Datum[]) => GroupKey {
-  if (width === 0) return () => '';
-  if (width === 1) return (values) => datumGroupKey(values[0]!);
-  return (values) => storedRowKey(values);
-}
-
 export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregates: CompiledAggregate[], label: string): Stream {
   const output = new Stream();
   const groups = new Map<GroupKey, Group>();
-  const keyOf = groupKeyOf(groupKey.length);
+  const keyOf = valuesGroupKey(groupKey.length);
   // Per-row scratch, reused across rows (the handler is never re-entered while it runs).
   const keyValues: Datum[] = new Array<Datum>(groupKey.length);
   const inputs: Array<Datum[] | undefined> = new Array<Datum[] | undefined>(aggregates.length);
