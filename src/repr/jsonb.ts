@@ -1,6 +1,6 @@
 // jsonb: parsing (exact numbers, sorted de-duplicated keys), PostgreSQL's
 // output format, its btree ordering and canonical keys.
-import { Decimal } from './numeric.js';
+import { Decimal, checkNumericLiteralRange } from './numeric.js';
 import { SqlError, SqlState } from './errors.js';
 import { compareCodePoints, utf8Length } from './strings.js';
 import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from './types.js';
@@ -151,11 +151,42 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** Characters that may follow a scalar token: whitespace, , ] } : */
-function isDelimiter(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 44 || c === 93 || c === 125 || c === 58;
+/** PostgreSQL's JSON_ALPHANUMERIC_CHAR: letters, digits, '_' and non-ASCII. */
+function isAlphanumeric(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c >= 128;
 }
-const MAX_NUMBER_EXPONENT = 1000;
+
+/**
+ * Scans a number by JSON's grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * from `start`. Alphanumerics straight after it make it invalid, and the
+ * error token runs on through them (as PostgreSQL's lexer reports it).
+ */
+function scanNumber(t: string, start: number): { ok: boolean; end: number; tokenEnd: number; hasExponent: boolean } {
+  let i = start;
+  if (t.charCodeAt(i) === 45) i++; // -
+  const firstDigit = i;
+  if (t.charCodeAt(i) === 48) i++;
+  else while (isDigit(t.charCodeAt(i))) i++;
+  let ok = i > firstDigit;
+  if (ok && t.charCodeAt(i) === 46) {
+    const fractionStart = ++i;
+    while (isDigit(t.charCodeAt(i))) i++;
+    ok = i > fractionStart;
+  }
+  let hasExponent = false;
+  if (ok && (t.charCodeAt(i) === 101 || t.charCodeAt(i) === 69)) {
+    hasExponent = true;
+    i++;
+    if (t.charCodeAt(i) === 43 || t.charCodeAt(i) === 45) i++;
+    const exponentStart = i;
+    while (isDigit(t.charCodeAt(i))) i++;
+    ok = i > exponentStart;
+  }
+  let tokenEnd = i;
+  while (tokenEnd < t.length && isAlphanumeric(t.charCodeAt(tokenEnd))) tokenEnd++;
+  if (tokenEnd > i) ok = false;
+  return { ok, end: i, tokenEnd, hasExponent };
+}
 
 class JsonParser {
   private pos = 0;
@@ -166,7 +197,7 @@ class JsonParser {
     if (this.pos >= this.text.length) throw jsonError('The input string ended unexpectedly.');
     const value = this.parseValue(0);
     this.skipWhitespace();
-    if (this.pos < this.text.length) throw jsonError(`Expected end of input, but found "${this.token()}".`);
+    if (this.pos < this.text.length) throw jsonError(`Expected end of input, but found "${this.foundToken()}".`);
     return value;
   }
 
@@ -179,15 +210,32 @@ class JsonParser {
     }
   }
 
-  /** The offending token for error details, as PostgreSQL's lexer delimits it. */
-  private token(): string {
+  /**
+   * The next token's text for "Expected ..., but found ..." details, lexed as
+   * PostgreSQL's JSON lexer does; a token that does not lex is itself the
+   * error (Token "..." is invalid).
+   */
+  private foundToken(): string {
     const t = this.text;
-    const start = this.pos;
-    const first = t[start];
-    if (first !== undefined && '{}[],:'.includes(first)) return first;
-    let end = start;
-    while (end < t.length && !' \t\n\r,[]{}:"'.includes(t[end]!)) end++;
-    return end === start ? t.slice(start, start + 1) : t.slice(start, end);
+    const p = this.pos;
+    const c = t.charCodeAt(p);
+    if (c === 123 || c === 125 || c === 91 || c === 93 || c === 44 || c === 58) return t[p]!; // { } [ ] , :
+    if (c === 34) {
+      let i = p + 1;
+      while (i < t.length && t.charCodeAt(i) !== 34) i += t.charCodeAt(i) === 92 ? 2 : 1;
+      if (i >= t.length) throw jsonError(`Token "${t.slice(p)}" is invalid.`);
+      return t.slice(p, i + 1);
+    }
+    if (c === 45 || isDigit(c)) {
+      const n = scanNumber(t, p);
+      if (!n.ok) throw jsonError(`Token "${t.slice(p, n.tokenEnd)}" is invalid.`);
+      return t.slice(p, n.end);
+    }
+    let end = p;
+    while (end < t.length && isAlphanumeric(t.charCodeAt(end))) end++;
+    const word = t.slice(p, end === p ? p + 1 : end);
+    if (word === 'true' || word === 'false' || word === 'null') return word;
+    throw jsonError(`Token "${word}" is invalid.`);
   }
 
   private parseValue(depth: number): JsonbValue {
@@ -210,57 +258,28 @@ class JsonParser {
     if (this.literalAt('true')) return true;
     if (this.literalAt('false')) return false;
     if (this.literalAt('null')) return null;
-    const tok = this.token();
-    if (tok === 'true' || tok === 'false' || tok === 'null') {
-      this.pos += tok.length;
-      return tok === 'null' ? null : tok === 'true';
-    }
-    if (tok === '}' || tok === ']' || tok === ',' || tok === ':') {
-      throw jsonError(`Expected JSON value, but found "${tok}".`);
-    }
-    throw jsonError(`Token "${tok}" is invalid.`);
+    throw jsonError(`Expected JSON value, but found "${this.foundToken()}".`);
   }
 
-  /** Whether `word` starts at pos and ends at a delimiter; consumes it if so. */
+  /** Whether the keyword `word` is the token at pos; consumes it if so. */
   private literalAt(word: string): boolean {
     const t = this.text;
     if (!t.startsWith(word, this.pos)) return false;
     const end = this.pos + word.length;
-    if (end < t.length && !isDelimiter(t.charCodeAt(end))) return false;
+    if (end < t.length && isAlphanumeric(t.charCodeAt(end))) return false;
     this.pos = end;
     return true;
   }
 
-  /** A number by JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
   private parseNumber(): JsonbNumber {
     const t = this.text;
     const start = this.pos;
-    let i = start;
-    if (t.charCodeAt(i) === 45) i++; // -
-    const firstDigit = i;
-    if (t.charCodeAt(i) === 48) i++;
-    else while (isDigit(t.charCodeAt(i))) i++;
-    let ok = i > firstDigit;
-    if (ok && t.charCodeAt(i) === 46) {
-      const fractionStart = ++i;
-      while (isDigit(t.charCodeAt(i))) i++;
-      ok = i > fractionStart;
-    }
-    let exponentStart = -1;
-    if (ok && (t.charCodeAt(i) === 101 || t.charCodeAt(i) === 69)) {
-      i++;
-      if (t.charCodeAt(i) === 43 || t.charCodeAt(i) === 45) i++;
-      exponentStart = i;
-      while (isDigit(t.charCodeAt(i))) i++;
-      ok = i > exponentStart;
-    }
-    if (!ok || (i < t.length && !isDelimiter(t.charCodeAt(i)))) throw jsonError(`Token "${this.token()}" is invalid.`);
-    const raw = t.slice(start, i);
-    if (exponentStart >= 0 && Math.abs(Number(t.slice(exponentStart - 1, i))) > MAX_NUMBER_EXPONENT) {
-      throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${raw}"`);
-    }
-    this.pos = i;
-    return new JsonbNumber(exponentStart < 0 && raw.charCodeAt(0) !== 45 ? raw : canonicalNumberText(raw));
+    const n = scanNumber(t, start);
+    if (!n.ok) throw jsonError(`Token "${t.slice(start, n.tokenEnd)}" is invalid.`);
+    const raw = t.slice(start, n.end);
+    if (n.hasExponent || raw.length > 1000) checkNumericLiteralRange(raw.charCodeAt(0) === 45 ? raw.slice(1) : raw);
+    this.pos = n.end;
+    return new JsonbNumber(!n.hasExponent && raw.charCodeAt(0) !== 45 ? raw : canonicalNumberText(raw));
   }
 
   private parseArray(depth: number): JsonbValue[] {
@@ -282,7 +301,7 @@ class JsonParser {
         this.pos++;
         return out;
       } else if (c === undefined) throw jsonError('The input string ended unexpectedly.');
-      else throw jsonError(`Expected "," or "]", but found "${this.token()}".`);
+      else throw jsonError(`Expected "," or "]", but found "${this.foundToken()}".`);
     }
   }
 
@@ -294,15 +313,15 @@ class JsonParser {
       this.pos++;
       return new JsonbObject(entries);
     }
-    for (;;) {
+    for (let first = true; ; first = false) {
       this.skipWhitespace();
       const c = this.text[this.pos];
       if (c === undefined) throw jsonError('The input string ended unexpectedly.');
-      if (c !== '"') throw jsonError(`Expected string, but found "${this.token()}".`);
+      if (c !== '"') throw jsonError(`Expected string${first ? ' or "}"' : ''}, but found "${this.foundToken()}".`);
       const key = this.parseString();
       this.skipWhitespace();
       if (this.text[this.pos] === undefined) throw jsonError('The input string ended unexpectedly.');
-      if (this.text[this.pos] !== ':') throw jsonError(`Expected ":", but found "${this.token()}".`);
+      if (this.text[this.pos] !== ':') throw jsonError(`Expected ":", but found "${this.foundToken()}".`);
       this.pos++;
       this.skipWhitespace();
       if (this.pos >= this.text.length) throw jsonError('The input string ended unexpectedly.');
@@ -314,7 +333,7 @@ class JsonParser {
         this.pos++;
         return makeJsonbObject(entries);
       } else if (d === undefined) throw jsonError('The input string ended unexpectedly.');
-      else throw jsonError(`Expected "," or "}", but found "${this.token()}".`);
+      else throw jsonError(`Expected "," or "}", but found "${this.foundToken()}".`);
     }
   }
 
@@ -332,6 +351,7 @@ class JsonParser {
       if (c === 92) break;
       if (c < 0x20) throw jsonError(`Character with value 0x${c.toString(16).padStart(2, '0')} must be escaped.`);
     }
+    if (i >= t.length) throw jsonError(`Token "${t.slice(start - 1)}" is invalid.`);
     let out = t.slice(start, i);
     while (i < t.length) {
       const c = t.charCodeAt(i);

@@ -10,10 +10,33 @@ export { Decimal };
 
 /** PostgreSQL numeric literal syntax (numeric_in, PostgreSQL 15: no underscores, no hex). */
 const NUMERIC_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-/** numeric_in (PostgreSQL 15) rejects exponents beyond NUMERIC_MAX_PRECISION. */
-const MAX_LITERAL_EXPONENT = 1000;
-/** Beyond this many digits before the point a value overflows numeric's format. */
+/** numeric's format limits: digits before the point, and display scale. */
 const MAX_INTEGER_DIGITS = 131072;
+const MAX_DISPLAY_SCALE = 16383;
+
+function overflow(): SqlError {
+  return new SqlError(SqlState.numericValueOutOfRange, 'value overflows numeric format');
+}
+
+/**
+ * Checks a decimal literal (digits, optional point, optional exponent)
+ * against numeric's limits before it is expanded: at most 131072 digits
+ * before the point and a display scale of at most 16383 (22003 otherwise).
+ */
+export function checkNumericLiteralRange(literal: string): void {
+  const ePos = literal.search(/[eE]/);
+  const mantissa = ePos < 0 ? literal : literal.slice(0, ePos);
+  const exponent = ePos < 0 ? 0 : Number(literal.slice(ePos + 1));
+  if (!Number.isFinite(exponent)) throw overflow();
+  const point = mantissa.indexOf('.');
+  const fractionDigits = point < 0 ? 0 : mantissa.length - point - 1;
+  if (fractionDigits - exponent > MAX_DISPLAY_SCALE) throw overflow();
+  const firstNonZero = mantissa.search(/[1-9]/);
+  if (firstNonZero < 0) return; // zero: only the scale matters
+  const integerEnd = point < 0 ? mantissa.length : point;
+  const integerDigits = integerEnd - firstNonZero + exponent + (firstNonZero > integerEnd ? 1 : 0);
+  if (integerDigits > MAX_INTEGER_DIGITS) throw overflow();
+}
 
 /** numeric_in: NaN, [+-]Infinity/inf and decimal literals, surrounding whitespace allowed. */
 export function parseNumeric(text: string): Decimal {
@@ -22,16 +45,12 @@ export function parseNumeric(text: string): Decimal {
   if (lower === 'nan') return new Decimal(NaN);
   if (lower === 'infinity' || lower === '+infinity' || lower === 'inf' || lower === '+inf') return new Decimal(Infinity);
   if (lower === '-infinity' || lower === '-inf') return new Decimal(-Infinity);
-  const match = NUMERIC_PATTERN.exec(s);
-  if (match === null || (match[2] !== undefined && Math.abs(Number(match[2].slice(1))) > MAX_LITERAL_EXPONENT)) {
+  if (!NUMERIC_PATTERN.test(s)) {
     throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
   }
+  checkNumericLiteralRange(s.replace(/^[+-]/, ''));
   const d = new Decimal(s);
-  if (d.isZero()) return new Decimal(0); // numeric has no negative zero
-  if (d.e >= MAX_INTEGER_DIGITS) {
-    throw new SqlError(SqlState.numericValueOutOfRange, 'value overflows numeric format');
-  }
-  return d;
+  return d.isZero() ? new Decimal(0) : d; // numeric has no negative zero
 }
 
 /**

@@ -81,6 +81,7 @@ export function parseOid(text: string): number {
 // floats
 
 const FLOAT_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const HEX_FLOAT_PATTERN = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/i;
 
 function parseFloatCommon(text: string, typeName: string): number {
   const s = text.trim();
@@ -91,8 +92,14 @@ function parseFloatCommon(text: string, typeName: string): number {
     case '-infinity': case '-inf': return -Infinity;
     default: break;
   }
-  if (!FLOAT_PATTERN.test(s)) throw invalidSyntax(typeName, text);
-  return Number(s);
+  if (FLOAT_PATTERN.test(s)) return Number(s);
+  const hex = HEX_FLOAT_PATTERN.exec(s);
+  if (hex === null || hex[2]! + (hex[3] ?? '') === '') throw invalidSyntax(typeName, text);
+  // strtod's hexadecimal form, which PostgreSQL's float input accepts: 0x1.8p3.
+  const digits = hex[2]! + (hex[3] ?? '');
+  const exponent = (hex[4] === undefined ? 0 : Number(hex[4])) - 4 * (hex[3] ?? '').length;
+  const value = parseInt(digits, 16) * 2 ** exponent;
+  return hex[1] === '-' ? -value : value;
 }
 
 function floatOutOfRange(text: string, typeName: string): SqlError {

@@ -32,12 +32,25 @@ test('jsonb input errors', () => {
   json('[1,2', 'The input string ended unexpectedly.');
   json('', 'The input string ended unexpectedly.');
   json('nul', 'Token "nul" is invalid.');
-  json('{"a":1}x', 'Expected end of input, but found "x".');
+  // Expected strings as PostgreSQL 15 reports them (checked against a real server).
+  json('{"a":1}x', 'Token "x" is invalid.');
+  json('1 2', 'Expected end of input, but found "2".');
+  json('[1,2]]', 'Expected end of input, but found "]".');
+  json('"abc', 'Token ""abc" is invalid.');
+  json('.5', 'Token "." is invalid.');
+  json('1.5x', 'Token "1.5x" is invalid.');
+  json('-01', 'Token "-01" is invalid.');
+  json('true1', 'Token "true1" is invalid.');
+  json('[1 "x"]', 'Expected "," or "]", but found ""x"".');
+  json('{,}', 'Expected string or "}", but found ",".');
+  json('{"a":1,}', 'Expected string, but found "}".');
+  json('[1,]', 'Expected JSON value, but found "]".');
+  json('[1{', 'Expected "," or "]", but found "{".');
   json('01', 'Token "01" is invalid.');
   json('{"a":}', 'Expected JSON value, but found "}".');
   json('[1 2]', 'Expected "," or "]", but found "2".');
-  json('{"a":1 "b":2}', 'Expected "," or "}", but found """.');
-  json('{1:2}', 'Expected string, but found "1".');
+  json('{"a":1 "b":2}', 'Expected "," or "}", but found ""b"".');
+  json('{1:2}', 'Expected string or "}", but found "1".');
   json('"\\x"', 'Escape sequence "\\x" is invalid.');
   json('"\\u12"', '"\\u" must be followed by four hexadecimal digits.');
   json('"a\tb"', 'Character with value 0x09 must be escaped.');
