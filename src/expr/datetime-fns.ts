@@ -34,6 +34,7 @@ import { Decimal } from './decimal.js';
 import { displayType } from './type-info.js';
 import { dateOutOfRange } from './datetime-ops.js';
 import { compileToChar } from './to-char.js';
+import { compileNumberFormat } from './to-char-number.js';
 
 const DATE: SqlType = T.date;
 const TIME: SqlType = T.time;
@@ -557,6 +558,28 @@ for (const t of [TS, TSTZ]) {
     },
   });
 }
+
+define('to_char', {
+  name: 'to_char_numeric',
+  params: [NUM, TEXT],
+  returns: TEXT,
+  build: () => {
+    const compile = lastCompiled(compileNumberFormat);
+    return (a) => compile(a[1] as string)(a[0] as Decimal);
+  },
+});
+define('to_char', {
+  name: 'to_char_float8',
+  params: [F8, TEXT],
+  returns: TEXT,
+  build: () => {
+    const compile = lastCompiled(compileNumberFormat);
+    return (a) => {
+      const v = a[0] as number;
+      return compile(a[1] as string)(Number.isFinite(v) ? new Decimal(v.toPrecision(15)) : new Decimal(v));
+    };
+  },
+});
 
 // ---- date_bin ----
 

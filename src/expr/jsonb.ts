@@ -5,10 +5,10 @@ import type { Datum, JsonbValue, SqlType } from '../repr/types.js';
 import { ArrayValue, Jsonb, JsonbObject, T } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { jsonbTypeName } from './cast.js';
-import { define, P, type Evaluator } from './registry.js';
+import { alias, define, P, type Evaluator } from './registry.js';
 import { invalidParameter } from './errors.js';
 import { textOf } from './string.js';
-import { defineTable } from './table-funcs.js';
+import { aliasTable, defineTable } from './table-funcs.js';
 import {
   isJsonbObject,
   jsonbContains,
@@ -279,3 +279,21 @@ defineTable('jsonb_array_elements_text', [JSONB], [{ name: 'value', type: TEXT }
   a[0] === null ? NO_ROWS : arrayElements(jv(a[0])).map((v) => [asText(v)]),
 );
 
+
+// ---- json_* spellings: Materialize reads json as jsonb, so they are the same functions ----
+
+for (const name of [
+  'build_object',
+  'build_array',
+  'typeof',
+  'array_length',
+  'strip_nulls',
+  'extract_path',
+  'extract_path_text',
+]) {
+  alias(`json_${name}`, `jsonb_${name}`);
+}
+alias('to_json', 'to_jsonb');
+alias('row_to_json', 'to_jsonb');
+alias('array_to_json', 'to_jsonb');
+for (const name of ['each', 'each_text', 'array_elements', 'array_elements_text', 'object_keys']) aliasTable(`json_${name}`, `jsonb_${name}`);

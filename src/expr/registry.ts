@@ -50,6 +50,13 @@ export function define(key: string, ...overloads: Overload[]): void {
   else registry.set(key, [...overloads]);
 }
 
+/** Registers every overload of `existing` under `key` too (json_* names for jsonb_* functions). */
+export function alias(key: string, existing: string): void {
+  const list = registry.get(existing);
+  if (!list) throw new Error(`alias of unknown function ${existing}`);
+  define(key, ...list);
+}
+
 export function hasOverloads(key: string): boolean {
   return registry.has(key);
 }

@@ -7,7 +7,7 @@ import type { TableFunc } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { addIntervalToTimestamp, compareIntervals, ZERO_INTERVAL } from '../repr/datetime.js';
 import { Decimal } from './decimal.js';
-import { argList, define, lookup, P, type Param } from './registry.js';
+import { alias, argList, define, lookup, P, type Param } from './registry.js';
 import { invalidParameter } from './errors.js';
 import { compileRegex, regexpSplit } from './pattern.js';
 import type { ResolvedTableFunc } from './resolve.js';
@@ -30,6 +30,11 @@ export function defineTable(
     fields: typeof columns === 'function' ? columns(argTypes) : columns,
   });
   define(`tf ${name}`, { name, params, variadic, returns, table: rows });
+}
+
+export function aliasTable(name: string, existing: string): void {
+  tableFunctionNames.add(name);
+  alias(`tf ${name}`, `tf ${existing}`);
 }
 
 export function lookupTableFunction(name: string, argTypes: SqlType[]): ResolvedTableFunc {
