@@ -28,6 +28,9 @@ const OBJECT_TYPE_WORDS: Record<string, ObjectType> = {
   sink: 'sink',
 };
 
+/** Objects Materialize or PostgreSQL can create that Freshet does not (a clear 0A000, not a syntax error). */
+const UNSUPPORTED_CREATE = ['sink', 'cluster', 'role', 'user', 'type', 'function', 'sequence', 'trigger', 'extension'];
+
 export class DdlParser extends SourceParser {
   /** `MATERIALIZED VIEW`, `TABLE`, ... at the cursor, or undefined. */
   protected parseObjectType(): ObjectType | undefined {
@@ -82,6 +85,8 @@ export class DdlParser extends SourceParser {
       const ifNotExists = this.eatWords('if', 'not', 'exists');
       return { kind: 'createDatabase', name: this.parseIdent(), ifNotExists, pos };
     }
+    const unsupported = this.eatOneOf(...UNSUPPORTED_CREATE);
+    if (unsupported !== undefined) throw this.notSupported(`CREATE ${unsupported.toUpperCase()}`, pos);
     throw this.syntaxError();
   }
 

@@ -4,7 +4,6 @@
 import type { Expr, FunctionCallExpr, LiteralValue, ObjectName, OperatorPosition, Query } from './ast.js';
 import { TypeParser } from './datatype.js';
 import { RESERVED } from './parser-base.js';
-import { SqlError, SqlState } from '../repr/errors.js';
 
 /** Binding strength of operators, weakest first (PostgreSQL's table, gram.y). */
 export const Prec = {
@@ -275,9 +274,7 @@ export abstract class ExpressionParser extends TypeParser {
       }
       case 'similar':
         // Recognized so that users get a clear answer rather than a syntax error.
-        throw new SqlError(SqlState.featureNotSupported, 'SIMILAR TO is not supported', {
-          position: this.tokens[this.index - 1].start + 1,
-        });
+        throw this.notSupported('SIMILAR TO', this.tokens[this.index - 1].start);
       default:
         throw this.syntaxError();
     }

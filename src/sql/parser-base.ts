@@ -189,6 +189,11 @@ export class ParserBase {
     return new SqlError(SqlState.syntaxError, `syntax error at or near "${text}"`, { position: token.start + 1 });
   }
 
+  /** A statement form that is valid SQL elsewhere but not implemented here: 0A000 at `pos`. */
+  protected notSupported(what: string, pos: number): SqlError {
+    return new SqlError(SqlState.featureNotSupported, `${what} is not supported`, { position: pos + 1 });
+  }
+
   /** Runs `body` one nesting level deeper, failing cleanly past MAX_NESTING. */
   protected nested<T>(body: () => T): T {
     if (this.depth >= MAX_NESTING) {

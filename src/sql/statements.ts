@@ -19,6 +19,12 @@ import { SessionParser } from './session.js';
 
 const EXPLAIN_STAGES = new Set(['raw', 'decorrelated', 'optimized', 'physical']);
 
+/** Statements of PostgreSQL / Materialize that Freshet does not implement (a clear 0A000, not a syntax error). */
+const UNSUPPORTED_STATEMENTS = new Set([
+  'grant', 'revoke', 'comment', 'truncate', 'listen', 'notify', 'unlisten', 'vacuum', 'lock', 'savepoint', 'release',
+  'call', 'merge', 'reassign',
+]);
+
 export class StatementParser extends SessionParser {
   parseStatement(): Statement {
     const t = this.peek();
@@ -99,6 +105,7 @@ export class StatementParser extends SessionParser {
         this.expectWords('connection');
         return { kind: 'validateConnection', name: this.parseObjectName(), pos };
       default:
+        if (UNSUPPORTED_STATEMENTS.has(t.value)) throw this.notSupported(t.value.toUpperCase(), pos);
         throw this.syntaxError(t);
     }
   }

@@ -37,6 +37,14 @@ test('SIMILAR TO is recognized and reported as not supported', () => {
   assertSyntaxError("SELECT 'a' NOT SIMILAR TO 'b'", 'SIMILAR TO is not supported', 16, '0A000');
 });
 
+test('known but unimplemented statements are reported as not supported', () => {
+  assertSyntaxError("CREATE SINK s FROM t INTO KAFKA CONNECTION k (TOPIC 'x')", 'CREATE SINK is not supported', 1, '0A000');
+  assertSyntaxError("SELECT 1; CREATE CLUSTER c (SIZE = 'xsmall')", 'CREATE CLUSTER is not supported', 11, '0A000');
+  assertSyntaxError('GRANT SELECT ON t TO r', 'GRANT is not supported', 1, '0A000');
+  assertSyntaxError("COMMENT ON TABLE t IS 'x'", 'COMMENT is not supported', 1, '0A000');
+  assertSyntaxError('TRUNCATE t', 'TRUNCATE is not supported', 1, '0A000');
+});
+
 test('positions count from the start of the whole query string', () => {
   assertSyntaxError('SELECT 1; SELECT * FORM t', 'syntax error at or near "FORM"', 20);
   assertSyntaxError('SELECT 1;\nSELECT 1 +; SELECT 2', 'syntax error at or near ";"', 21);
