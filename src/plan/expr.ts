@@ -484,7 +484,11 @@ export class ExprPlanner {
 
   private functionCall(e: ast.FunctionCallExpr, ec: ExprCtx): ScalarExpr {
     const name = functionName(e);
-    if (e.over) throw new SqlError(SqlState.featureNotSupported, 'window functions are not supported', { position: e.pos + 1 });
+    if (e.over) {
+      const computed = ec.windows?.get(astKey(e));
+      if (computed) return computed;
+      throw new SqlError(SqlState.windowingError, `window functions are not allowed in ${ec.clause}`, { position: e.pos + 1 });
+    }
     if (isAggregate(name)) {
       const clause = ec.clause === 'aggregate' ? 'aggregate function calls cannot be nested' : `aggregate functions are not allowed in ${ec.clause}`;
       throw new SqlError(SqlState.groupingError, clause, { position: e.pos + 1 });

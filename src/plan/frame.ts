@@ -36,6 +36,8 @@ export interface ExprCtx {
   clause: string;
   /** Set-returning functions are allowed (SELECT list without aggregates). */
   allowTableFunctions: boolean;
+  /** Key of a window function call (see astKey) -> its column, once computed for the SELECT list. */
+  windows?: Map<string, ScalarExpr>;
 }
 
 /** Structural key of an AST expression, positions ignored: GROUP BY matching and aggregate de-duplication. */

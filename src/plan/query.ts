@@ -11,6 +11,7 @@ import type { PlanState, CteBinding } from './state.js';
 import { astKey, type ExprCtx, type Frame, type Grouping } from './frame.js';
 import { ExprPlanner, columnName } from './expr.js';
 import { Decorrelator } from './subquery.js';
+import { WindowPlanner, collectWindowCalls } from './window.js';
 import { resolveColumn, groupingError, type ScopeItem } from './scope.js';
 import { coerce, coerceBool, resolveUnknown, withPosition } from './coerce.js';
 import { collectAggregates, emptyValue, planAggregate, type AggregateFinalizer } from './aggregates.js';
@@ -389,6 +390,7 @@ export class QueryPlanner {
     for (const o of orderBy) collectAggregates(o.expr, isAggregate, aggregateCalls);
     const grouped = select.groupBy.length > 0 || aggregateCalls.length > 0 || select.having !== undefined;
     if (grouped) ec = this.planGrouping(select, aggregateCalls, ec, frame);
+    this.planWindows(select, orderBy, ec, frame);
     ec.clause = 'SELECT';
     ec.allowTableFunctions = !grouped;
 
@@ -413,6 +415,21 @@ export class QueryPlanner {
       distinctOn = select.distinct.on.map((e) => this.sortKey(e, false, undefined, outputs, names, ec));
     }
     return { ec, outputs, names, sort, ...(distinctOn ? { distinctOn } : {}) };
+  }
+
+  /** Window function calls of the SELECT list and ORDER BY become columns before the outputs are planned. */
+  private planWindows(select: ast.Select, orderBy: ast.OrderByExpr[], ec: ExprCtx, frame: Frame): void {
+    const calls: ast.FunctionCallExpr[] = [];
+    for (const item of select.projection) if (item.kind === 'expr') collectWindowCalls(item.expr, calls);
+    for (const o of orderBy) collectWindowCalls(o.expr, calls);
+    if (calls.length === 0) return;
+    const windows = new Map<string, ScalarExpr>();
+    const planner = new WindowPlanner(this.state, this.exprs);
+    for (const call of calls) {
+      const key = astKey(call);
+      if (!windows.has(key)) windows.set(key, planner.plan(call, ec, frame.width));
+    }
+    ec.windows = windows;
   }
 
   private sortKey(

@@ -34,6 +34,7 @@ const QUERIES = [
   'SELECT b, count(*) FROM t WHERE a IN (SELECT a FROM s WHERE c IN (SELECT a FROM t t2 WHERE t2.b = t.b)) GROUP BY b',
   'SELECT (SELECT count(*) FROM s WHERE s.a = t.a), a FROM t',
   'SELECT a, c FROM s WHERE (a, c) NOT IN (SELECT a, a FROM t)',
+  'SELECT a, c, row_number() OVER (PARTITION BY a ORDER BY c), sum(c) OVER (ORDER BY c) FROM s',
   'SELECT x.a, y.c FROM (SELECT a FROM t ORDER BY a LIMIT 3) x JOIN s y ON x.a = y.a',
 ];
 

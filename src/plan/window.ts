@@ -1,0 +1,252 @@
+// Window functions, lowered as Materialize does: per partition, a reduce
+// collects the rows (in the window's ORDER BY) into a list; a table function
+// walks the list, computes each row's value and unnests the rows again. Any
+// change to a partition recomputes that partition only.
+import type { Datum, SqlType } from '../repr/types.js';
+import { ListValue, RecordValue } from '../repr/types.js';
+import { SqlError, SqlState } from '../repr/errors.js';
+import { compareDatums } from '../repr/compare.js';
+import type * as ast from '../sql/ast.js';
+import { resolveAggregate, resolveCast, resolveOperator } from '../expr/resolve.js';
+import type { AggregateExpr, RelExpr, ScalarExpr, TableFunc } from './mir.js';
+import type { ExprCtx } from './frame.js';
+import type { ExprPlanner } from './expr.js';
+import type { PlanState } from './state.js';
+import { coerce, resolveUnknown, withPosition } from './coerce.js';
+import * as b from './builtins.js';
+import { arity, columnTypes, project, range } from './rel.js';
+
+const INT8: SqlType = { kind: 'int8' };
+
+/** Window function calls in `e` (not entering subqueries). */
+export function collectWindowCalls(e: ast.Expr | undefined, out: ast.FunctionCallExpr[]): void {
+  if (!e) return;
+  if (e.kind === 'function' && e.over) {
+    out.push(e);
+    return;
+  }
+  forEachChild(e, (child) => collectWindowCalls(child, out));
+}
+
+function forEachChild(e: ast.Expr, visit: (child: ast.Expr) => void): void {
+  for (const value of Object.values(e)) {
+    if (Array.isArray(value)) {
+      for (const item of value) visitNode(item, visit);
+    } else visitNode(value, visit);
+  }
+}
+
+/** Visits expression children, including those inside {condition, result} / {key, value} / OrderByExpr wrappers. */
+function visitNode(value: unknown, visit: (child: ast.Expr) => void): void {
+  if (value === null || typeof value !== 'object') return;
+  const node = value as { kind?: unknown };
+  if (typeof node.kind === 'string') {
+    if (node.kind === 'query') return; // subqueries own their window functions
+    if (isExprKind(node.kind)) visit(value as ast.Expr);
+    return;
+  }
+  for (const inner of Object.values(value)) visitNode(inner, visit);
+}
+
+const EXPR_KINDS = new Set([
+  'identifier', 'literal', 'parameter', 'binary', 'unary', 'cast', 'function', 'case', 'is', 'isDistinctFrom', 'between',
+  'inList', 'inSubquery', 'exists', 'subquery', 'quantifiedSubquery', 'quantifiedArray', 'like', 'array', 'arraySubquery',
+  'list', 'listSubquery', 'map', 'row', 'subscript', 'fieldAccess', 'collate', 'atTimeZone', 'wildcardAccess',
+]);
+
+function isExprKind(kind: string): boolean {
+  return EXPR_KINDS.has(kind);
+}
+
+function isDefaultFrame(frame: ast.WindowFrame | undefined): boolean {
+  if (!frame) return true;
+  return frame.units === 'range' && frame.start.kind === 'unboundedPreceding' && (!frame.end || frame.end.kind === 'currentRow');
+}
+
+/** Computes one value per row of a sorted partition. */
+type WindowEvaluator = (rows: Datum[][], peerEnd: number[]) => Datum[];
+
+interface WindowFunction {
+  type: SqlType;
+  evaluate: WindowEvaluator;
+}
+
+/** Index of the last peer (equal ORDER BY values) of each row; the partition's end without ORDER BY. */
+function peerEnds(rows: Datum[][], orderStart: number, orderCount: number): number[] {
+  const ends = new Array<number>(rows.length);
+  let end = rows.length - 1;
+  for (let i = rows.length - 1; i >= 0; i--) {
+    if (i < rows.length - 1 && orderCount > 0) {
+      const same = range(orderStart, orderStart + orderCount).every((c) => compareDatums(rows[i]![c] ?? null, rows[i + 1]![c] ?? null) === 0);
+      if (!same) end = i;
+    }
+    ends[i] = end;
+  }
+  return ends;
+}
+
+/** Running aggregate over the default frame: rows from the partition start through the current row's last peer. */
+function runningAggregate(step: (acc: Datum, value: Datum) => Datum, initial: Datum, arg: number): WindowEvaluator {
+  return (rows, ends) => {
+    const prefix: Datum[] = [];
+    let acc = initial;
+    for (const row of rows) {
+      acc = step(acc, arg < 0 ? true : (row[arg] ?? null));
+      prefix.push(acc);
+    }
+    return rows.map((_r, i) => prefix[ends[i]!] ?? null);
+  };
+}
+
+export class WindowPlanner {
+  constructor(
+    private readonly state: PlanState,
+    private readonly exprs: ExprPlanner,
+  ) {}
+
+  /** Adds the call's value as a column of ec.rel and returns it. */
+  plan(call: ast.FunctionCallExpr, ec: ExprCtx, width: number): ScalarExpr {
+    const spec = call.over!;
+    const name = call.name.parts[call.name.parts.length - 1]!;
+    if (!isDefaultFrame(spec.frame)) {
+      throw new SqlError(SqlState.featureNotSupported, 'window frames other than the default are not supported', { position: call.pos + 1 });
+    }
+    if (call.distinct || call.filter) {
+      throw new SqlError(SqlState.featureNotSupported, 'DISTINCT and FILTER are not supported in window functions', { position: call.pos + 1 });
+    }
+    const inner: ExprCtx = { ...ec, clause: 'window function calls', allowTableFunctions: false };
+    const partition = spec.partitionBy.map((e) => resolveUnknown(this.state, this.exprs.plan(e, inner), e.pos));
+    const order = spec.orderBy.map((o) => ({ expr: resolveUnknown(this.state, this.exprs.plan(o.expr, inner), o.expr.pos), desc: o.desc, nullsFirst: o.nullsFirst ?? o.desc }));
+    const args = call.star ? [] : call.args.map((a) => resolveUnknown(this.state, this.exprs.plan(a, inner), a.pos));
+    ec.rel = inner.rel;
+    const n = arity(ec.rel);
+    const types = columnTypes(ec.rel);
+    const fields = [...range(0, n).map((i) => b.column(i, types[i]!)), ...order.map((o) => o.expr), ...args];
+    const recordType: SqlType = { kind: 'record', fields: fields.map((f, i) => ({ name: `f${i}`, type: f.type })) };
+    const listType: SqlType = { kind: 'list', element: recordType };
+    const groupKey = [...range(0, width).map((i) => b.column(i, types[i]!)), ...partition];
+    const collect: AggregateExpr = {
+      func: 'list_agg',
+      args: [b.call(b.RECORD_CONSTRUCT, fields, recordType)],
+      distinct: false,
+      orderBy: order,
+      type: listType,
+    };
+    const fn = withPosition(call.pos, () => this.windowFunction(name, args, n, order.length, call));
+    const orderStart = n;
+    const func: TableFunc = {
+      name: `window_${name}`,
+      columns: [...types.map((t, i) => ({ name: `c${i}`, type: t, nullable: true })), { name, type: fn.type, nullable: true }],
+      eval: function* (input) {
+        const list = input[0];
+        if (!(list instanceof ListValue)) return;
+        const rows = list.elements.map((r) => (r as RecordValue).fields);
+        const values = fn.evaluate(rows, peerEnds(rows, orderStart, order.length));
+        for (let i = 0; i < rows.length; i++) yield [...rows[i]!.slice(0, n), values[i] ?? null];
+      },
+    };
+    const k = groupKey.length;
+    const reduced: RelExpr = { op: 'reduce', input: ec.rel, groupKey, aggregates: [collect] };
+    const flat: RelExpr = { op: 'flatMap', input: reduced, func, args: [b.column(k, listType)] };
+    ec.rel = project(flat, range(k + 1, k + 2 + n));
+    return b.column(n, fn.type);
+  }
+
+  private windowFunction(name: string, args: ScalarExpr[], n: number, orderCount: number, call: ast.FunctionCallExpr): WindowFunction {
+    const argAt = (i: number) => n + orderCount + i;
+    switch (name) {
+      case 'row_number':
+        return { type: INT8, evaluate: (rows) => rows.map((_r, i) => BigInt(i + 1)) };
+      case 'rank':
+        return {
+          type: INT8,
+          evaluate: (rows, ends) => {
+            let rank = 1;
+            return rows.map((_r, i) => {
+              if (i > 0 && ends[i - 1] !== ends[i]) rank = i + 1;
+              return BigInt(rank);
+            });
+          },
+        };
+      case 'dense_rank':
+        return {
+          type: INT8,
+          evaluate: (rows, ends) => {
+            let rank = 1;
+            return rows.map((_r, i) => {
+              if (i > 0 && ends[i - 1] !== ends[i]) rank += 1;
+              return BigInt(rank);
+            });
+          },
+        };
+      case 'lag':
+      case 'lead': {
+        if (args.length < 1 || args.length > 3) break;
+        const type = args[0]!.type;
+        if (args[2]) args[2] = coerce(this.state, args[2], type, 'implicit', call.pos);
+        const direction = name === 'lag' ? -1 : 1;
+        return {
+          type,
+          evaluate: (rows) =>
+            rows.map((row, i) => {
+              const offset = args.length > 1 ? Number(row[argAt(1)] ?? 1) : 1;
+              const target = rows[i + direction * offset];
+              return target ? (target[argAt(0)] ?? null) : args.length > 2 ? (row[argAt(2)] ?? null) : null;
+            }),
+        };
+      }
+      case 'first_value':
+        if (args.length !== 1) break;
+        return { type: args[0]!.type, evaluate: (rows) => rows.map(() => rows[0]![argAt(0)] ?? null) };
+      case 'last_value':
+        if (args.length !== 1) break;
+        return { type: args[0]!.type, evaluate: (rows, ends) => rows.map((_r, i) => rows[ends[i]!]![argAt(0)] ?? null) };
+      case 'count':
+        return { type: INT8, evaluate: runningAggregate((acc, v) => (v === null ? acc : (acc as bigint) + 1n), 0n, call.star ? -1 : argAt(0)) };
+      case 'min':
+      case 'max': {
+        if (args.length !== 1) break;
+        const sign = name === 'min' ? -1 : 1;
+        const step = (acc: Datum, v: Datum): Datum => (v === null ? acc : acc === null || sign * compareDatums(v, acc) > 0 ? v : acc);
+        return { type: args[0]!.type, evaluate: runningAggregate(step, null, argAt(0)) };
+      }
+      case 'sum':
+      case 'avg': {
+        if (args.length !== 1) break;
+        const sumType = resolveAggregate('sum', [args[0]!.type]).returnType;
+        const toSum = resolveCast(args[0]!.type, sumType, 'implicit');
+        const add = resolveOperator('+', sumType, sumType).func;
+        const sumStep = (acc: Datum, v: Datum): Datum => {
+          if (v === null) return acc;
+          const x = toSum ? toSum.eval([v]) : v;
+          return acc === null ? x : add.eval([acc, x]);
+        };
+        if (name === 'sum') return { type: sumType, evaluate: runningAggregate(sumStep, null, argAt(0)) };
+        const avgType = resolveAggregate('avg', [args[0]!.type]).returnType;
+        const toAvg = resolveCast(sumType, avgType, 'implicit');
+        const countToAvg = resolveCast(INT8, avgType, 'implicit');
+        const divide = resolveOperator('/', avgType, avgType).func;
+        if (!countToAvg) break;
+        const sums = runningAggregate(sumStep, null, argAt(0));
+        const counts = runningAggregate((acc, v) => (v === null ? acc : (acc as bigint) + 1n), 0n, argAt(0));
+        return {
+          type: avgType,
+          evaluate: (rows, ends) => {
+            const s = sums(rows, ends);
+            const c = counts(rows, ends);
+            return rows.map((_r, i) => {
+              const sum = s[i] ?? null;
+              if (sum === null || c[i] === 0n) return null;
+              return divide.eval([toAvg ? toAvg.eval([sum]) : sum, countToAvg.eval([c[i] ?? 0n])]);
+            });
+          },
+        };
+      }
+      default:
+        break;
+    }
+    throw new SqlError(SqlState.featureNotSupported, `window function ${name}(${args.map((a) => a.type.kind).join(', ')}) is not supported`, {
+      position: call.pos + 1,
+    });
+  }
+}
