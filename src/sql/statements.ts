@@ -186,31 +186,37 @@ export class StatementParser extends SessionParser {
 
   // ------------------------------------------------------------------ EXPLAIN
 
+  /**
+   * EXPLAIN [[RAW | DECORRELATED | [LOCALLY] OPTIMIZED | PHYSICAL] PLAN] [WITH (...)]
+   * [AS [VERBOSE] TEXT | JSON | DOT] FOR target; FOR may be left out when nothing precedes it.
+   */
   private parseExplain(pos: number): ExplainStatement {
     let stage: ExplainStatement['stage'] = 'optimized';
+    let explicit = this.eatWords('locally', 'optimized');
+    const word = explicit ? undefined : this.eatOneOf(...EXPLAIN_STAGES);
+    if (word !== undefined) stage = word as ExplainStatement['stage'];
+    if (this.eatWords('plan')) explicit = true;
+    else if (word !== undefined && !this.isWord('with') && !this.isWord('as') && !this.isWord('for')) throw this.syntaxError();
     const options: string[] = [];
-    let format: string | undefined;
-    const t = this.peek();
-    const hasStage = t.kind === 'word' && (EXPLAIN_STAGES.has(t.value) || t.value === 'locally');
-    if (hasStage || this.isWord('plan')) {
-      if (this.eatWords('locally')) stage = 'optimized';
-      const word = this.eatOneOf(...EXPLAIN_STAGES);
-      if (word !== undefined) stage = word as ExplainStatement['stage'];
-      if (!this.eatWords('plan') && word === undefined) throw this.syntaxError();
-      if (this.isWord('with') && this.isPunct('(', 1)) {
-        for (const option of this.parseWithOptions()) options.push(option.name.toLowerCase());
-      }
-      if (this.eatWords('as')) {
-        this.eatWords('verbose');
-        format = this.eatOneOf('text', 'json', 'dot');
-        if (format === undefined) throw this.syntaxError();
-      }
-      this.expectWords('for');
+    if (this.isWord('with') && this.isPunct('(', 1)) {
+      for (const option of this.parseWithOptions()) options.push(option.name.toLowerCase());
+      explicit = true;
     }
+    let format: ExplainStatement['format'];
+    if (this.isWord('as') && !this.isWord('of', 1)) {
+      this.next();
+      this.eatWords('verbose');
+      format = this.eatOneOf('text', 'json', 'dot') as ExplainStatement['format'];
+      if (format === undefined) throw this.syntaxError();
+      explicit = true;
+    }
+    if (explicit || word !== undefined) this.expectWords('for');
+    else this.eatWords('for');
     const stmt: ExplainStatement = { kind: 'explain', stage, target: this.parseExplainTarget(), options, pos };
-    if (format !== undefined) stmt.format = format as 'text' | 'json' | 'dot';
+    if (format !== undefined) stmt.format = format;
     return stmt;
   }
+
 
   private parseExplainTarget(): ExplainStatement['target'] {
     const start = this.peek();

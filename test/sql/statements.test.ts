@@ -128,6 +128,12 @@ test('EXPLAIN forms', () => {
   assert.deepEqual(noPos((one('EXPLAIN PLAN FOR VIEW v') as ExplainStatement).target), { kind: 'object', objectType: 'view', name: { parts: ['v'] } });
   const mv = one('EXPLAIN PLAN FOR CREATE MATERIALIZED VIEW v AS SELECT 1') as ExplainStatement;
   assert.ok(mv.target.kind === 'statement' && mv.target.statement.kind === 'createView');
+  const withoutPlan = one('EXPLAIN WITH (arity) AS JSON FOR SELECT 1') as ExplainStatement;
+  assert.ok(withoutPlan.stage === 'optimized' && withoutPlan.format === 'json' && withoutPlan.options[0] === 'arity');
+  const verbose = one('EXPLAIN LOCALLY OPTIMIZED PLAN AS VERBOSE TEXT FOR SELECT 1') as ExplainStatement;
+  assert.ok(verbose.stage === 'optimized' && verbose.format === 'text');
+  const cte = one('EXPLAIN WITH x AS (SELECT 1) SELECT * FROM x') as ExplainStatement;
+  assert.ok(cte.target.kind === 'statement' && cte.target.statement.kind === 'select');
   const index = one('EXPLAIN CREATE INDEX i ON t (a)') as ExplainStatement;
   assert.ok(index.target.kind === 'statement' && index.target.statement.kind === 'createIndex');
 });
