@@ -136,26 +136,52 @@ class ValueMultiset {
 /**
  * Counts of single values. Primitive datums are their own map keys (no key
  * string per value); objects (numeric, interval, ...) are keyed by datumKey.
+ * Until a second distinct value arrives the one value is held inline, so the
+ * many groups holding a single value (GROUP BY a near-unique key) cost no map.
  */
 class ValueCounts {
-  private readonly counts = new Map<Datum, number>();
+  private soleKey: Datum = null;
+  private soleValue: Datum = null;
+  private soleCount = 0;
+  private counts: Map<Datum, number> | undefined;
   private objects: Map<string, Datum> | undefined;
 
   add(value: Datum, diff: number): void {
-    let key: Datum = value;
-    if (typeof value === 'object' && value !== null) {
-      key = storedDatumKey(value);
-      (this.objects ??= new Map()).set(key, value);
+    const key: Datum = typeof value === 'object' && value !== null ? storedDatumKey(value) : value;
+    if (this.counts === undefined) {
+      if (this.soleCount === 0) {
+        this.soleKey = key;
+        this.soleValue = value;
+        this.soleCount = diff;
+        return;
+      }
+      if (this.soleKey === key || (Number.isNaN(key) && Number.isNaN(this.soleKey))) {
+        this.soleCount += diff;
+        return;
+      }
+      this.counts = new Map();
+      this.addToMap(this.soleKey, this.soleValue, this.soleCount);
+      this.soleCount = 0;
     }
-    const count = (this.counts.get(key) ?? 0) + diff;
-    if (count !== 0) this.counts.set(key, count);
+    this.addToMap(key, value, diff);
+  }
+
+  private addToMap(key: Datum, value: Datum, diff: number): void {
+    const counts = this.counts!;
+    if (typeof value === 'object' && value !== null) (this.objects ??= new Map()).set(key as string, value);
+    const count = (counts.get(key) ?? 0) + diff;
+    if (count !== 0) counts.set(key, count);
     else {
-      this.counts.delete(key);
+      counts.delete(key);
       this.objects?.delete(key as string);
     }
   }
 
   forEach(visit: (value: Datum, count: number) => void): void {
+    if (this.counts === undefined) {
+      if (this.soleCount !== 0) visit(this.soleValue, this.soleCount);
+      return;
+    }
     const objects = this.objects;
     for (const [key, count] of this.counts) visit(objects === undefined ? key : (objects.get(key as string) ?? key), count);
   }
