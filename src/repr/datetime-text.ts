@@ -11,6 +11,7 @@ import {
   floorDiv,
   isValidTimestamp,
   localToUtc,
+  rint,
   timeToParts,
   utcToLocal,
   validateTimeZone,
@@ -130,20 +131,28 @@ const WEEKDAYS = new Set([
   'fri', 'friday', 'sat', 'saturday',
 ]);
 
+/**
+ * Zone abbreviations that, inside a date/time literal, PostgreSQL reads as
+ * fixed offsets although IANA zones of the same name observe daylight saving.
+ */
+const LITERAL_ABBREVIATIONS: Record<string, number> = { cet: 3600, met: 3600, eet: 7200, wet: 0 };
+
 const SPECIALS = new Set<string>(['infinity', '-infinity', '+infinity', 'epoch', 'now', 'today', 'tomorrow', 'yesterday', 'allballs']);
 
 class BadFormat extends Error {}
 class FieldOverflow extends Error {}
+class DisplacementOverflow extends Error {}
 
 function bad(): never {
   throw new BadFormat();
 }
 
-/** Fractional-second digits to microseconds, rounding half up; may return 1000000. */
+/**
+ * Fractional-second digits to microseconds as PostgreSQL computes them,
+ * rint(strtod(".digits") * 1e6) in doubles; may return 1000000.
+ */
 function fractionToMicros(digits: string): number {
-  if (digits.length <= 6) return Number(digits.padEnd(6, '0'));
-  const micros = Number(digits.slice(0, 6));
-  return digits.charCodeAt(6) >= 53 ? micros + 1 : micros;
+  return digits === '' ? 0 : rint(Number(`0.${digits}`) * 1e6);
 }
 
 const TIME_PATTERN = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d*))?)?(.*)$/;
@@ -156,7 +165,7 @@ function parseOffset(token: string): number | undefined {
   const h = Number(m[2]);
   const mi = m[3] === undefined ? 0 : Number(m[3]);
   const s = m[4] === undefined ? 0 : Number(m[4]);
-  if (h > 15 || mi > 59 || s > 59) throw new FieldOverflow();
+  if (h > 15 || mi > 59 || s > 59) throw new DisplacementOverflow();
   const total = h * 3600 + mi * 60 + s;
   return m[1] === '-' ? -total : total;
 }
@@ -228,12 +237,11 @@ function tokenize(text: string): string[] {
   return tokens;
 }
 
-function parseFields(text: string, originalCaseText: string): Fields {
+function parseFields(text: string): Fields {
   const f: Fields = { shortYear: false, minute: 0, second: 0, microsecond: 0, bc: false };
   const tokens = tokenize(text);
   if (tokens.length === 0) bad();
   const numbers: string[] = [];
-  const originalTokens = originalCaseText.trim().replace(/,/g, ' ').split(/\s+/);
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
     if (SPECIALS.has(token)) {
@@ -297,8 +305,13 @@ function parseFields(text: string, originalCaseText: string): Fields {
       continue;
     }
     if (token === 'at' || token === 'on') continue;
-    // A time zone name: keep the original spelling for the error message.
-    const name = originalTokens.find((t) => t.toLowerCase() === token) ?? token;
+    // A time zone: an abbreviation PostgreSQL reads as a fixed offset here, or a zone name.
+    const fixed = LITERAL_ABBREVIATIONS[token];
+    if (fixed !== undefined) {
+      setZone(f, { offset: fixed });
+      continue;
+    }
+    const name = token;
     if (name.includes('/')) validateTimeZone(name);
     else {
       try {
@@ -380,6 +393,9 @@ function withErrors<T>(text: string, typeName: DateTimeType, parse: () => T): T 
     if (e instanceof FieldOverflow) {
       throw new SqlError(SqlState.datetimeFieldOverflow, `date/time field value out of range: "${text}"`);
     }
+    if (e instanceof DisplacementOverflow) {
+      throw new SqlError(SqlState.invalidTimeZoneDisplacementValue, `time zone displacement out of range: "${text}"`);
+    }
     throw e;
   }
 }
@@ -387,7 +403,7 @@ function withErrors<T>(text: string, typeName: DateTimeType, parse: () => T): T 
 /** date_in: ISO, MDY, month names, YYYYMMDD, Julian, BC, infinity/epoch/today. Days since 1970-01-01. */
 export function parseDate(text: string, timeZone = 'UTC'): number {
   return withErrors(text, 'date', () => {
-    const f = parseFields(text, text);
+    const f = parseFields(text);
     if (f.special !== undefined) {
       switch (f.special) {
         case 'infinity': return Infinity;
@@ -436,8 +452,8 @@ export function parseTime(text: string, precision?: number, timeZone = 'UTC'): b
     // Bare digits: HHMM or HHMMSS.
     const compact = /^(\d{2})(\d{2})(\d{2})?(?:\.(\d+))?$/.exec(trimmed);
     const f = compact !== null
-      ? parseFields(`${compact[1]}:${compact[2]}:${compact[3] ?? '00'}${compact[4] === undefined ? '' : `.${compact[4]}`}`, trimmed)
-      : parseFields(text, text);
+      ? parseFields(`${compact[1]}:${compact[2]}:${compact[3] ?? '00'}${compact[4] === undefined ? '' : `.${compact[4]}`}`)
+      : parseFields(text);
     if (f.special !== undefined) {
       if (f.special === 'allballs') return 0n;
       if (f.special === 'now') {
@@ -447,6 +463,8 @@ export function parseTime(text: string, precision?: number, timeZone = 'UTC'): b
       bad();
     }
     if (f.hour === undefined) bad();
+    // Without a date, a zone with rules (a full name) cannot be resolved; PostgreSQL rejects it.
+    if (f.zone !== undefined && 'name' in f.zone && f.zone.name.includes('/')) bad();
     const micros = roundToPrecision(timeOfDayMicros(f), precision);
     return micros > MICROS_PER_DAY ? MICROS_PER_DAY : micros;
   });
@@ -455,7 +473,7 @@ export function parseTime(text: string, precision?: number, timeZone = 'UTC'): b
 function parseTimestampCommon(text: string, withZone: boolean, precision: number | undefined, timeZone: string): bigint {
   const typeName: DateTimeType = withZone ? 'timestamp with time zone' : 'timestamp';
   return withErrors(text, typeName, () => {
-    const f = parseFields(text, text);
+    const f = parseFields(text);
     if (f.special !== undefined) {
       switch (f.special) {
         case 'infinity': return TIMESTAMP_INFINITY;

@@ -105,6 +105,12 @@ export function isoYearAndWeek(days: number): { isoYear: number; week: number } 
   return { isoYear, week };
 }
 
+/** C's rint(): round half to even, as PostgreSQL rounds fractional seconds and months. */
+export function rint(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** Floor division for bigints (BigInt `/` truncates toward zero). */
 export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;

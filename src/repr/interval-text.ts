@@ -2,7 +2,7 @@
 // input syntaxes (units, 'ago', '@', hh:mm:ss, year-month, ISO 8601).
 import { SqlError, SqlState } from './errors.js';
 import { formatClock } from './datetime-text.js';
-import { MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND } from './datetime.js';
+import { MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND, rint } from './datetime.js';
 import type { Interval } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -77,11 +77,6 @@ units(Field.Decade, ['dec', 'decs', 'decade', 'decades']);
 units(Field.Century, ['c', 'cent', 'century', 'centuries']);
 units(Field.Millennium, ['mil', 'mils', 'millennium', 'millennia', 'millenniums']);
 
-/** rint(): round half to even, as PostgreSQL rounds fractional years into months. */
-function rint(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** Accumulates fields; fractions spill into the next smaller unit as PostgreSQL does. */
 class Accumulator {

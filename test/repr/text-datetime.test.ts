@@ -52,7 +52,12 @@ test('time input and output', () => {
   roundTrip(t(), '040506', '04:05:06');
   roundTrip(t(), '04:05:06+05', '04:05:06');
   roundTrip(t(), '2020-01-01 04:05:06', '04:05:06');
-  roundTrip(t(), '00:00:00.0000005', '00:00:00.000001');
+  // Fractions round as PostgreSQL's rint(double * 1e6) does.
+  roundTrip(t(), '00:00:00.0000005', '00:00:00');
+  roundTrip(t(), '00:00:00.0000015', '00:00:00.000002');
+  roundTrip(t(), '23:59:59.9999999', '24:00:00');
+  roundTrip(t(), '04:05:06 PST', '04:05:06');
+  parseError(t(), '04:05:06 America/New_York', '22007', 'invalid input syntax for type time: "04:05:06 America/New_York"');
   roundTrip(t(2), '01:02:03.456', '01:02:03.46');
   roundTrip(t(0), '23:59:59.5', '24:00:00');
   parseError(t(), '25:00', '22008', 'date/time field value out of range: "25:00"');
@@ -107,7 +112,14 @@ test('timestamptz input with zones, output in the session zone', () => {
   assert.equal(formatText(-62135596800000000n - 1n, T.timestamptz), '0001-12-31 23:59:59.999999+00 BC');
   assert.equal(formatText(9223372036854775807n, T.timestamptz), 'infinity');
   parseError(T.timestamptz, 'soon', '22007', 'invalid input syntax for type timestamp with time zone: "soon"');
-  parseError(T.timestamptz, '2020-01-01 12:00 Mars/Base', '22023', 'time zone "Mars/Base" not recognized');
+  parseError(T.timestamptz, '2020-01-01 12:00 Mars/Base', '22023', 'time zone "mars/base" not recognized');
+  parseError(T.timestamptz, '2020-01-01 12:00 foo', '22007', 'invalid input syntax for type timestamp with time zone: "2020-01-01 12:00 foo"');
+  parseError(T.timestamptz, '2020-01-01 12:00:00+16', '22009', 'time zone displacement out of range: "2020-01-01 12:00:00+16"');
+  roundTrip(T.timestamptz, '2020-01-01 12:00:00+15:59', '2019-12-31 20:01:00+00', utc);
+  // In literals CET/EET/WET/MET are fixed-offset abbreviations; full names follow their rules.
+  roundTrip(T.timestamptz, '2020-07-01 00:00:00 CET', '2020-06-30 23:00:00+00', utc);
+  roundTrip(T.timestamptz, '2020-07-01 00:00:00 europe/paris', '2020-06-30 22:00:00+00', utc);
+  roundTrip(T.timestamptz, '1999-12-31 23:59:59.9999995', '2000-01-01 00:00:00+00', utc);
 });
 
 test('interval input forms and postgres-style output', () => {
