@@ -35,6 +35,7 @@ import { displayType } from './type-info.js';
 import { dateOutOfRange } from './datetime-ops.js';
 import { compileToChar } from './to-char.js';
 import { compileNumberFormat } from './to-char-number.js';
+import { toTimestamp } from './to-timestamp.js';
 
 const DATE: SqlType = T.date;
 const TIME: SqlType = T.time;
@@ -539,6 +540,9 @@ fn('to_timestamp', 'to_timestamp', [F8], TSTZ, (a) => {
   if (!isValidTimestamp(t)) throw new SqlError(SqlState.datetimeFieldOverflow, `timestamp out of range: "${s}"`);
   return t;
 });
+
+fn('to_timestamp', 'to_timestamp_format', [TEXT, TEXT], TSTZ, (a) => toTimestamp(a[0] as string, a[1] as string));
+fn('to_date', 'to_date', [TEXT, TEXT], DATE, (a) => Number(floorDiv(toTimestamp(a[0] as string, a[1] as string), MICROS_PER_DAY)));
 
 // ---- to_char ----
 

@@ -106,6 +106,23 @@ test('constructors', () => {
   assert.equal(sqlErrorOf(() => call('to_timestamp', [T.float8], [NaN])).code, '22008');
 });
 
+test('to_timestamp and to_date with a format', () => {
+  const parse = (text: string, format: string) => call('to_timestamp', [T.text, T.text], [text, format]);
+  assert.equal(parse('05 Dec 2000', 'DD Mon YYYY'), ts(2000, 12, 5));
+  assert.equal(parse('2020-03-15 14:30:05.25', 'YYYY-MM-DD HH24:MI:SS.MS'), ts(2020, 3, 15, 14, 30, 5, 250000));
+  assert.equal(parse('03/15/2020 02:30 PM', 'MM/DD/YYYY HH12:MI AM'), ts(2020, 3, 15, 14, 30));
+  assert.equal(parse('12 AM', 'HH12 AM'), ts(1, 1, 1));
+  assert.equal(parse('2020 060', 'YYYY DDD'), ts(2020, 2, 29));
+  assert.equal(parse('March 5, 2021', 'Month DD, YYYY'), ts(2021, 3, 5));
+  assert.equal(call('to_date', [T.text, T.text], ['2000-12-05', 'YYYY-MM-DD']), date(2000, 12, 5));
+  assert.equal(sqlErrorOf(() => call('to_date', [T.text, T.text], ['2020-13-01', 'YYYY-MM-DD'])).code, '22008');
+  assert.equal(sqlErrorOf(() => call('to_date', [T.text, T.text], ['2020-01-45', 'YYYY-MM-DD'])).code, '22008');
+  assert.deepEqual(sqlErrorOf(() => call('to_date', [T.text, T.text], ['abcd-01-01', 'YYYY-MM-DD'])), {
+    code: '22007',
+    message: 'invalid value "abcd" for "YYYY"',
+  });
+});
+
 test('to_char patterns', () => {
   const t = ts(2002, 4, 20, 17, 31, 12, 660000);
   const fmt = (f: string) => call('to_char', [T.timestamp, T.text], [t, f]);
