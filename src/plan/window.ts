@@ -14,6 +14,7 @@ import type { ExprPlanner } from './expr.js';
 import type { PlanState } from './state.js';
 import { coerce, resolveUnknown, withPosition } from './coerce.js';
 import * as b from './builtins.js';
+import { walkChildren } from './ast-walk.js';
 import { arity, columnTypes, project, range } from './rel.js';
 
 const INT8: SqlType = { kind: 'int8' };
@@ -25,37 +26,7 @@ export function collectWindowCalls(e: ast.Expr | undefined, out: ast.FunctionCal
     out.push(e);
     return;
   }
-  forEachChild(e, (child) => collectWindowCalls(child, out));
-}
-
-function forEachChild(e: ast.Expr, visit: (child: ast.Expr) => void): void {
-  for (const value of Object.values(e)) {
-    if (Array.isArray(value)) {
-      for (const item of value) visitNode(item, visit);
-    } else visitNode(value, visit);
-  }
-}
-
-/** Visits expression children, including those inside {condition, result} / {key, value} / OrderByExpr wrappers. */
-function visitNode(value: unknown, visit: (child: ast.Expr) => void): void {
-  if (value === null || typeof value !== 'object') return;
-  const node = value as { kind?: unknown };
-  if (typeof node.kind === 'string') {
-    if (node.kind === 'query') return; // subqueries own their window functions
-    if (isExprKind(node.kind)) visit(value as ast.Expr);
-    return;
-  }
-  for (const inner of Object.values(value)) visitNode(inner, visit);
-}
-
-const EXPR_KINDS = new Set([
-  'identifier', 'literal', 'parameter', 'binary', 'unary', 'cast', 'function', 'case', 'is', 'isDistinctFrom', 'between',
-  'inList', 'inSubquery', 'exists', 'subquery', 'quantifiedSubquery', 'quantifiedArray', 'like', 'array', 'arraySubquery',
-  'list', 'listSubquery', 'map', 'row', 'subscript', 'fieldAccess', 'collate', 'atTimeZone', 'wildcardAccess',
-]);
-
-function isExprKind(kind: string): boolean {
-  return EXPR_KINDS.has(kind);
+  walkChildren(e, (child) => collectWindowCalls(child, out));
 }
 
 function isDefaultFrame(frame: ast.WindowFrame | undefined): boolean {
@@ -158,27 +129,20 @@ export class WindowPlanner {
       case 'row_number':
         return { type: INT8, evaluate: (rows) => rows.map((_r, i) => BigInt(i + 1)) };
       case 'rank':
+      case 'dense_rank': {
+        // A new peer group starts where the previous row's last peer differs: rank jumps to the row number, dense_rank by one.
+        const dense = name === 'dense_rank';
         return {
           type: INT8,
           evaluate: (rows, ends) => {
             let rank = 1;
             return rows.map((_r, i) => {
-              if (i > 0 && ends[i - 1] !== ends[i]) rank = i + 1;
+              if (i > 0 && ends[i - 1] !== ends[i]) rank = dense ? rank + 1 : i + 1;
               return BigInt(rank);
             });
           },
         };
-      case 'dense_rank':
-        return {
-          type: INT8,
-          evaluate: (rows, ends) => {
-            let rank = 1;
-            return rows.map((_r, i) => {
-              if (i > 0 && ends[i - 1] !== ends[i]) rank += 1;
-              return BigInt(rank);
-            });
-          },
-        };
+      }
       case 'lag':
       case 'lead': {
         if (args.length < 1 || args.length > 3) break;
