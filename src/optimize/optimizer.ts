@@ -214,6 +214,25 @@ function simplifyFilter(input: RelExpr, rawPredicates: ScalarExpr[]): RelExpr {
       return { op: input.op, input: simplifyFilter(input.input, predicates) };
     case 'join':
       return pushIntoJoin(input, predicates);
+    case 'flatMap': {
+      // Predicates on the input's columns hold for every row the function produces from it.
+      const base = arity(input.input);
+      const below = predicates.filter((p) => [...columnsUsed(p)].every((c) => c < base));
+      if (below.length === 0) break;
+      const above = predicates.filter((p) => !below.includes(p));
+      return filterOf({ ...input, input: simplifyFilter(input.input, below) }, above);
+    }
+    case 'topK': {
+      // Whole top-k groups pass or fail a predicate on the group key.
+      const keys = new Set(input.groupKey);
+      const below = predicates.filter((p) => {
+        const used = columnsUsed(p);
+        return used.size > 0 && [...used].every((c) => keys.has(c));
+      });
+      if (below.length === 0) break;
+      const above = predicates.filter((p) => !below.includes(p));
+      return filterOf({ ...input, input: simplifyFilter(input.input, below) }, above);
+    }
     case 'reduce': {
       const keyCount = input.groupKey.length;
       const below = predicates.filter((p) => [...columnsUsed(p)].every((c) => c < keyCount));

@@ -53,6 +53,15 @@ test('optimized and unoptimized plans agree', () => {
   }
 });
 
+test('filters move below top-k (on its group key) and flatMap (on input columns)', () => {
+  const topk = optimized('SELECT * FROM (SELECT DISTINCT ON (a) a, c FROM s ORDER BY a, c) x WHERE a = 1');
+  assert.match(topk, /TopK[^\n]*\n\s+Filter/);
+  assert.deepEqual(db.check('SELECT * FROM (SELECT DISTINCT ON (a) a, c FROM s ORDER BY a, c) x WHERE a = 1'), [['1', '10']]);
+  const flat = optimized('SELECT a, g FROM t, generate_series(1, 2) g WHERE a = 2');
+  assert.match(flat, /FlatMap[^\n]*\n\s+Filter/);
+  assert.deepEqual(db.check('SELECT a, g FROM t, generate_series(1, 2) g WHERE a = 2'), [['2', '1'], ['2', '2']]);
+});
+
 test('let bindings used once are inlined', () => {
   const get: RelExpr = { op: 'get', id: 'u1', desc: { columns: [{ name: 'a', type: { kind: 'int4' }, nullable: true }] } };
   const col: ScalarExpr = { kind: 'column', index: 0, type: { kind: 'int4' } };
