@@ -93,6 +93,7 @@ export class DdlParser extends SourceParser {
   private parseCreateTable(pos: number, temporary: boolean): CreateTableStatement {
     const ifNotExists = this.eatWords('if', 'not', 'exists');
     const name = this.parseObjectName();
+    if (this.isWord('as')) throw this.notSupported('CREATE TABLE ... AS', this.peek().start);
     const stmt: CreateTableStatement = {
       kind: 'createTable',
       name,
@@ -205,7 +206,11 @@ export class DdlParser extends SourceParser {
   /** After DROP. */
   protected parseDrop(pos: number): Statement {
     const objectType = this.parseObjectType();
-    if (objectType === undefined) throw this.syntaxError();
+    if (objectType === undefined) {
+      const unsupported = this.eatOneOf(...UNSUPPORTED_CREATE, 'owned');
+      if (unsupported !== undefined) throw this.notSupported(`DROP ${unsupported.toUpperCase()}`, pos);
+      throw this.syntaxError();
+    }
     const ifExists = this.eatWords('if', 'exists');
     const names = this.commaList(() => this.parseObjectName());
     const behavior = this.eatOneOf('cascade', 'restrict');
@@ -226,6 +231,9 @@ export class DdlParser extends SourceParser {
       return { kind: 'alterSecret', name, ifExists, value: this.parseExpr(), pos };
     }
     if (objectType === 'connection') return this.parseAlterConnection(pos, name, ifExists);
+    // ALTER TABLE t ADD COLUMN ..., ALTER VIEW v OWNER TO ...: valid elsewhere, not implemented here.
+    const action = this.peek();
+    if (action.kind === 'word') throw this.notSupported(`ALTER ${objectType.toUpperCase()} ... ${action.value.toUpperCase()}`, action.start);
     throw this.syntaxError();
   }
 
