@@ -320,7 +320,7 @@ function num(fname: string, name: string, f: (x: Decimal) => Decimal): void {
 }
 
 for (const n of ['ceil', 'ceiling']) {
-  f8(n, 'float8_ceil', (x) => Math.ceil(x) + 0);
+  f8(n, 'float8_ceil', Math.ceil);
   num(n, 'numeric_ceil', (x) => (x.isFinite() ? x.ceil() : x));
 }
 f8('floor', 'float8_floor', Math.floor);
@@ -360,6 +360,12 @@ num('sqrt', 'numeric_sqrt', (x) => {
   return roundSignificant(r, x);
 });
 f8('cbrt', 'float8_cbrt', Math.cbrt);
+// PostgreSQL's prefix spellings: |/ x is sqrt(x), ||/ x is cbrt(x).
+op1('|/', 'float8_sqrt', F8, F8, (a) => {
+  if ((a[0] as number) < 0) throw negativeSqrt();
+  return Math.sqrt(a[0] as number);
+});
+op1('||/', 'float8_cbrt', F8, F8, (a) => Math.cbrt(a[0] as number));
 f8('exp', 'float8_exp', (x) => {
   const r = Math.exp(x);
   if (!Number.isFinite(r) && Number.isFinite(x)) throw floatOverflow();

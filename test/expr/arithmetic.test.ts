@@ -83,6 +83,8 @@ test('math functions', () => {
   assert.equal(call('sqrt', [T.float8], [16]), 4);
   assert.equal(decStr(call('sqrt', [T.numeric], [dec('2')])), '1.414213562373095');
   assert.equal(call('cbrt', [T.float8], [27]), 3);
+  assert.equal(op('|/', null, T.int4, null, 25), 5);
+  assert.equal(op('||/', null, T.float8, null, 27), 3);
   assert.equal(call('mod', [T.int4, T.int4], [-7, 3]), -1);
   assert.equal(decStr(call('sign', [T.numeric], [dec('-3')])), '-1');
   assert.equal(call('gcd', [T.int4, T.int4], [12, 18]), 6);
