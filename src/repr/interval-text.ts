@@ -78,8 +78,28 @@ units(Field.Century, ['c', 'cent', 'century', 'centuries']);
 units(Field.Millennium, ['mil', 'mils', 'millennium', 'millennia', 'millenniums']);
 
 
-/** Accumulates fields; fractions spill into the next smaller unit as PostgreSQL does. */
+const INT32_MAX = 2147483647;
+const INT64_MAX = 9223372036854775807n;
+
+/** A field's value left the range PostgreSQL's interval fields hold (22015). */
+class IntervalOverflow extends Error {}
+
+function int32(n: number): number {
+  if (n > INT32_MAX || n < -INT32_MAX - 1) throw new IntervalOverflow();
+  return n;
+}
+
+function int64(n: bigint): bigint {
+  if (n > INT64_MAX || n < -INT64_MAX - 1n) throw new IntervalOverflow();
+  return n;
+}
+
+/**
+ * Accumulates fields as PostgreSQL's pg_itm_in does (years, months, days,
+ * microseconds), with fractions spilling into the next smaller unit.
+ */
 class Accumulator {
+  years = 0;
   months = 0;
   days = 0;
   micros = 0n;
@@ -90,45 +110,61 @@ class Accumulator {
     this.seen |= mask;
   }
 
-  /** Adds a fractional number of days (spilling into microseconds). */
-  private fractionalDays(frac: number): void {
-    const whole = Math.trunc(frac);
-    this.days += whole;
-    this.micros += BigInt(Math.round((frac - whole) * 86_400_000_000));
+  private addMicros(whole: bigint, frac: number, scale: number): void {
+    this.micros = int64(this.micros + whole * BigInt(scale) + BigInt(rint(frac * scale)));
   }
 
-  add(field: Field, whole: number, frac: number): void {
+  /** AdjustFractDays: whole days of frac * scale, the rest as microseconds. */
+  private addFractionalDays(frac: number, scale: number): void {
+    const days = frac * scale;
+    const whole = Math.trunc(days);
+    this.days = int32(this.days + whole);
+    this.addMicros(0n, days - whole, 86_400_000_000);
+  }
+
+  private addYears(whole: bigint, frac: number, scale: number): void {
+    this.years = int32(this.years + Number(whole) * scale);
+    this.months = int32(this.months + rint(frac * scale * 12));
+  }
+
+  add(field: Field, whole: bigint, frac: number): void {
     switch (field) {
-      case Field.Microsecond: this.micros += BigInt(whole) + BigInt(Math.round(frac)); break;
-      case Field.Millisecond: this.micros += BigInt(whole) * 1000n + BigInt(Math.round(frac * 1000)); break;
-      case Field.Second: this.micros += BigInt(whole) * MICROS_PER_SECOND + BigInt(Math.round(frac * 1e6)); break;
-      case Field.Minute: this.micros += BigInt(whole) * MICROS_PER_MINUTE + BigInt(Math.round(frac * 6e7)); break;
-      case Field.Hour: this.micros += BigInt(whole) * MICROS_PER_HOUR + BigInt(Math.round(frac * 3.6e9)); break;
-      case Field.Day: this.days += whole; this.micros += BigInt(Math.round(frac * 86_400_000_000)); break;
-      case Field.Week: this.days += whole * 7; this.fractionalDays(frac * 7); break;
-      case Field.Month: this.months += whole; this.fractionalDays(frac * 30); break;
-      case Field.Year: this.months += whole * 12 + rint(frac * 12); break;
-      case Field.Decade: this.months += whole * 120 + rint(frac * 120); break;
-      case Field.Century: this.months += whole * 1200 + rint(frac * 1200); break;
-      case Field.Millennium: this.months += whole * 12000 + rint(frac * 12000); break;
+      case Field.Microsecond: this.addMicros(whole, frac, 1); break;
+      case Field.Millisecond: this.addMicros(whole, frac, 1000); break;
+      case Field.Second: this.addMicros(whole, frac, 1_000_000); break;
+      case Field.Minute: this.addMicros(whole, frac, 60_000_000); break;
+      case Field.Hour: this.addMicros(whole, frac, 3_600_000_000); break;
+      case Field.Day:
+        this.days = int32(this.days + Number(whole));
+        this.addMicros(0n, frac, 86_400_000_000);
+        break;
+      case Field.Week:
+        this.days = int32(this.days + Number(whole) * 7);
+        this.addFractionalDays(frac, 7);
+        break;
+      case Field.Month:
+        this.months = int32(this.months + Number(whole));
+        this.addFractionalDays(frac, 30);
+        break;
+      case Field.Year: this.addYears(whole, frac, 1); break;
+      case Field.Decade: this.addYears(whole, frac, 10); break;
+      case Field.Century: this.addYears(whole, frac, 100); break;
+      case Field.Millennium: this.addYears(whole, frac, 1000); break;
     }
   }
 }
 
 const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 
-/** Splits a signed decimal into whole and fractional parts carrying the same sign. */
-function splitNumber(text: string): { whole: number; frac: number } {
+/** Splits a signed decimal into an int64 whole part and a fraction, both carrying the sign. */
+function splitNumber(text: string): { whole: bigint; frac: number } {
   const m = NUMBER.exec(text);
   if (m === null || (m[2] === '' && (m[3] === undefined || m[3] === ''))) bad();
-  const sign = m[1] === '-' ? -1 : 1;
-  const whole = m[2] === '' ? 0 : Number(m[2]);
+  const negative = m[1] === '-';
+  const whole = int64(m[2] === '' ? 0n : BigInt(m[2]!));
   const frac = m[3] === undefined || m[3] === '' ? 0 : Number(`0.${m[3]}`);
-  if (!Number.isSafeInteger(whole)) throw new IntervalOverflow();
-  return { whole: sign * whole, frac: sign * frac };
+  return { whole: negative ? -whole : whole, frac: negative ? -frac : frac };
 }
-
-class IntervalOverflow extends Error {}
 
 const TIME_TOKEN = /^([+-]?)(\d+):(\d+)(?::(\d+))?(?:\.(\d*))?$/;
 const YEAR_MONTH_TOKEN = /^([+-]?)(\d+)-(\d+)$/;
@@ -140,31 +176,34 @@ function addTimeToken(acc: Accumulator, m: RegExpExecArray): void {
   const a = BigInt(m[2]!);
   const b = BigInt(m[3]!);
   const fracDigits = m[5] ?? '';
-  const frac = fracDigits === '' ? 0n : BigInt(Math.round(Number(`0.${fracDigits}`) * 1e6));
+  const frac = fracDigits === '' ? 0n : BigInt(rint(Number(`0.${fracDigits}`) * 1e6));
   let micros: bigint;
   if (m[4] === undefined && m[5] !== undefined) {
     // mm:ss.fff
-    if (b > 59n) throw new FieldOutOfRange();
+    if (b > 59n) throw new IntervalOverflow();
     micros = a * MICROS_PER_MINUTE + b * MICROS_PER_SECOND + frac;
   } else {
     const c = m[4] === undefined ? 0n : BigInt(m[4]);
-    if (b > 59n || c > 59n) throw new FieldOutOfRange();
+    if (b > 59n || c > 59n) throw new IntervalOverflow();
     micros = a * MICROS_PER_HOUR + b * MICROS_PER_MINUTE + c * MICROS_PER_SECOND + frac;
   }
-  acc.micros += sign * micros;
+  acc.micros = int64(acc.micros + sign * micros);
 }
 
-class FieldOutOfRange extends Error {}
+/** The months total (years * 12 + months) does not fit: PostgreSQL's "interval out of range" (22008). */
+class IntervalOutOfRange extends Error {}
 
 function parsePostgresInterval(s: string): Accumulator {
   const acc = new Accumulator();
-  let tokens = s.split(/\s+/).filter((t) => t !== '');
-  if (tokens[0] === '@') tokens = tokens.slice(1);
-  else if (tokens[0]?.startsWith('@')) tokens[0] = tokens[0].slice(1);
+  // '@' is noise and 'ago' negates, wherever they stand; a lone sign binds to the next token.
+  const tokens: string[] = [];
   let ago = false;
-  if (tokens[tokens.length - 1] === 'ago') {
-    ago = true;
-    tokens = tokens.slice(0, -1);
+  for (const raw of s.replace(/@/g, ' ').split(/\s+/)) {
+    if (raw === '') continue;
+    if (raw === 'ago') ago = true;
+    else if (tokens.length > 0 && (tokens[tokens.length - 1] === '-' || tokens[tokens.length - 1] === '+')) {
+      tokens[tokens.length - 1] += raw;
+    } else tokens.push(raw);
   }
   if (tokens.length === 0) bad();
   for (let i = 0; i < tokens.length; i++) {
@@ -177,10 +216,11 @@ function parsePostgresInterval(s: string): Accumulator {
     const ym = YEAR_MONTH_TOKEN.exec(token);
     if (ym !== null) {
       acc.mark(Field.Year | Field.Month);
-      const sign = ym[1] === '-' ? -1 : 1;
+      const negative = ym[1] === '-';
       const months = Number(ym[3]);
-      if (months > 11) throw new FieldOutOfRange();
-      acc.months += sign * (Number(ym[2]) * 12 + months);
+      if (months > 11) throw new IntervalOverflow();
+      acc.add(Field.Year, BigInt(negative ? `-${ym[2]}` : ym[2]!), 0);
+      acc.add(Field.Month, BigInt(negative ? -months : months), 0);
       continue;
     }
     let numberText: string;
@@ -212,9 +252,10 @@ function parsePostgresInterval(s: string): Accumulator {
     acc.add(field, whole, frac);
   }
   if (ago) {
+    acc.years = -acc.years;
     acc.months = -acc.months;
     acc.days = -acc.days;
-    acc.micros = -acc.micros;
+    acc.micros = int64(-acc.micros);
   }
   return acc;
 }
@@ -227,19 +268,19 @@ function parseIsoInterval(s: string): Accumulator {
   const acc = new Accumulator();
   const alternative = /^p(\d+)-(\d+)-(\d+)(?:t(\d+):(\d+):(\d+(?:\.\d*)?))?$/.exec(s);
   if (alternative !== null) {
-    acc.add(Field.Year, Number(alternative[1]), 0);
-    acc.add(Field.Month, Number(alternative[2]), 0);
-    acc.add(Field.Day, Number(alternative[3]), 0);
+    acc.add(Field.Year, BigInt(alternative[1]!), 0);
+    acc.add(Field.Month, BigInt(alternative[2]!), 0);
+    acc.add(Field.Day, BigInt(alternative[3]!), 0);
     if (alternative[4] !== undefined) {
-      acc.add(Field.Hour, Number(alternative[4]), 0);
-      acc.add(Field.Minute, Number(alternative[5]), 0);
+      acc.add(Field.Hour, BigInt(alternative[4]), 0);
+      acc.add(Field.Minute, BigInt(alternative[5]!), 0);
       const sec = splitNumber(alternative[6]!);
       acc.add(Field.Second, sec.whole, sec.frac);
     }
     return acc;
   }
   const [datePart, timePart, extra] = s.slice(1).split('t');
-  if (extra !== undefined || (datePart === '' && (timePart === undefined || timePart === ''))) bad();
+  if (extra !== undefined || (datePart === '' && timePart === undefined)) bad();
   const part = /([+-]?(?:\d+\.?\d*|\.\d+))([a-z])/y;
   const scan = (text: string, table: Record<string, Field>): void => {
     part.lastIndex = 0;
@@ -254,26 +295,19 @@ function parseIsoInterval(s: string): Accumulator {
     }
   };
   scan(datePart!, ISO_DATE_UNITS);
-  if (timePart !== undefined) {
-    if (timePart === '') bad();
-    scan(timePart, ISO_TIME_UNITS);
-  }
+  if (timePart !== undefined) scan(timePart, ISO_TIME_UNITS);
   return acc;
 }
 
-const INT32_MAX = 2147483647;
-const INT64_MAX = 9223372036854775807n;
-
-/** interval_in. Throws 22007 on bad syntax, 22015 when a field overflows. */
+/** interval_in. Throws 22007 on bad syntax, 22015 when a field overflows, 22008 when the months total does. */
 export function parseInterval(text: string): Interval {
   const s = text.trim().toLowerCase();
   try {
     if (s === '') bad();
     const acc = s.startsWith('p') ? parseIsoInterval(s) : parsePostgresInterval(s);
-    if (Math.abs(acc.months) > INT32_MAX || Math.abs(acc.days) > INT32_MAX || acc.micros > INT64_MAX || acc.micros < -INT64_MAX - 1n) {
-      throw new IntervalOverflow();
-    }
-    return { months: acc.months + 0, days: acc.days + 0, micros: acc.micros };
+    const months = acc.years * 12 + acc.months;
+    if (months > INT32_MAX || months < -INT32_MAX - 1) throw new IntervalOutOfRange();
+    return { months: months + 0, days: acc.days + 0, micros: acc.micros };
   } catch (e) {
     if (e instanceof BadInterval) {
       throw new SqlError(SqlState.invalidDatetimeFormat, `invalid input syntax for type interval: "${text}"`);
@@ -281,9 +315,7 @@ export function parseInterval(text: string): Interval {
     if (e instanceof IntervalOverflow) {
       throw new SqlError(SqlState.intervalFieldOverflow, `interval field value out of range: "${text}"`);
     }
-    if (e instanceof FieldOutOfRange) {
-      throw new SqlError(SqlState.datetimeFieldOverflow, `date/time field value out of range: "${text}"`);
-    }
+    if (e instanceof IntervalOutOfRange) throw new SqlError(SqlState.datetimeFieldOverflow, 'interval out of range');
     throw e;
   }
 }

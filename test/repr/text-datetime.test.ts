@@ -172,4 +172,16 @@ test('interval input forms and postgres-style output', () => {
   parseError(T.interval, '1 day 2 days', '22007', 'invalid input syntax for type interval: "1 day 2 days"');
   parseError(T.interval, '', '22007', 'invalid input syntax for type interval: ""');
   parseError(T.interval, '2147483648 months', '22015', 'interval field value out of range: "2147483648 months"');
+  // Checked against PostgreSQL 15:
+  parseError(T.interval, '2147483647 months 1 year', '22008', 'interval out of range');
+  parseError(T.interval, '1-13', '22015', 'interval field value out of range: "1-13"');
+  parseError(T.interval, '12:60:00', '22015', 'interval field value out of range: "12:60:00"');
+  roundTrip(T.interval, '9223372036854775807 microseconds', '2562047788:00:54.775807');
+  roundTrip(T.interval, 'PT', '00:00:00');
+  roundTrip(T.interval, 'P1DT', '1 day');
+  roundTrip(T.interval, '- 1 day', '-1 days');
+  roundTrip(T.interval, '1 day @', '1 day');
+  roundTrip(T.interval, '1.125 years', '1 year 2 mons');
+  roundTrip(T.interval, '0.04 years', '00:00:00');
+  roundTrip(T.interval, '-1.5 weeks', '-10 days -12:00:00');
 });
