@@ -12,6 +12,7 @@ const TEXT: SqlType = { kind: 'text' };
 const NAME: SqlType = { kind: 'name' };
 const BOOL: SqlType = { kind: 'bool' };
 const INT4: SqlType = { kind: 'int4' };
+const INT8: SqlType = { kind: 'int8' };
 
 /** format_type(type_oid, typmod): the SQL name of a type with its modifier applied. */
 function formatType(args: Datum[]): Datum {
@@ -27,6 +28,21 @@ function formatType(args: Datum[]): Datum {
     else if (base.kind === 'timestamp' || base.kind === 'timestamptz' || base.kind === 'time') type = { kind: base.kind, precision: typmod };
   }
   return typeName(type);
+}
+
+/** pg_size_pretty: bytes, then kB, MB, GB, TB once the value reaches 10 240 of the smaller unit (PostgreSQL's rule). */
+function sizePretty(bytes: bigint): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  const negative = value < 0n;
+  if (negative) value = -value;
+  while (unit < units.length - 1 && value >= 10240n) {
+    // Round half up, as PostgreSQL does when dividing by 1024.
+    value = (value + 512n) / 1024n;
+    unit++;
+  }
+  return `${negative ? '-' : ''}${value} ${units[unit]}`;
 }
 
 const FUNCTIONS: [string, Overload[]][] = [
@@ -55,6 +71,31 @@ const FUNCTIONS: [string, Overload[]][] = [
   ['pg_get_constraintdef', [{ name: 'pg_get_constraintdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
   ['pg_get_indexdef', [{ name: 'pg_get_indexdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
   ['pg_get_viewdef', [{ name: 'pg_get_viewdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
+  ['pg_get_function_result', [{ name: 'pg_get_function_result', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
+  ['pg_get_function_arguments', [{ name: 'pg_get_function_arguments', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
+  // Every session may use every object (there is no privilege system yet).
+  [
+    'has_database_privilege',
+    [
+      { name: 'has_database_privilege', params: [TEXT, TEXT], returns: BOOL, eval: () => true },
+      { name: 'has_database_privilege', params: [TEXT, TEXT, TEXT], returns: BOOL, eval: () => true },
+    ],
+  ],
+  [
+    'has_table_privilege',
+    [
+      { name: 'has_table_privilege', params: [TEXT, TEXT], returns: BOOL, eval: () => true },
+      { name: 'has_table_privilege', params: [TEXT, TEXT, TEXT], returns: BOOL, eval: () => true },
+    ],
+  ],
+  ['has_schema_privilege', [{ name: 'has_schema_privilege', params: [TEXT, TEXT], returns: BOOL, eval: () => true }]],
+  ['pg_tablespace_location', [{ name: 'pg_tablespace_location', params: [OID], returns: TEXT, eval: () => '' }]],
+  // Sizes on disk are not tracked per relation.
+  ['pg_table_size', [{ name: 'pg_table_size', params: [OID], returns: INT8, eval: () => 0n }]],
+  ['pg_relation_size', [{ name: 'pg_relation_size', params: [OID], returns: INT8, eval: () => 0n }]],
+  ['pg_database_size', [{ name: 'pg_database_size', params: [TEXT], returns: INT8, eval: () => 0n }, { name: 'pg_database_size', params: [OID], returns: INT8, eval: () => 0n }]],
+  ['pg_total_relation_size', [{ name: 'pg_total_relation_size', params: [OID], returns: INT8, eval: () => 0n }]],
+  ['pg_size_pretty', [{ name: 'pg_size_pretty', params: [INT8], returns: TEXT, eval: (a) => sizePretty(a[0] as bigint) }]],
 ];
 
 let registered = false;

@@ -18,6 +18,7 @@ const textArray: SqlType = { kind: 'array', element: text };
 
 const OWNER_OID = 16385;
 const PG_CATALOG_OID = 11;
+const PG_DEFAULT_TABLESPACE = 1663;
 
 /** Base types listed in pg_type, by their internal names. */
 const BASE_TYPES: [string, SqlType, string][] = [
@@ -151,7 +152,7 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
       ['oid', oid], ['datname', name], ['datdba', oid], ['encoding', int4], ['datcollate', text], ['datctype', text],
       ['datistemplate', bool], ['datallowconn', bool], ['datconnlimit', int4], ['dattablespace', oid], ['datacl', textArray],
     ],
-    () => [[DATABASE_OID, DATABASE_NAME, OWNER_OID, 6, 'C', 'C', false, true, -1, 0, null]],
+    () => [[DATABASE_OID, DATABASE_NAME, OWNER_OID, 6, 'C', 'C', false, true, -1, PG_DEFAULT_TABLESPACE, null]],
   ),
   relation(
     'pg_catalog',
@@ -179,11 +180,14 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
   relation('pg_catalog', 'pg_trigger', [['oid', oid], ['tgrelid', oid], ['tgname', name], ['tgenabled', char], ['tgisinternal', bool]], () => []),
   relation('pg_catalog', 'pg_collation', [['oid', oid], ['collname', name], ['collnamespace', oid], ['collowner', oid]], () => [[100, 'default', PG_CATALOG_OID, OWNER_OID]]),
   relation('pg_catalog', 'pg_am', [['oid', oid], ['amname', name], ['amtype', char]], () => []),
-  relation('pg_catalog', 'pg_tablespace', [['oid', oid], ['spcname', name], ['spcowner', oid]], () => [[1663, 'pg_default', OWNER_OID]]),
+  relation('pg_catalog', 'pg_tablespace', [['oid', oid], ['spcname', name], ['spcowner', oid]], () => [[PG_DEFAULT_TABLESPACE, 'pg_default', OWNER_OID]]),
   relation(
     'pg_catalog',
     'pg_proc',
-    [['oid', oid], ['proname', name], ['pronamespace', oid], ['proowner', oid], ['prorettype', oid], ['proretset', bool], ['prokind', char]],
+    [
+      ['oid', oid], ['proname', name], ['pronamespace', oid], ['proowner', oid], ['prorettype', oid], ['proretset', bool], ['prokind', char],
+      ['proisagg', bool], ['proiswindow', bool], ['prolang', oid], ['prosrc', text],
+    ],
     () => [],
   ),
   relation(
@@ -192,9 +196,11 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
     [
       ['oid', oid], ['rolname', name], ['rolsuper', bool], ['rolinherit', bool], ['rolcreaterole', bool], ['rolcreatedb', bool],
       ['rolcanlogin', bool], ['rolreplication', bool], ['rolconnlimit', int4], ['rolbypassrls', bool],
+      ['rolvaliduntil', { kind: 'timestamptz' }], ['rolconfig', textArray],
     ],
-    (s) => [[OWNER_OID, s.currentUser, false, true, true, true, true, false, -1, false]],
+    (s) => [[OWNER_OID, s.currentUser, false, true, true, true, true, false, -1, false, null, null]],
   ),
+  relation('pg_catalog', 'pg_auth_members', [['roleid', oid], ['member', oid], ['grantor', oid], ['admin_option', bool]], () => []),
   relation(
     'pg_catalog',
     'pg_settings',
