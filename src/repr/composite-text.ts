@@ -85,28 +85,42 @@ class BraceParser {
   constructor(
     readonly text: string,
     readonly fail: (detail: string) => SqlError,
+    /** Array rules (uniform levels, no empty sub-arrays); lists allow both. */
+    readonly arrayShape: boolean,
   ) {}
 
   skipSpace(): void {
     while (isSpace(this.text[this.pos])) this.pos++;
   }
 
-  /** Parses `{...}` at pos (nested braces allowed). */
-  parseNode(): BraceNode {
+  /**
+   * Parses `{...}` at pos. For arrays, as in PostgreSQL, one level holds
+   * either elements or sub-arrays, and only the outermost braces may be empty.
+   */
+  parseNode(nested = false): BraceNode {
     if (this.text[this.pos] !== '{') throw this.fail(`Unexpected "${this.text[this.pos] ?? ''}" character.`);
     this.pos++;
     const node: BraceNode = { children: [] };
     this.skipSpace();
     if (this.text[this.pos] === '}') {
+      if (nested && this.arrayShape) throw this.fail('Unexpected "}" character.');
       this.pos++;
       return node;
     }
+    let holdsNodes: boolean | undefined;
     for (;;) {
       this.skipSpace();
       const c = this.text[this.pos];
       if (c === undefined) throw this.fail('Unexpected end of input.');
-      if (c === '{') node.children.push(this.parseNode());
-      else node.children.push(this.parseLeaf(',}'));
+      if (c === '{') {
+        if (holdsNodes === false && this.arrayShape) throw this.fail('Unexpected "{" character.');
+        holdsNodes = true;
+        node.children.push(this.parseNode(true));
+      } else {
+        if (holdsNodes === true && this.arrayShape) throw this.fail('Unexpected array element.');
+        holdsNodes = false;
+        node.children.push(this.parseLeaf(',}'));
+      }
       this.skipSpace();
       const d = this.text[this.pos];
       if (d === ',') {
@@ -118,7 +132,7 @@ class BraceParser {
         return node;
       }
       if (d === undefined) throw this.fail('Unexpected end of input.');
-      throw this.fail(`Unexpected "${d}" character.`);
+      throw this.fail(holdsNodes ? `Unexpected "${d}" character.` : 'Unexpected array element.');
     }
   }
 
@@ -146,7 +160,8 @@ class BraceParser {
       const c = t[this.pos];
       if (c === undefined) throw this.fail('Unexpected end of input.');
       if (stops.includes(c)) break;
-      if (c === '"' || c === '{') throw this.fail(`Unexpected "${c}" character.`);
+      if (c === '"') throw this.fail('Unexpected array element.');
+      if (c === '{') throw this.fail(`Unexpected "${c}" character.`);
       this.pos++;
       if (c === '\\') {
         const e = t[this.pos];
@@ -181,7 +196,7 @@ function malformed(kind: string, text: string): (detail: string) => SqlError {
 /** array_in: `{1,2}`, `{{1,2},{3,4}}`, `[0:1]={a,b}`, quoting and NULL. */
 export function parseArray(text: string, parse: ParseElement): ArrayValue {
   const fail = malformed('array', text);
-  const p = new BraceParser(text, fail);
+  const p = new BraceParser(text, fail, true);
   p.skipSpace();
   let explicitBounds: Array<[number, number]> | undefined;
   if (text[p.pos] === '[') {
@@ -244,7 +259,7 @@ export function parseArray(text: string, parse: ParseElement): ArrayValue {
  */
 export function parseList(text: string, parse: ParseElement, elementIsList: boolean): Datum[] {
   const fail = malformed('list', text);
-  const p = new BraceParser(text, fail);
+  const p = new BraceParser(text, fail, false);
   p.skipSpace();
   if (text[p.pos] !== '{') throw fail('expected \'{\', found ' + (text[p.pos] === undefined ? 'empty string' : text[p.pos]));
   const root = p.parseNode();
@@ -283,7 +298,7 @@ export function formatMap(entries: ReadonlyArray<readonly [string, Datum]>, form
 /** Materialize map input: `{a=>1,"b c"=>NULL}`; later duplicate keys win; entries sorted by key. */
 export function parseMap(text: string, parse: ParseElement, valueIsMap: boolean): MapValue {
   const fail = malformed('map', text);
-  const p = new BraceParser(text, fail);
+  const p = new BraceParser(text, fail, false);
   p.skipSpace();
   if (text[p.pos] !== '{') throw fail('expected \'{\'');
   p.pos++;

@@ -75,7 +75,11 @@ test('arrays: output quoting, dimensions, NULL', () => {
   parseError(int4Array, '{1,2', '22P02', 'malformed array literal: "{1,2"', 'Unexpected end of input.');
   parseError(int4Array, '{1,2}x', '22P02', 'malformed array literal: "{1,2}x"', 'Junk after closing right brace.');
   parseError(int4Array, '{{1},{2,3}}', '22P02', 'malformed array literal: "{{1},{2,3}}"', 'Multidimensional arrays must have sub-arrays with matching dimensions.');
-  parseError(int4Array, '{1,{2}}', '22P02', 'malformed array literal: "{1,{2}}"', 'Multidimensional arrays must have sub-arrays with matching dimensions.');
+  // details as PostgreSQL 15 reports them
+  parseError(int4Array, '{1,{2}}', '22P02', 'malformed array literal: "{1,{2}}"', 'Unexpected "{" character.');
+  parseError(int4Array, '{{1},2}', '22P02', 'malformed array literal: "{{1},2}"', 'Unexpected array element.');
+  parseError(int4Array, '{{},{}}', '22P02', 'malformed array literal: "{{},{}}"', 'Unexpected "}" character.');
+  parseError(textArray, '{"a"b}', '22P02', 'malformed array literal: "{"a"b}"', 'Unexpected array element.');
   parseError(int4Array, '{1,x}', '22P02', 'invalid input syntax for type integer: "x"');
 });
 
