@@ -8,7 +8,7 @@ import { typeName } from '../repr/pgtypes.js';
 import { resolveCast, type CastContext } from '../expr/resolve.js';
 import type { ScalarExpr } from './mir.js';
 import type { PlanState } from './state.js';
-import { hasModifier, sameKind, typeEquals } from './types.js';
+import { hasModifier, sameKind, typeEquals, withoutModifier } from './types.js';
 
 export function withPosition<T>(pos: number, fn: () => T): T {
   try {
@@ -29,10 +29,13 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
   if (target.kind === 'unknown') return expr;
   if (expr.kind === 'literal' && expr.type.kind === 'unknown') {
     if (expr.value === null) return { kind: 'literal', value: null, type: target };
+    // Parse as the unmodified type, then apply the modifier as a cast in `context`:
+    // 'abc'::varchar(2) truncates (explicit) where an INSERT would fail (assignment).
     const text = String(expr.value);
-    const value = withPosition(pos, () => parseText(text, target, { timeZone: state.ctx.timeZone }));
-    const parsed: ScalarExpr = { kind: 'literal', value, type: target };
-    return parsed;
+    const base = withoutModifier(target);
+    const value = withPosition(pos, () => parseText(text, base, { timeZone: state.ctx.timeZone }));
+    const parsed: ScalarExpr = { kind: 'literal', value, type: base };
+    return hasModifier(target) ? coerce(state, parsed, target, context, pos) : parsed;
   }
   if (expr.kind === 'parameter' && (expr.type.kind === 'unknown' || state.paramType(expr.index) === undefined)) {
     state.setParamType(expr.index, target);
@@ -42,7 +45,8 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
   if (context === 'implicit' && sameKind(expr.type, target) && !hasModifier(target)) return expr;
   const func = resolveCast(expr.type, target, context);
   if (func) return { kind: 'call', func, args: [expr], type: target };
-  if (sameKind(expr.type, target) && !hasModifier(target)) return expr;
+  // Same type, different modifier, and no length coercion registered: keep the value as it is.
+  if (sameKind(expr.type, target)) return expr;
   if (context === 'explicit') {
     throw new SqlError(SqlState.cannotCoerce, `cannot cast type ${displayType(expr.type)} to ${displayType(target)}`, { position: pos + 1 });
   }

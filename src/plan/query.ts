@@ -750,7 +750,9 @@ export class QueryPlanner {
     const alias = ref.alias;
     let defaults = func.columns.map((c) => c.name);
     const ownCount = resolved.func.columns.length;
-    if (ownCount === 1) defaults[0] = alias && alias.columns.length === 0 ? alias.name : name;
+    // A function returning a scalar names its column after itself, or after the alias (generate_series(1, 3) AS g);
+    // one with a named output column (jsonb_array_elements: value) keeps that name.
+    if (ownCount === 1 && alias && alias.columns.length === 0 && defaults[0] === name) defaults[0] = alias.name;
     defaults = this.renameColumns(defaults, alias?.columns ?? [], alias?.name ?? name, ref.pos);
     const table = [alias?.name ?? name];
     return { rel, items: [...acc.items, ...this.itemsFor(table, defaults, func.columns, first, ref.pos, acc)] };

@@ -143,3 +143,19 @@ export function hasModifier(t: SqlType): boolean {
       return false;
   }
 }
+
+/** The type without its top-level modifier: varchar(2) -> varchar. */
+export function withoutModifier(t: SqlType): SqlType {
+  switch (t.kind) {
+    case 'numeric':
+    case 'varchar':
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+      return { kind: t.kind };
+    case 'bpchar':
+      return { kind: 'bpchar' };
+    default:
+      return t;
+  }
+}
