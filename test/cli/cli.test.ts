@@ -3,6 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -49,4 +53,26 @@ test('freshet serve rejects a bad port with a clear message', async () => {
   const result = await freshet(['serve', '--port', 'http']);
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /--port <number>.*must be an integer from 0 to 65535/);
+});
+
+test('freshet serve exits 1 with a clear log line when its port is taken', async () => {
+  const occupier = createServer();
+  await new Promise<void>((resolve) => occupier.listen(0, '127.0.0.1', resolve));
+  const address = occupier.address();
+  assert.ok(address !== null && typeof address !== 'string');
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-cli-'));
+  try {
+    const result = await freshet(['serve', '--port', String(address.port), '--data-dir', dataDir, '--log-format', 'json']);
+    assert.equal(result.code, 1);
+    const fatal = result.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string; port?: number })
+      .find((record) => record.level === 60);
+    assert.equal(fatal?.msg, 'could not listen for SQL clients');
+    assert.equal(fatal?.port, address.port);
+  } finally {
+    occupier.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -50,7 +50,6 @@ export class PgwireServer {
     this.log = options.logger.child({ component: 'pgwire' });
     this.context = this.connectionContext();
     this.server = createServer((socket) => this.accept(socket));
-    this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
   }
 
   /** Starts listening (port 0 picks a free port); resolves with the bound address. */
@@ -60,6 +59,8 @@ export class PgwireServer {
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
         this.server.off('error', onError);
+        // From now on errors (e.g. EMFILE on accept) are logged; listen() itself rejects instead.
+        this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
         resolve(this.address());
       });
     });
