@@ -47,13 +47,15 @@ async function loadTable(core: CoordinatorCore, item: CatalogItem): Promise<void
 /** Undoes installItem and deletes the item's durable data. */
 export async function uninstallItem(core: CoordinatorCore, item: CatalogItem): Promise<void> {
   switch (item.kind) {
-    case 'table': {
-      core.compute.drop(item.id);
-      const shard = core.shards.get(item.id);
-      core.shards.delete(item.id);
-      await shard?.destroy();
+    case 'table':
+      // Serialized with writes, so no append is in flight while the shard goes away.
+      await core.timeline.exclusive(async () => {
+        core.compute.drop(item.id);
+        const shard = core.shards.get(item.id);
+        core.shards.delete(item.id);
+        await shard?.destroy();
+      });
       return;
-    }
     case 'materialized-view':
     case 'index':
       core.compute.drop(item.id);

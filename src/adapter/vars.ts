@@ -131,7 +131,13 @@ const DEFS: VarDef[] = [
     defaultValue: 'strict serializable',
     description: 'Sets the current transaction isolation level.',
     report: false,
-    normalize: onlyValues('transaction_isolation', ['serializable', 'strict serializable', 'read committed', 'repeatable read'], 'strict serializable'),
+    normalize: (v) => {
+      const level = v.toLowerCase().replace(/\s+/g, ' ').trim();
+      if (level === 'serializable' || level === 'strict serializable') return level;
+      // PostgreSQL's weaker levels run as serializable, as in Materialize.
+      if (level === 'read committed' || level === 'repeatable read' || level === 'read uncommitted') return 'serializable';
+      throw invalidValue('transaction_isolation', v);
+    },
   },
   { name: 'user', defaultValue: 'materialize', description: 'Shows the current user.', report: false, readOnly: true },
 ];
