@@ -82,3 +82,16 @@ test('row IN, ARRAY(subquery) with ORDER BY, LEFT JOIN LATERAL', () => {
     [['1', null], ['2', '20'], ['3', null], [null, null]],
   );
 });
+
+test('correlated VALUES, set operations, table functions, ORDER BY/LIMIT inside subqueries', () => {
+  assert.deepEqual(db.check('SELECT a, (SELECT x FROM (VALUES (t.a + 1)) v(x)) FROM t'), [['1', '2'], ['2', '3'], ['3', '4'], [null, null]]);
+  assert.deepEqual(
+    db.check('SELECT a, (SELECT count(*) FROM (SELECT a FROM s WHERE s.a = t.a UNION ALL SELECT x FROM n WHERE n.x = t.a) u) FROM t'),
+    [['1', '3'], ['2', '2'], ['3', '0'], [null, '0']],
+  );
+  assert.deepEqual(db.check('SELECT a, EXISTS (SELECT a FROM s WHERE s.a = t.a EXCEPT SELECT x FROM n) FROM t'), [['1', 'f'], ['2', 'f'], ['3', 'f'], [null, 'f']]);
+  assert.deepEqual(db.check('SELECT a, (SELECT max(g) FROM generate_series(1, t.a) g) FROM t'), [['1', '1'], ['2', '2'], ['3', '3'], [null, null]]);
+  assert.deepEqual(db.check("SELECT a, (SELECT string_agg(b, ',' ORDER BY b) FROM t t2 WHERE t2.a <= t.a) FROM t"), [['1', 'x'], ['2', 'x,y'], ['3', 'x,y'], [null, null]]);
+  assert.deepEqual(db.check('SELECT a FROM t WHERE (SELECT count(*) FROM s WHERE s.a = t.a) = 0'), [['3'], [null]]);
+  assert.deepEqual(db.check('SELECT a, (SELECT c FROM s WHERE s.a = t.a ORDER BY c DESC LIMIT 1) FROM t'), [['1', '11'], ['2', '20'], ['3', null], [null, null]]);
+});
