@@ -19,14 +19,14 @@ export abstract class CallParser extends ExpressionParser {
     call.name = name;
     this.expectPunct('(');
     this.nested(() => {
-      if (this.isOp('*') && this.isPunct(')', 1)) {
+      if (this.isOp('*')) {
         this.next();
         call.star = true;
       } else if (!this.isPunct(')')) {
         if (this.eatWords('distinct')) call.distinct = true;
         else this.eatWords('all');
         call.args = this.commaList(() => this.parseExpr());
-        if (this.eatWords('order', 'by')) call.orderBy = this.parseOrderByList();
+        if (this.eatClause('order', 'by')) call.orderBy = this.parseOrderByList();
       }
       this.expectPunct(')');
     });
@@ -125,8 +125,8 @@ export abstract class CallParser extends ExpressionParser {
       !this.isWord('range') && !this.isWord('groups')) {
       spec.name = this.parseIdent();
     }
-    if (this.eatWords('partition', 'by')) spec.partitionBy = this.commaList(() => this.parseExpr());
-    if (this.eatWords('order', 'by')) spec.orderBy = this.parseOrderByList();
+    if (this.eatClause('partition', 'by')) spec.partitionBy = this.commaList(() => this.parseExpr());
+    if (this.eatClause('order', 'by')) spec.orderBy = this.parseOrderByList();
     const units = this.eatOneOf('rows', 'range', 'groups');
     if (units === 'rows' || units === 'range' || units === 'groups') spec.frame = this.parseFrame(units);
     this.expectPunct(')');

@@ -154,7 +154,7 @@ export abstract class ExpressionParser extends TypeParser {
         return n.kind === 'word' && ['between', 'in', 'like', 'ilike', 'similar'].includes(n.value) ? Prec.like : undefined;
       }
       case 'at':
-        return this.isWord('time', 1) && this.isWord('zone', 2) ? Prec.atTimeZone : undefined;
+        return this.isWord('time', 1) ? Prec.atTimeZone : undefined;
       case 'collate':
         return Prec.collate;
       case 'operator':
@@ -218,7 +218,8 @@ export abstract class ExpressionParser extends TypeParser {
   /** `op ANY|SOME|ALL (subquery | array)` after the operator. */
   private parseQuantified(left: Expr, op: string): Expr | undefined {
     const t = this.peek();
-    if (t.kind !== 'word' || !['any', 'some', 'all'].includes(t.value) || !this.isPunct('(', 1)) return undefined;
+    // ANY, SOME and ALL are reserved: after an operator they can only start a quantified operand.
+    if (t.kind !== 'word' || !['any', 'some', 'all'].includes(t.value)) return undefined;
     this.next();
     const quantifier = t.value === 'all' ? 'all' : 'any';
     this.expectPunct('(');

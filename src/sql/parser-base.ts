@@ -95,6 +95,18 @@ export class ParserBase {
     return undefined;
   }
 
+  /**
+   * If `first` comes next, consumes it and then requires `rest` (GROUP BY, ORDER BY):
+   * a keyword that can only start this clause commits to it, so a missing BY is
+   * reported at the token after the keyword, as PostgreSQL does.
+   */
+  protected eatClause(first: string, ...rest: string[]): boolean {
+    if (!this.isWord(first)) return false;
+    this.index++;
+    this.expectWords(...rest);
+    return true;
+  }
+
   protected expectWords(...words: string[]): void {
     for (const w of words) {
       if (!this.isWord(w)) throw this.syntaxError();

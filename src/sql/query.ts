@@ -17,7 +17,7 @@ export class QueryParser extends CallParser {
       const ctes = hasWith ? this.commaList(() => this.parseCte()) : [];
       const query: Query = { kind: 'query', with: ctes, body: this.parseSetExpr(0), orderBy: [], pos };
       if (recursive) query.withRecursive = true;
-      if (this.eatWords('order', 'by')) query.orderBy = this.parseOrderByList();
+      if (this.eatClause('order', 'by')) query.orderBy = this.parseOrderByList();
       this.parseLimitOffset(query);
       return query;
     });
@@ -128,7 +128,10 @@ export class QueryParser extends CallParser {
     if (!this.selectListEnds()) select.projection = this.commaList(() => this.parseSelectItem());
     if (this.eatWords('from')) select.from = this.commaList(() => this.parseTableRef());
     if (this.eatWords('where')) select.where = this.parseExpr();
-    if (this.eatWords('group', 'by')) select.groupBy = this.commaList(() => this.parseExpr());
+    if (this.eatClause('group', 'by')) {
+      this.eatOneOf('all', 'distinct'); // the set quantifier only matters for grouping sets
+      select.groupBy = this.commaList(() => this.parseExpr());
+    }
     if (this.eatWords('having')) select.having = this.parseExpr();
     if (this.eatWords('window')) {
       select.windows = this.commaList(() => {

@@ -140,25 +140,40 @@ export class SessionParser extends DdlParser {
     throw this.syntaxError();
   }
 
-
   /** ISOLATION LEVEL ..., READ ONLY | READ WRITE, [NOT] DEFERRABLE; recorded lower-cased. */
   protected parseTransactionModes(): string[] {
     const modes: string[] = [];
     do {
       if (this.eatWords('isolation', 'level')) {
-        const level: string[] = [];
-        while (this.peek().kind === 'word' && ['serializable', 'repeatable', 'read', 'committed', 'uncommitted', 'strict'].includes(this.peek().value)) {
-          level.push(this.next().value);
-        }
-        if (level.length === 0) throw this.syntaxError();
-        modes.push(`isolation level ${level.join(' ')}`);
-      } else if (this.eatWords('read', 'only')) modes.push('read only');
-      else if (this.eatWords('read', 'write')) modes.push('read write');
-      else if (this.eatWords('not', 'deferrable')) modes.push('not deferrable');
-      else if (this.eatWords('deferrable')) modes.push('deferrable');
-      else if (modes.length === 0) return modes;
-      else throw this.syntaxError();
+        modes.push(`isolation level ${this.parseIsolationLevel()}`);
+      } else if (this.eatWords('read')) {
+        const access = this.eatOneOf('only', 'write');
+        if (access === undefined) throw this.syntaxError();
+        modes.push(`read ${access}`);
+      } else if (this.eatWords('not', 'deferrable')) {
+        modes.push('not deferrable');
+      } else if (this.eatWords('deferrable')) {
+        modes.push('deferrable');
+      } else if (modes.length === 0) {
+        return modes;
+      } else {
+        throw this.syntaxError();
+      }
     } while (this.eatPunct(',') || (!this.atEnd() && this.peek().kind === 'word'));
     return modes;
   }
+
+  /** SERIALIZABLE | STRICT SERIALIZABLE (Materialize) | REPEATABLE READ | READ COMMITTED | READ UNCOMMITTED */
+  private parseIsolationLevel(): string {
+    if (this.eatWords('serializable')) return 'serializable';
+    if (this.eatWords('strict', 'serializable')) return 'strict serializable';
+    if (this.eatWords('repeatable', 'read')) return 'repeatable read';
+    if (this.eatWords('read')) {
+      const level = this.eatOneOf('committed', 'uncommitted');
+      if (level === undefined) throw this.syntaxError();
+      return `read ${level}`;
+    }
+    throw this.syntaxError();
+  }
+
 }

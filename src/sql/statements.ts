@@ -78,13 +78,11 @@ export class StatementParser extends SessionParser {
         return { kind: 'transaction', action: 'begin', modes: this.parseTransactionModes(), pos };
       case 'commit':
       case 'end':
-        this.eatOneOf('transaction', 'work');
-        this.eatWords('and', 'no', 'chain');
+        this.parseTransactionEndTail();
         return { kind: 'transaction', action: 'commit', modes: [], pos };
       case 'rollback':
       case 'abort':
-        this.eatOneOf('transaction', 'work');
-        this.eatWords('and', 'no', 'chain');
+        this.parseTransactionEndTail();
         return { kind: 'transaction', action: 'rollback', modes: [], pos };
       case 'discard': {
         const target = this.eatOneOf('all', 'plans', 'sequences', 'temp', 'temporary');
@@ -107,6 +105,15 @@ export class StatementParser extends SessionParser {
       default:
         if (UNSUPPORTED_STATEMENTS.has(t.value)) throw this.notSupported(t.value.toUpperCase(), pos);
         throw this.syntaxError(t);
+    }
+  }
+
+  /** `[TRANSACTION | WORK] [AND [NO] CHAIN]` after COMMIT / ROLLBACK. */
+  private parseTransactionEndTail(): void {
+    this.eatOneOf('transaction', 'work');
+    if (this.eatWords('and')) {
+      this.eatWords('no');
+      this.expectWords('chain');
     }
   }
 

@@ -1,5 +1,6 @@
 // Parser errors: PostgreSQL's wording, SQLSTATE 42601 and 1-based positions
-// into the whole query string; deep nesting fails cleanly.
+// into the whole query string (checked against PostgreSQL 15); deep nesting
+// fails cleanly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from '../../src/sql/parser.js';
@@ -19,6 +20,11 @@ const NEAR_TOKEN: [sql: string, token: string, position: number][] = [
   ['DROP THING x', 'THING', 6],
   ['SELECT {', '{', 8],
   ["SET x = 'a' || 'b'", '||', 13],
+  // A clause keyword commits to its clause: the error is at the token after it.
+  ['SELECT * FROM t ORDER a', 'a', 23],
+  ['SELECT count(* FROM t', 'FROM', 16],
+  ['SELECT count(*) OVER (PARTITION a)', 'a', 33],
+  ["SELECT 1 AT TIME 'x'", "'x'", 18],
   ['SET x = (1)', '(', 9],
 ];
 
@@ -26,7 +32,19 @@ test('syntax errors point at the offending token', () => {
   for (const [sql, token, position] of NEAR_TOKEN) assertSyntaxError(sql, `syntax error at or near "${token}"`, position);
 });
 
-const AT_END: string[] = ['SELECT 1 +', 'SELECT (1', 'SELECT 1 FROM', 'INSERT INTO t VALUES (1', 'SELECT CASE WHEN a THEN 1'];
+const AT_END: string[] = [
+  'SELECT 1 +',
+  'SELECT (1',
+  'SELECT 1 FROM',
+  'INSERT INTO t VALUES (1',
+  'SELECT CASE WHEN a THEN 1',
+  'SELECT * FROM t GROUP',
+  'BEGIN READ',
+  'COMMIT AND',
+  'SELECT * FROM t WHERE a = ANY',
+  'SELECT 1 = ALL',
+  'SELECT 1 FROM t GROUP BY ALL',
+];
 
 test('errors at the end of input', () => {
   for (const sql of AT_END) assertSyntaxError(sql, 'syntax error at end of input', sql.length + 1);
