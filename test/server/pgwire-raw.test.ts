@@ -390,3 +390,18 @@ test('closing the server ends idle connections with FATAL 57P01', async () => {
   assert.equal(session.closed, true);
   assert.equal(own.server.connectionCount, 0);
 });
+
+test('closing the server does not wait on a client that stopped reading', async () => {
+  const own = await startTestServer();
+  const client = await RawClient.startup(own.port);
+  const session = own.sessions.last();
+  client.send(query('firehose'));
+  assert.equal((await client.next()).type, 'H');
+  client.socket.pause();
+  while (session.firehoseBatches < 3) await new Promise((resolve) => setImmediate(resolve));
+  await own.close();
+  await session.subscribeClosed;
+  assert.equal(session.closed, true);
+  assert.equal(own.server.connectionCount, 0);
+  client.end();
+});

@@ -40,6 +40,9 @@ import { Output } from './output.js';
 import { Backend, Frontend, type FormatCode } from './protocol.js';
 import { decodeParameter, expandFormats, writeDataRow } from './values.js';
 
+/** How long a terminated connection may take to read its last messages before it is cut. */
+const TERMINATE_GRACE_MS = 1000;
+
 /** What a connection needs from the server that accepted it. */
 export interface ConnectionContext extends HandshakeContext {
   logger: Logger;
@@ -99,14 +102,16 @@ export class Connection {
   }
 
   /** Ends the connection from the server side (shutdown): FATAL error, then close. */
-  async terminate(error: SqlError): Promise<void> {
+  terminate(error: SqlError): void {
     if (this.terminated) return;
     this.terminated = true;
     this.running?.abort(error);
     this.closeSession();
     writeError(this.output.writer, error);
-    await this.output.flush();
-    this.socket.end(() => this.socket.destroy());
+    // Not awaited: a client that stops reading must not hold up shutdown.
+    void this.output.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), TERMINATE_GRACE_MS).unref();
   }
 
   // ---- startup ----------------------------------------------------------

@@ -85,7 +85,7 @@ export class PgwireServer {
     const shutdown = new SqlError(SqlState.adminShutdown, 'terminating connection due to administrator command', {
       severity: 'FATAL',
     });
-    await Promise.all([...this.connections.keys()].map((connection) => connection.terminate(shutdown)));
+    for (const connection of this.connections.keys()) connection.terminate(shutdown);
     await Promise.all(this.connections.values());
     await listenerClosed;
   }
