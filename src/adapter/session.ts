@@ -27,6 +27,7 @@ import { evalConstantExpr, runQuery, planSelect } from './query.js';
 import { deleteRows, insert, update } from './dml.js';
 import * as ddl from './ddl.js';
 import { show } from './show.js';
+import { rename } from './rename.js';
 import { EXPLAIN_COLUMN, explain } from './explain.js';
 import { copy } from './copy.js';
 import { startSubscribe, subscribeStream } from './subscribe.js';
@@ -248,7 +249,7 @@ export class SessionImpl implements Session {
       case 'drop':
         return this.ddl(() => ddl.drop(exec, stmt));
       case 'alterRename':
-        throw new SqlError(SqlState.featureNotSupported, `ALTER ${stmt.objectType.toUpperCase()} ... RENAME is not supported yet`);
+        return this.ddl(() => rename(exec, stmt));
       case 'show': {
         const result = show(exec, stmt);
         return stmt.show === 'variable' && result.kind === 'rows' ? { ...result, tag: 'SHOW' } : result;

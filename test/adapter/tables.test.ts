@@ -126,3 +126,23 @@ test('objects created under another search_path are re-planned with it after a r
     await second.stop();
   }
 });
+
+test('ALTER ... RENAME renames objects durably; renaming what others refer to by name is refused', async () => {
+  const first = await startTestCoordinator();
+  const s = first.session;
+  await runSql(s, 'CREATE TABLE old_t (a int); CREATE INDEX old_t_a ON old_t (a); INSERT INTO old_t VALUES (1)');
+  await runSql(s, 'ALTER TABLE old_t RENAME TO new_t');
+  await runSql(s, 'CREATE VIEW uses_new AS SELECT a FROM new_t');
+  await expectError(runSql(s, 'ALTER TABLE new_t RENAME TO newer_t'), '0A000', /view "uses_new" refers to it by name/);
+  await runSql(s, 'ALTER INDEX old_t_a RENAME TO new_t_a');
+  assert.deepEqual(await queryText(s, 'SHOW CREATE TABLE new_t'), [['materialize.public.new_t', 'CREATE TABLE public.new_t (a int)']]);
+  await first.stop(true);
+  const second = await startTestCoordinator(first.dataDir);
+  try {
+    assert.deepEqual(await queryText(second.session, 'SELECT a FROM new_t'), [['1']]);
+    assert.deepEqual(await queryText(second.session, 'SHOW INDEXES'), [['new_t_a', 'new_t', 'quickstart', '{a}']]);
+    await expectError(runSql(second.session, 'SELECT * FROM old_t'), '42P01', /old_t/);
+  } finally {
+    await second.stop();
+  }
+});
