@@ -146,12 +146,21 @@ export class ByteWriter {
   string(s: string): void {
     const len = s.length;
     // Fast path: at most 42 UTF-16 units encode to at most 126 bytes, so the
-    // length fits one varint byte and can be written after the text.
+    // length fits one varint byte. ASCII is copied by hand: a native
+    // Buffer.write call costs more than the loop for short strings.
     if (len <= 42) {
       this.ensure(1 + len * 3);
-      const written = this.buf.write(s, this.pos + 1, 'utf8');
-      this.buf[this.pos] = written;
-      this.pos += 1 + written;
+      const buf = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      const written = i === len ? len : i + buf.write(s.slice(i), start + i, 'utf8');
+      buf[this.pos] = written;
+      this.pos = start + written;
       return;
     }
     const byteLen = Buffer.byteLength(s, 'utf8');
@@ -182,6 +191,12 @@ export class ByteReader {
 
   atEnd(): boolean {
     return this.pos >= this.end;
+  }
+
+  /** Advances over `n` bytes. */
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
   }
 
   private need(n: number): void {
@@ -506,6 +521,108 @@ function readJsonb(r: ByteReader): JsonbValue {
         entries.push([key, readJsonb(r)]);
       }
       return new JsonbObject(entries);
+    }
+    default:
+      throw new RangeError(`unknown jsonb tag ${tag}`);
+  }
+}
+
+/** Advances past one value without materializing it (byte-level consolidation). */
+export function skipValue(r: ByteReader): void {
+  const tag = r.u8();
+  switch (tag) {
+    case Tag.Null:
+    case Tag.False:
+    case Tag.True:
+    case Tag.Undefined:
+      return;
+    case Tag.SmallInt:
+      r.uvarint();
+      return;
+    case Tag.Float64:
+    case Tag.BigInt64:
+      r.skip(8);
+      return;
+    case Tag.BigIntText:
+    case Tag.String:
+    case Tag.Decimal:
+    case Tag.Bytes:
+      r.skip(r.uvarint());
+      return;
+    case Tag.Jsonb:
+      skipJsonb(r);
+      return;
+    case Tag.Interval:
+      r.uvarint();
+      r.uvarint();
+      r.skip(8);
+      return;
+    case Tag.Array: {
+      const ndims = r.uvarint();
+      for (let i = 0; i < ndims; i++) {
+        r.uvarint();
+        r.uvarint();
+      }
+      skipList(r);
+      return;
+    }
+    case Tag.List:
+    case Tag.Record:
+    case Tag.JsArray:
+      skipList(r);
+      return;
+    case Tag.Map:
+    case Tag.JsObject: {
+      const n = r.uvarint();
+      for (let i = 0; i < n; i++) {
+        r.skip(r.uvarint());
+        skipValue(r);
+      }
+      return;
+    }
+    case Tag.JsMap: {
+      const n = r.uvarint();
+      for (let i = 0; i < 2 * n; i++) skipValue(r);
+      return;
+    }
+    default:
+      throw new RangeError(`unknown value tag ${tag}`);
+  }
+}
+
+/** Advances past one encoded row. */
+export function skipRow(r: ByteReader): void {
+  skipList(r);
+}
+
+function skipList(r: ByteReader): void {
+  const n = r.uvarint();
+  for (let i = 0; i < n; i++) skipValue(r);
+}
+
+function skipJsonb(r: ByteReader): void {
+  const tag = r.u8();
+  switch (tag) {
+    case JsonTag.Null:
+    case JsonTag.False:
+    case JsonTag.True:
+      return;
+    case JsonTag.String:
+    case JsonTag.Number:
+      r.skip(r.uvarint());
+      return;
+    case JsonTag.Array: {
+      const n = r.uvarint();
+      for (let i = 0; i < n; i++) skipJsonb(r);
+      return;
+    }
+    case JsonTag.Object: {
+      const n = r.uvarint();
+      for (let i = 0; i < n; i++) {
+        r.skip(r.uvarint());
+        skipJsonb(r);
+      }
+      return;
     }
     default:
       throw new RangeError(`unknown jsonb tag ${tag}`);

@@ -118,12 +118,33 @@ export class FramedLog {
     return this.size;
   }
 
-  /** Appends records durably: one write, one fdatasync. */
+  /** Appends records durably: gathered writes (no concatenation copy), one fdatasync. */
   async append(payloads: readonly Buffer[]): Promise<void> {
-    const data = frame(payloads);
-    await this.handle.write(data, 0, data.length, null);
+    const pieces: Buffer[] = [];
+    let bytes = 0;
+    for (const p of payloads) {
+      const header = Buffer.allocUnsafe(FRAME_HEADER);
+      header.writeUInt32LE(p.length, 0);
+      header.writeUInt32LE(crc32(p), 4);
+      pieces.push(header, p);
+      bytes += FRAME_HEADER + p.length;
+    }
+    // Bounded gathers: the kernel takes at most IOV_MAX (1024) pieces per call.
+    for (let i = 0; i < pieces.length; i += 512) await this.writeAll(pieces.slice(i, i + 512));
     await this.handle.datasync();
-    this.size += data.length;
+    this.size += bytes;
+  }
+
+  private async writeAll(pieces: Buffer[]): Promise<void> {
+    let rest = pieces;
+    while (rest.length > 0) {
+      let { bytesWritten } = await this.handle.writev(rest);
+      // Short write: continue after what was written.
+      let i = 0;
+      while (i < rest.length && bytesWritten >= rest[i]!.length) bytesWritten -= rest[i++]!.length;
+      rest = rest.slice(i);
+      if (rest.length > 0 && bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+    }
   }
 
   /** Reads every record currently in the file. */

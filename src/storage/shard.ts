@@ -12,10 +12,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Shard, ShardWriteBatch } from './api.js';
-import type { Update } from '../compute/api.js';
-import { ByteReader, ByteWriter, readUpdates, readValue, writeUpdates, writeValue } from './codec.js';
+import { ByteReader, ByteWriter, readUpdates, readValue, skipRow, writeUpdates, writeValue } from './codec.js';
 import { FramedLog } from './framed-log.js';
-import { consolidateUpdates } from './consolidate.js';
 
 export interface ShardOptions {
   /** Compact once the log exceeds this many bytes and twice its size after the last compaction (default 64 MiB). */
@@ -35,29 +33,72 @@ interface PendingAppend {
   reject: (err: unknown) => void;
 }
 
-export function encodeBatch(batch: ShardWriteBatch, w: ByteWriter = new ByteWriter()): Buffer {
-  w.reset();
+function writeHeader(w: ByteWriter, time: number, meta: unknown): void {
   w.u8(RECORD_VERSION);
-  w.f64(batch.time);
-  if (batch.meta === undefined) {
+  w.f64(time);
+  if (meta === undefined) {
     w.u8(0);
   } else {
     w.u8(1);
-    writeValue(w, batch.meta);
+    writeValue(w, meta);
   }
+}
+
+export function encodeBatch(batch: ShardWriteBatch, w: ByteWriter = new ByteWriter()): Buffer {
+  w.reset();
+  writeHeader(w, batch.time, batch.meta);
   writeUpdates(w, batch.updates);
   return Buffer.from(w.bytes());
 }
 
-export function decodeBatch(payload: Buffer): ShardWriteBatch {
-  const r = new ByteReader(payload);
-  const version = r.u8();
+/** Reads a record's header; the reader is left at its updates. */
+function readHeader(payload: Buffer): { time: number; hasMeta: boolean; meta: unknown; reader: ByteReader } {
+  const reader = new ByteReader(payload);
+  const version = reader.u8();
   if (version !== RECORD_VERSION) throw new Error(`unsupported shard record version ${version}`);
-  const time = r.f64();
-  const hasMeta = r.u8() === 1;
-  const meta = hasMeta ? readValue(r) : undefined;
-  const updates = readUpdates(r);
+  const time = reader.f64();
+  const hasMeta = reader.u8() === 1;
+  const meta = hasMeta ? readValue(reader) : undefined;
+  return { time, hasMeta, meta, reader };
+}
+
+export function decodeBatch(payload: Buffer): ShardWriteBatch {
+  const { time, hasMeta, meta, reader } = readHeader(payload);
+  const updates = readUpdates(reader);
   return hasMeta ? { time, updates, meta } : { time, updates };
+}
+
+/**
+ * Consolidates records without decoding their rows: equal rows have equal
+ * encodings, so diffs are summed per row encoding and the bytes copied over.
+ */
+function consolidateRecords(records: readonly Buffer[]): { rows: Buffer[]; diffs: number[]; time: number } {
+  const byRow = new Map<string, number>();
+  const rows: Buffer[] = [];
+  const diffs: number[] = [];
+  let time = 0;
+  for (const payload of records) {
+    const header = readHeader(payload);
+    time = header.time;
+    const r = header.reader;
+    const n = r.uvarint();
+    for (let i = 0; i < n; i++) {
+      const start = r.pos;
+      skipRow(r);
+      const end = r.pos;
+      const diff = r.svarint();
+      const key = payload.toString('latin1', start, end);
+      const at = byRow.get(key);
+      if (at === undefined) {
+        byRow.set(key, rows.length);
+        rows.push(payload.subarray(start, end));
+        diffs.push(diff);
+      } else {
+        diffs[at]! += diff;
+      }
+    }
+  }
+  return { rows, diffs, time };
 }
 
 class LocalFileShard implements Shard {
@@ -129,17 +170,24 @@ class LocalFileShard implements Shard {
 
   /** Rewrites the log as its consolidated contents (one time, the latest meta). */
   async compact(): Promise<void> {
-    const batches = (await this.log.readRecords()).map(decodeBatch);
-    if (batches.length === 0) return;
-    const all: Update[] = [];
-    for (const b of batches) for (const u of b.updates) all.push(u);
-    const consolidated = consolidateUpdates(all);
-    const time = batches[batches.length - 1]!.time;
+    const records = await this.log.readRecords();
+    if (records.length === 0) return;
+    const { rows, diffs, time } = consolidateRecords(records);
+    const live: number[] = [];
+    for (let i = 0; i < rows.length; i++) if (diffs[i] !== 0) live.push(i);
     const payloads: Buffer[] = [];
-    for (let i = 0; i < consolidated.length || i === 0; i += COMPACTED_CHUNK) {
-      const isLast = i + COMPACTED_CHUNK >= consolidated.length;
-      const chunk = consolidated.slice(i, i + COMPACTED_CHUNK);
-      payloads.push(encodeBatch(isLast && this.meta !== undefined ? { time, updates: chunk, meta: this.meta } : { time, updates: chunk }, this.writer));
+    const w = this.writer;
+    for (let start = 0; start < live.length || start === 0; start += COMPACTED_CHUNK) {
+      const end = Math.min(live.length, start + COMPACTED_CHUNK);
+      w.reset();
+      // The latest metadata goes with the last chunk: a reader sees it only once all data is there.
+      writeHeader(w, time, end === live.length ? this.meta : undefined);
+      w.uvarint(end - start);
+      for (let i = start; i < end; i++) {
+        w.raw(rows[live[i]!]!);
+        w.svarint(diffs[live[i]!]!);
+      }
+      payloads.push(Buffer.from(w.bytes()));
     }
     await FramedLog.writeAtomically(this.log.path, payloads);
     await this.log.reopen();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
-import { decodeRow, encodeRow, ByteWriter, ByteReader, writeValue, readValue } from '../../src/storage/codec.js';
+import { decodeRow, encodeRow, ByteWriter, ByteReader, writeValue, readValue, skipRow } from '../../src/storage/codec.js';
 import { ArrayValue, Jsonb, JsonbNumber, JsonbObject, ListValue, MapValue, RecordValue, type Datum, type Interval } from '../../src/repr/types.js';
 
 const interval: Interval = { months: -14, days: 3, micros: 86_399_999_999n };
@@ -41,7 +41,11 @@ const datums: [string, Datum][] = [
 
 for (const [name, datum] of datums) {
   test(`codec round trip: ${name}`, () => {
-    const decoded = decodeRow(Buffer.from(encodeRow([datum, 'after'])));
+    const bytes = Buffer.from(encodeRow([datum, 'after']));
+    const decoded = decodeRow(bytes);
+    const reader = new ByteReader(bytes);
+    skipRow(reader);
+    assert.equal(reader.pos, bytes.length, 'skipRow walks exactly over the row');
     assert.deepEqual(decoded, [datum, 'after']);
     if (typeof datum === 'number') assert.ok(Object.is(decoded[0], datum));
     if (datum instanceof Decimal) assert.ok((decoded[0] as Decimal).equals(datum) || datum.isNaN());

@@ -47,3 +47,20 @@ test('CSV records: quoting, doubled quotes, empty fields, trailing newline', () 
   assert.equal(splitCsvRecord('"open', ','), null);
   assert.equal(splitCsvRecord('"a"b', ','), null);
 });
+
+test('the JSON.parse fast path and the exact parser agree', () => {
+  const docs = [
+    '{"id": 1, "user": "u1", "amount": 12.25, "ok": true, "n": null, "list": [1, -2, 0.5, "s\\"q"]}',
+    '[0.000001, 0.0000001, 123456789012345, 1234567890123456, 1.10, 1e2, -0, 0]',
+    '{"a": 1, "a": 2, "10": "x", "2": "y"}',
+    '"\\u00e9\\ud83d\\ude00"',
+  ];
+  for (const doc of docs) {
+    const viaText = parseJsonBytes(Buffer.from(doc));
+    // Force the exact parser: an exponent anywhere disables the fast path.
+    const exact = parseJsonBytes(Buffer.from(`[${doc}, 1e0]`)) as unknown[];
+    assert.deepEqual(viaText, exact[0], doc);
+  }
+  assert.deepEqual(parse('[0.0000001, 0.000001]'), [new JsonbNumber('0.0000001'), new JsonbNumber('0.000001')]);
+  assert.throws(() => parse('{"a": "\\u0000"}'), JsonSyntaxError);
+});

@@ -1,13 +1,14 @@
-// A JSON parser that reads UTF-8 bytes straight into jsonb values.
+// A JSON parser that produces jsonb values directly.
 //
 // Why not JSON.parse: jsonb keeps numbers exactly (1.50 stays 1.50, large
 // integers keep every digit), which JSON.parse cannot; and converting its
 // output would cost a second pass. Object keys are sorted and de-duplicated
-// (last wins) as jsonb does. ASCII strings without escapes (the common case)
-// are sliced with latin1, the cheapest string construction.
-import { isUtf8 } from 'node:buffer';
+// (last wins) as jsonb does. The bytes are decoded to one string first;
+// tokens are then substrings of it, which V8 makes cheaply, instead of one
+// native call per token.
 import { Decimal } from 'decimal.js';
 import { JsonbNumber, JsonbObject, type JsonbValue } from '../../repr/types.js';
+import { decodeUtf8 } from './text.js';
 
 export class JsonSyntaxError extends Error {}
 
@@ -15,25 +16,126 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MAX_DEPTH = 512;
 
-/** Parses a complete JSON document; throws JsonSyntaxError. */
+/** Parses a complete JSON document from UTF-8 bytes; throws JsonSyntaxError. */
 export function parseJsonBytes(bytes: Buffer): JsonbValue {
-  const parser = new JsonBytesParser(bytes);
+  const text = decodeUtf8(bytes);
+  if (text === null) throw new JsonSyntaxError('invalid UTF-8');
+  return parseJsonText(text);
+}
+
+/**
+ * Parses a complete JSON document; throws JsonSyntaxError. Documents whose
+ * numbers all survive a round trip through a double (the common case) go
+ * through the native JSON.parse plus a conversion, which is faster; the rest,
+ * and every error, through the exact parser below.
+ */
+export function parseJsonText(text: string): JsonbValue {
+  if (numbersRoundTrip(text) && !text.includes('\\u0000')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return parseExactly(text); // reports the error in jsonb's terms
+    }
+    return fromParsed(parsed);
+  }
+  return parseExactly(text);
+}
+
+function parseExactly(text: string): JsonbValue {
+  const parser = new JsonTextParser(text);
   parser.skipWhitespace();
   const value = parser.value(0);
   parser.skipWhitespace();
-  if (parser.pos !== bytes.length) parser.fail('trailing characters');
+  if (parser.pos !== text.length) parser.fail('trailing characters');
   return value;
+}
+
+/**
+ * True when every number token outside strings prints back identically from
+ * a double: at most 15 digits, no exponent, no trailing fraction zero, not
+ * below 1e-6 (which JavaScript prints with an exponent).
+ */
+function numbersRoundTrip(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // Skip the string, honouring escapes.
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i += 2;
+        else if (d === QUOTE) break;
+        else i++;
+      }
+      i++;
+      continue;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let digits = 0;
+      let last = 0;
+      let fraction = false;
+      let fractionSignificant = false;
+      let leadingFractionZeros = 0;
+      if (c === 0x2d) i++;
+      const integerIsZero = text.charCodeAt(i) === 0x30;
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d >= 0x30 && d <= 0x39) {
+          digits++;
+          if (fraction && !fractionSignificant) {
+            if (d === 0x30) leadingFractionZeros++;
+            else fractionSignificant = true;
+          }
+          last = d;
+        } else if (d === 0x2e) {
+          fraction = true;
+        } else if (d === 0x65 || d === 0x45) {
+          return false;
+        } else break;
+      }
+      if (digits > 15 || (fraction && last === 0x30) || (integerIsZero && leadingFractionZeros >= 6)) return false;
+      continue;
+    }
+    i++;
+  }
+  return true;
+}
+
+/** Converts JSON.parse output into jsonb values. */
+function fromParsed(v: unknown): JsonbValue {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return new JsonbNumber(String(v));
+    case 'object': {
+      if (v === null) return null;
+      if (Array.isArray(v)) {
+        const out: JsonbValue[] = new Array<JsonbValue>(v.length);
+        for (let i = 0; i < v.length; i++) out[i] = fromParsed(v[i]);
+        return out;
+      }
+      const record = v as Record<string, unknown>;
+      const entries: [string, JsonbValue][] = [];
+      for (const key in record) entries.push([key, fromParsed(record[key])]);
+      // JSON.parse already kept the last of duplicate keys.
+      if (entries.length > 1) sortAndDedupe(entries);
+      return new JsonbObject(entries);
+    }
+    default:
+      throw new JsonSyntaxError(`unexpected ${typeof v}`);
+  }
 }
 
 /** jsonb key order: shorter (in bytes) first, then bytewise. */
 export function compareJsonbKeys(a: string, b: string): number {
-  if (a === b) return 0;
   const la = utf8Length(a);
   const lb = utf8Length(b);
-  if (la !== lb) return la - lb;
-  // Equal-length ASCII keys: code unit order is byte order.
-  if (la === a.length && lb === b.length) return a < b ? -1 : 1;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return la !== lb ? la - lb : compareSameLength(a, b);
 }
 
 function utf8Length(s: string): number {
@@ -41,8 +143,52 @@ function utf8Length(s: string): number {
   return s.length;
 }
 
-function compareEntries(a: readonly [string, JsonbValue], b: readonly [string, JsonbValue]): number {
-  return compareJsonbKeys(a[0], b[0]);
+/**
+ * Sorts object entries into jsonb order and drops duplicate keys (the last
+ * one wins). Small objects use an insertion sort; both sorts are stable,
+ * which the duplicate rule relies on.
+ */
+function sortAndDedupe(entries: [string, JsonbValue][]): void {
+  const n = entries.length;
+  if (n > 16) {
+    // Large objects: V8's sort is stable too, and O(n log n).
+    entries.sort((a, b) => compareJsonbKeys(a[0], b[0]));
+    dedupeSorted(entries);
+    return;
+  }
+  const lengths = new Array<number>(n);
+  for (let i = 0; i < n; i++) lengths[i] = utf8Length(entries[i]![0]);
+  for (let i = 1; i < n; i++) {
+    const entry = entries[i]!;
+    const len = lengths[i]!;
+    let j = i - 1;
+    while (j >= 0 && (lengths[j]! > len || (lengths[j] === len && compareSameLength(entries[j]![0], entry[0]) > 0))) {
+      entries[j + 1] = entries[j]!;
+      lengths[j + 1] = lengths[j]!;
+      j--;
+    }
+    entries[j + 1] = entry;
+    lengths[j + 1] = len;
+  }
+  dedupeSorted(entries);
+}
+
+/** Keeps the last of each run of equal keys. */
+function dedupeSorted(entries: [string, JsonbValue][]): void {
+  const n = entries.length;
+  let write = 0;
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && entries[i + 1]![0] === entries[i]![0]) continue;
+    entries[write++] = entries[i]!;
+  }
+  entries.length = write;
+}
+
+/** Bytewise order of two keys of equal UTF-8 length. */
+function compareSameLength(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length === b.length && utf8Length(a) === a.length) return a < b ? -1 : 1;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Canonical text of a JSON number as PostgreSQL's numeric prints it (no exponent, -0 -> 0). */
@@ -69,19 +215,19 @@ export function canonicalNumberText(text: string): string {
   return /^-0(\.0*)?$/.test(fixed) ? fixed.slice(1) : fixed;
 }
 
-class JsonBytesParser {
+class JsonTextParser {
   pos = 0;
-  constructor(private readonly buf: Buffer) {}
+  constructor(private readonly src: string) {}
 
   fail(what: string): never {
-    throw new JsonSyntaxError(`${what} at byte ${this.pos}`);
+    throw new JsonSyntaxError(`${what} at character ${this.pos + 1}`);
   }
 
   skipWhitespace(): void {
-    const buf = this.buf;
+    const src = this.src;
     let pos = this.pos;
-    while (pos < buf.length) {
-      const c = buf[pos]!;
+    while (pos < src.length) {
+      const c = src.charCodeAt(pos);
       if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
       pos++;
     }
@@ -90,7 +236,9 @@ class JsonBytesParser {
 
   value(depth: number): JsonbValue {
     if (depth > MAX_DEPTH) this.fail('nesting too deep');
-    const c = this.buf[this.pos];
+    const src = this.src;
+    if (this.pos >= src.length) this.fail('unexpected end of input');
+    const c = src.charCodeAt(this.pos);
     switch (c) {
       case QUOTE:
         return this.string();
@@ -104,8 +252,6 @@ class JsonBytesParser {
         return this.literal('false', false);
       case 0x6e:
         return this.literal('null', null);
-      case undefined:
-        return this.fail('unexpected end of input');
       default:
         if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
         return this.fail(`unexpected character '${String.fromCharCode(c)}'`);
@@ -113,87 +259,89 @@ class JsonBytesParser {
   }
 
   private literal<V extends JsonbValue>(word: string, value: V): V {
-    const buf = this.buf;
-    for (let i = 0; i < word.length; i++) {
-      if (buf[this.pos + i] !== word.charCodeAt(i)) this.fail('invalid literal');
-    }
+    if (!this.src.startsWith(word, this.pos)) this.fail('invalid literal');
     this.pos += word.length;
     return value;
   }
 
+  private digits(pos: number): number {
+    const src = this.src;
+    for (;;) {
+      const c = src.charCodeAt(pos);
+      if (!(c >= 0x30 && c <= 0x39)) return pos;
+      pos++;
+    }
+  }
+
   private number(): JsonbNumber {
-    const buf = this.buf;
+    const src = this.src;
     const start = this.pos;
     let pos = start;
-    if (buf[pos] === 0x2d) pos++;
-    if (buf[pos] === 0x30) pos++;
-    else if (buf[pos]! >= 0x31 && buf[pos]! <= 0x39) while (buf[pos]! >= 0x30 && buf[pos]! <= 0x39) pos++;
+    if (src.charCodeAt(pos) === 0x2d) pos++;
+    const first = src.charCodeAt(pos);
+    if (first === 0x30) pos++;
+    else if (first >= 0x31 && first <= 0x39) pos = this.digits(pos + 1);
     else {
       this.pos = pos;
       this.fail('invalid number');
     }
-    if (buf[pos] === 0x2e) {
-      pos++;
-      const digits = pos;
-      while (buf[pos]! >= 0x30 && buf[pos]! <= 0x39) pos++;
-      if (pos === digits) {
-        this.pos = pos;
+    let plain = true;
+    if (src.charCodeAt(pos) === 0x2e) {
+      const end = this.digits(pos + 1);
+      if (end === pos + 1) {
+        this.pos = end;
         this.fail('invalid number');
       }
+      pos = end;
     }
-    if (buf[pos] === 0x65 || buf[pos] === 0x45) {
+    const e = src.charCodeAt(pos);
+    if (e === 0x65 || e === 0x45) {
+      plain = false;
       pos++;
-      if (buf[pos] === 0x2b || buf[pos] === 0x2d) pos++;
-      const digits = pos;
-      while (buf[pos]! >= 0x30 && buf[pos]! <= 0x39) pos++;
-      if (pos === digits) {
-        this.pos = pos;
+      const sign = src.charCodeAt(pos);
+      if (sign === 0x2b || sign === 0x2d) pos++;
+      const end = this.digits(pos);
+      if (end === pos) {
+        this.pos = end;
         this.fail('invalid number');
       }
+      pos = end;
     }
     this.pos = pos;
-    return new JsonbNumber(canonicalNumberText(buf.toString('latin1', start, pos)));
+    const text = src.slice(start, pos);
+    return new JsonbNumber(plain && first !== 0x30 ? text : canonicalNumberText(text));
   }
 
   private string(): string {
-    const buf = this.buf;
+    const src = this.src;
     const start = this.pos + 1;
     let pos = start;
-    let ascii = true;
     for (;;) {
-      const c = buf[pos];
-      if (c === undefined) {
-        this.pos = pos;
-        this.fail('unterminated string');
-      }
+      const c = src.charCodeAt(pos);
       if (c === QUOTE) break;
       if (c === BACKSLASH) return this.escapedString(start);
-      if (c < 0x20) {
+      if (c < 0x20 || pos >= src.length) {
         this.pos = pos;
-        this.fail('control character in string');
+        this.fail(pos >= src.length ? 'unterminated string' : 'control character in string');
       }
-      if (c >= 0x80) ascii = false;
       pos++;
     }
     this.pos = pos + 1;
-    if (ascii) return buf.toString('latin1', start, pos);
-    // utf8Slice would replace invalid sequences silently; reject them instead.
-    if (!isUtf8(buf.subarray(start, pos))) this.fail('invalid UTF-8 in string');
-    return buf.toString('utf8', start, pos);
+    return src.slice(start, pos);
   }
 
-  /** Slow path for strings with escapes: decodes piece by piece. */
+  /** Slow path for strings with escapes. */
   private escapedString(start: number): string {
-    const buf = this.buf;
+    const src = this.src;
     let pos = start;
     let out = '';
     let chunk = start;
     for (;;) {
-      const c = buf[pos];
-      if (c === undefined) {
+      if (pos >= src.length) {
         this.pos = pos;
         this.fail('unterminated string');
       }
+      const c = src.charCodeAt(pos);
       if (c === QUOTE) break;
       if (c < 0x20) {
         this.pos = pos;
@@ -203,10 +351,10 @@ class JsonBytesParser {
         pos++;
         continue;
       }
-      out += buf.toString('utf8', chunk, pos);
-      const e = buf[pos + 1];
+      out += src.slice(chunk, pos);
+      const escaped = src.charCodeAt(pos + 1);
       pos += 2;
-      switch (e) {
+      switch (escaped) {
         case QUOTE:
           out += '"';
           break;
@@ -232,7 +380,7 @@ class JsonBytesParser {
           out += '\t';
           break;
         case 0x75: {
-          const hex = buf.toString('latin1', pos, pos + 4);
+          const hex = src.slice(pos, pos + 4);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
             this.pos = pos;
             this.fail('invalid unicode escape');
@@ -252,7 +400,7 @@ class JsonBytesParser {
       }
       chunk = pos;
     }
-    out += buf.toString('utf8', chunk, pos);
+    out += src.slice(chunk, pos);
     this.pos = pos + 1;
     return out;
   }
@@ -261,7 +409,7 @@ class JsonBytesParser {
     this.pos++;
     const out: JsonbValue[] = [];
     this.skipWhitespace();
-    if (this.buf[this.pos] === 0x5d) {
+    if (this.src.charCodeAt(this.pos) === 0x5d) {
       this.pos++;
       return out;
     }
@@ -269,13 +417,13 @@ class JsonBytesParser {
       this.skipWhitespace();
       out.push(this.value(depth + 1));
       this.skipWhitespace();
-      const c = this.buf[this.pos];
-      this.pos++;
-      if (c === 0x5d) return out;
-      if (c !== 0x2c) {
-        this.pos--;
-        this.fail("expected ',' or ']'");
+      const c = this.src.charCodeAt(this.pos);
+      if (c === 0x5d) {
+        this.pos++;
+        return out;
       }
+      if (c !== 0x2c) this.fail("expected ',' or ']'");
+      this.pos++;
     }
   }
 
@@ -283,38 +431,29 @@ class JsonBytesParser {
     this.pos++;
     const entries: [string, JsonbValue][] = [];
     this.skipWhitespace();
-    if (this.buf[this.pos] === 0x7d) {
+    if (this.src.charCodeAt(this.pos) === 0x7d) {
       this.pos++;
       return new JsonbObject(entries);
     }
     for (;;) {
       this.skipWhitespace();
-      if (this.buf[this.pos] !== QUOTE) this.fail('expected a string key');
+      if (this.src.charCodeAt(this.pos) !== QUOTE) this.fail('expected a string key');
       const key = this.string();
       this.skipWhitespace();
-      if (this.buf[this.pos] !== 0x3a) this.fail("expected ':'");
+      if (this.src.charCodeAt(this.pos) !== 0x3a) this.fail("expected ':'");
       this.pos++;
       this.skipWhitespace();
       entries.push([key, this.value(depth + 1)]);
       this.skipWhitespace();
-      const c = this.buf[this.pos];
+      const c = this.src.charCodeAt(this.pos);
+      if (c === 0x7d) {
+        this.pos++;
+        break;
+      }
+      if (c !== 0x2c) this.fail("expected ',' or '}'");
       this.pos++;
-      if (c === 0x7d) break;
-      if (c !== 0x2c) {
-        this.pos--;
-        this.fail("expected ',' or '}'");
-      }
     }
-    if (entries.length > 1) {
-      entries.sort(compareEntries);
-      // Stable sort keeps duplicates in input order: keep the last of each run.
-      let write = 0;
-      for (let i = 0; i < entries.length; i++) {
-        if (i + 1 < entries.length && entries[i + 1]![0] === entries[i]![0]) continue;
-        entries[write++] = entries[i]!;
-      }
-      entries.length = write;
-    }
+    if (entries.length > 1) sortAndDedupe(entries);
     return new JsonbObject(entries);
   }
 }

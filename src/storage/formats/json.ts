@@ -9,8 +9,9 @@ const jsonDecoder: Decoder = {
       row[at] = new Jsonb(parseJsonBytes(bytes));
       return undefined;
     } catch (err) {
-      if (!(err instanceof JsonSyntaxError)) throw err;
-      return `Text: Failed to decode JSON: ${err.message} (original text: ${bytes.toString('utf8')})`;
+      // A RangeError (nesting beyond the stack) is bad input too, never a crash.
+      const reason = err instanceof JsonSyntaxError ? err.message : err instanceof RangeError ? 'nesting too deep' : String(err);
+      return `Text: Failed to decode JSON: ${reason} (original text: ${bytes.toString('utf8')})`;
     }
   },
 };

@@ -1,13 +1,17 @@
 // TEXT and BYTES formats: the whole payload as one text / bytea column.
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import type { Row } from '../../repr/types.js';
 import type { Decoder, DecodeOutcome, Format } from './format.js';
 
-/** Decodes UTF-8 bytes to a string; null if invalid. ASCII takes the cheaper latin1 path. */
+/**
+ * Decodes UTF-8 bytes to a string; null if invalid. Decoding replaces invalid
+ * sequences with U+FFFD, so only a result containing U+FFFD needs the
+ * validation pass (measured: cheaper than validating every payload first).
+ */
 export function decodeUtf8(bytes: Buffer): string | null {
-  if (isAscii(bytes)) return bytes.toString('latin1', 0, bytes.length);
-  if (!isUtf8(bytes)) return null;
-  return bytes.toString('utf8', 0, bytes.length);
+  const text = bytes.toString('utf8');
+  if (text.includes('\ufffd') && !isUtf8(bytes)) return null;
+  return text;
 }
 
 const textDecoder: Decoder = {
