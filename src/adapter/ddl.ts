@@ -234,7 +234,8 @@ export function createSchema(exec: ExecContext, stmt: CreateSchemaStatement): Ex
   return command('CREATE SCHEMA');
 }
 
-const DROP_KINDS: Partial<Record<DropStatement['objectType'], ItemKind[]>> = {
+/** Catalog item kinds a statement's object type (DROP TABLE, ALTER VIEW, ...) applies to. */
+export const KINDS_BY_OBJECT_TYPE: Partial<Record<DropStatement['objectType'], ItemKind[]>> = {
   table: ['table'],
   view: ['view'],
   'materialized view': ['materialized-view'],
@@ -257,7 +258,7 @@ async function dropItems(exec: ExecContext, items: CatalogItem[]): Promise<void>
 
 export async function drop(exec: ExecContext, stmt: DropStatement): Promise<ExecuteResult> {
   if (stmt.objectType === 'schema') return dropSchemas(exec, stmt);
-  const kinds = DROP_KINDS[stmt.objectType];
+  const kinds = KINDS_BY_OBJECT_TYPE[stmt.objectType];
   if (!kinds) throw new SqlError(SqlState.featureNotSupported, `DROP ${stmt.objectType.toUpperCase()} is not supported`);
   const { catalog } = exec.core;
   // Resolve everything first so a bad name drops nothing.

@@ -4,22 +4,13 @@
 // regenerated) and its progress subsource (stored without SQL).
 import type { AlterRenameStatement } from '../sql/ast.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { kindDisplayName, type CatalogItem, type ItemKind } from '../catalog/objects.js';
+import { kindDisplayName, type CatalogItem } from '../catalog/objects.js';
 import type { ExecuteResult } from './api.js';
 import type { ExecContext } from './exec-context.js';
 import { command } from './results.js';
 import { unknownItem } from './item-planning.js';
-import { quoteName, wrongKind } from './ddl.js';
+import { KINDS_BY_OBJECT_TYPE, quoteName, wrongKind } from './ddl.js';
 
-const RENAMABLE: Partial<Record<AlterRenameStatement['objectType'], ItemKind[]>> = {
-  table: ['table'],
-  view: ['view'],
-  'materialized view': ['materialized-view'],
-  source: ['source'],
-  index: ['index'],
-  secret: ['secret'],
-  connection: ['connection'],
-};
 
 const CREATE_HEAD = /^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+VIEW|VIEW|TABLE|SOURCE|CONNECTION|SECRET)\s+(?:IF\s+NOT\s+EXISTS\s+)?)("(?:[^"]|"")*"|[^\s(]+)/i;
 
@@ -29,7 +20,7 @@ function indexSql(index: CatalogItem, on: string): string {
 
 export function rename(exec: ExecContext, stmt: AlterRenameStatement): ExecuteResult {
   const tag = `ALTER ${stmt.objectType.toUpperCase()}`;
-  const kinds = RENAMABLE[stmt.objectType];
+  const kinds = KINDS_BY_OBJECT_TYPE[stmt.objectType];
   if (!kinds) throw new SqlError(SqlState.featureNotSupported, `ALTER ${stmt.objectType.toUpperCase()} ... RENAME is not supported`);
   const { catalog } = exec.core;
   const item = catalog.resolve(stmt.name.parts, exec.vars.searchPath());
