@@ -32,6 +32,7 @@ import type { ParsedStatement } from '../../src/sql/ast.js';
  * - `set timezone <zone>`: changes TimeZone
  * - `begin` / `commit`: transaction status T / I
  * - `sleep`: waits until cancelled (signal) -> 57014
+ * - `hang`: never finishes, ignoring its cancel signal (a misbehaving statement)
  * - `copy out N [csv|binary]`: COPY of N rows
  * - `subscribe`: a COPY stream that sends one row and then waits until closed
  * - `firehose`: a COPY stream producing 100 rows of ~1 KB per next() call, forever (counts calls)
@@ -166,6 +167,8 @@ export class FakeSession implements Session {
           if (signal === undefined) return;
           signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
         });
+      case 'hang':
+        return new Promise(() => undefined);
       case 'copy':
         return words[1] === 'in' ? this.copyIn() : this.copyOut(Number(words[2]), words[3]);
       case 'subscribe':

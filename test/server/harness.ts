@@ -3,7 +3,7 @@
 import { connect, type Socket } from 'node:net';
 import { execFile } from 'node:child_process';
 import { createLogger } from '../../src/cli/logger.js';
-import { PgwireServer, type Authenticator } from '../../src/server/pgwire/index.js';
+import { PgwireServer, type PgwireServerOptions } from '../../src/server/pgwire/index.js';
 import { FakeSessions } from './fake-sessions.js';
 
 export interface TestServer {
@@ -14,15 +14,13 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { authenticator?: Authenticator; maxMessageBytes?: number; startupTimeoutMs?: number } = {},
+  options: Pick<PgwireServerOptions, 'authenticator' | 'maxMessageBytes' | 'startupTimeoutMs' | 'shutdownWaitMs'> = {},
 ): Promise<TestServer> {
   const sessions = new FakeSessions();
   const server = new PgwireServer({
     sessions,
     logger: createLogger({ level: 'silent' }),
-    authenticator: options.authenticator,
-    maxMessageBytes: options.maxMessageBytes,
-    startupTimeoutMs: options.startupTimeoutMs,
+    ...options,
   });
   const address = await server.listen(0, '127.0.0.1');
   return { server, sessions, port: address.port, close: () => server.close() };

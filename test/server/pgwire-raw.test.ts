@@ -405,3 +405,11 @@ test('closing the server does not wait on a client that stopped reading', async 
   assert.equal(own.server.connectionCount, 0);
   client.end();
 });
+
+test('closing the server stops waiting for a statement that ignores its cancel signal', async () => {
+  const own = await startTestServer({ shutdownWaitMs: 50 });
+  const client = await RawClient.startup(own.port);
+  client.send(query('hang'));
+  await own.close();
+  await client.waitClosed();
+});

@@ -1,6 +1,7 @@
 // The pgwire listener: accepts connections, routes CancelRequests to the
 // connection they name, and shuts everything down in order.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { Session, SessionFactory } from '../../adapter/api.js';
@@ -17,6 +18,8 @@ export interface PgwireServerOptions {
   maxMessageBytes?: number;
   /** Time a client has to complete startup (and authentication); default 60 s. */
   startupTimeoutMs?: number;
+  /** How long close() waits for running statements to stop; default 5 s. */
+  shutdownWaitMs?: number;
   /** ParameterStatus values overriding the built-in defaults (sessions override both). */
   parameters?: Record<string, string>;
 }
@@ -38,6 +41,9 @@ export const DEFAULT_PARAMETERS: Readonly<Record<string, string>> = {
   default_transaction_read_only: 'off',
   in_hot_standby: 'off',
 };
+
+/** How long close() waits by default for connections to finish their running statement. */
+const DEFAULT_SHUTDOWN_WAIT_MS = 5000;
 
 export class PgwireServer {
   private readonly server: Server;
@@ -86,7 +92,12 @@ export class PgwireServer {
       severity: 'FATAL',
     });
     for (const connection of this.connections.keys()) connection.terminate(shutdown);
-    await Promise.all(this.connections.values());
+    // A statement that ignores its cancel signal must not keep the process from stopping.
+    const allClosed = Promise.all(this.connections.values()).then(() => true);
+    const waited = sleep(this.options.shutdownWaitMs ?? DEFAULT_SHUTDOWN_WAIT_MS, false, { ref: false });
+    if (!(await Promise.race([allClosed, waited]))) {
+      this.log.warn({ connections: this.connections.size }, 'connections still busy at shutdown; not waiting for them');
+    }
     await listenerClosed;
   }
 
