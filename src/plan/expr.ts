@@ -2,6 +2,7 @@
 // being built. Subqueries are delegated to the relational planner, which
 // decorrelates them and appends their values as columns (see subquery.ts).
 import { Decimal } from 'decimal.js';
+import { parseNumeric } from '../repr/numeric.js';
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
@@ -49,7 +50,7 @@ export function numberLiteral(text: string): ScalarExpr {
     if (n >= INT4_MIN && n <= INT4_MAX) return b.literal(Number(n), { kind: 'int4' });
     if (n >= INT8_MIN && n <= INT8_MAX) return b.literal(n, { kind: 'int8' });
   }
-  return b.literal(new Decimal(text), { kind: 'numeric' });
+  return b.literal(parseNumeric(text), { kind: 'numeric' });
 }
 
 function hexToBytes(hex: string): Uint8Array {

@@ -13,6 +13,7 @@ import type { ExprCtx } from './frame.js';
 import { mapPlanScalars, rewriteScalar } from './visit.js';
 import { typeFromAst as resolveDataType } from './types.js';
 import { explainPlan as explainText } from './explain.js';
+import { columnNullability } from './nullability.js';
 
 export interface PlannedQuery {
   /** The relation; its desc carries the output column names. */
@@ -28,9 +29,11 @@ export interface PlannedQuery {
 export function planQuery(query: Query, ctx: PlanContext): PlannedQuery {
   const state = new PlanState(ctx);
   const planned = new QueryPlanner(state).planTop(query);
+  const plan = state.wrap(planned.rel);
+  const nullable = columnNullability(plan);
   return {
-    plan: state.wrap(planned.rel),
-    desc: { columns: planned.columns },
+    plan,
+    desc: { columns: planned.columns.map((c, i) => ({ ...c, nullable: nullable[planned.finishing.project[i]!] ?? true })) },
     finishing: planned.finishing,
     paramTypes: state.finalParamTypes(),
   };

@@ -15,9 +15,12 @@ import type { PlanState } from './state.js';
 import { coerce, resolveUnknown, withPosition } from './coerce.js';
 import * as b from './builtins.js';
 import { walkChildren } from './ast-walk.js';
+import { columnNullability } from './nullability.js';
 import { arity, columnTypes, project, range } from './rel.js';
 
 const INT8: SqlType = { kind: 'int8' };
+/** Window functions that never return NULL. */
+const NON_NULL_RESULTS = new Set(['row_number', 'rank', 'dense_rank', 'count']);
 
 /** Window function calls in `e` (not entering subqueries). */
 export function collectWindowCalls(e: ast.Expr | undefined, out: ast.FunctionCallExpr[]): void {
@@ -105,9 +108,13 @@ export class WindowPlanner {
     };
     const fn = withPosition(call.pos, () => this.windowFunction(name, args, n, order.length, call));
     const orderStart = n;
+    const inputNullable = columnNullability(ec.rel);
     const func: TableFunc = {
       name: `window_${name}`,
-      columns: [...types.map((t, i) => ({ name: `c${i}`, type: t, nullable: true })), { name, type: fn.type, nullable: true }],
+      columns: [
+        ...types.map((t, i) => ({ name: `c${i}`, type: t, nullable: inputNullable[i] ?? true })),
+        { name, type: fn.type, nullable: fn.type.kind !== 'int8' || !NON_NULL_RESULTS.has(name) },
+      ],
       eval: function* (input) {
         const list = input[0];
         if (!(list instanceof ListValue)) return;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sampleCatalog } from './harness.js';
+import { FakeCatalog, int4, sampleCatalog, text } from './harness.js';
 
 const db = sampleCatalog();
 
@@ -50,4 +50,15 @@ test('values and set operations', () => {
   assert.deepEqual(db.check('SELECT a FROM s INTERSECT ALL SELECT a FROM s WHERE c <> 11'), [['1'], ['2'], ['4'], [null]]);
   assert.deepEqual(db.check('SELECT NULL UNION SELECT 1'), [['1'], [null]]);
   assert.deepEqual(db.query('SELECT a FROM s UNION SELECT 7 ORDER BY a DESC LIMIT 2'), [[null], ['7']]);
+});
+
+test('output nullability: NOT NULL columns, literals and count stay non-null; outer joins make columns nullable', () => {
+  const db2 = new FakeCatalog()
+    .table('k', { columns: [['id', int4, true], ['v', text]] })
+    .table('m', { columns: [['id', int4, true]] });
+  const nullable = (sql: string) => db2.plan(sql).desc.columns.map((c) => c.nullable);
+  assert.deepEqual(nullable("SELECT id, v, 1, count(*) OVER (), 'x' FROM k"), [false, true, false, false, false]);
+  assert.deepEqual(nullable('SELECT count(*), sum(id) FROM k'), [false, true]);
+  assert.deepEqual(nullable('SELECT k.id, m.id FROM k LEFT JOIN m ON k.id = m.id'), [false, true]);
+  assert.deepEqual(nullable('SELECT id IS NULL, coalesce(v, \'-\') FROM k'), [false, false]);
 });
