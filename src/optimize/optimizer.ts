@@ -92,7 +92,7 @@ function simplify(rel: RelExpr): RelExpr {
       return simplifyJoin(rel.inputs.map(simplify), rel.equivalences);
     case 'reduce': {
       const input = simplify(rel.input);
-      return isEmpty(input) ? empty({ ...rel, input }) : { ...rel, input };
+      return isEmpty(input) ? empty({ ...rel, input }) : pruneReduceInput({ ...rel, input });
     }
     case 'distinct': {
       const input = simplify(rel.input);
@@ -350,7 +350,76 @@ function simplifyProject(input: RelExpr, outputs: number[]): RelExpr {
     return { op: 'constant', rows: consolidate(input.rows.map(([row, d]): [Row, number] => [outputs.map((o) => row[o] ?? null), d])), desc };
   }
   if (input.op === 'map') return projectMap(input, outputs);
+  if (input.op === 'union') return simplifyUnion(input.inputs.map((i) => simplifyProject(i, outputs)));
+  if (input.op === 'negate') return { op: 'negate', input: simplifyProject(input.input, outputs) };
+  if (input.op === 'join') return projectJoin(input, outputs);
+  if (input.op === 'filter') return projectFilter(input, outputs);
   return { op: 'project', input, outputs };
+}
+
+/** Sorted columns of `needed`, and where each lands once only those are kept. */
+function narrowing(needed: Set<number>): { kept: number[]; position: (column: number) => number } {
+  const kept = [...needed].sort((a, b) => a - b);
+  const positions = new Map(kept.map((c, i) => [c, i]));
+  return { kept, position: (c) => positions.get(c)! };
+}
+
+/** Columns no join output or equivalence reads are dropped from the join's inputs. */
+function projectJoin(join: Extract<RelExpr, { op: 'join' }>, outputs: number[]): RelExpr {
+  const needed = new Set(outputs);
+  for (const cls of join.equivalences) for (const e of cls) columnsUsed(e, needed);
+  if (needed.size === arity(join)) return { op: 'project', input: join, outputs };
+  const { starts } = joinLayout(join.inputs);
+  const newPosition = new Map<number, number>();
+  let offset = 0;
+  const inputs = join.inputs.map((input, k) => {
+    const start = starts[k]!;
+    const own = [...needed].filter((c) => c >= start && c < start + arity(input)).sort((a, b) => a - b);
+    own.forEach((c, i) => newPosition.set(c, offset + i));
+    offset += own.length;
+    return simplifyProject(input, own.map((c) => c - start));
+  });
+  const equivalences = join.equivalences.map((cls) => cls.map((e) => remapColumns(e, (c) => newPosition.get(c)!)));
+  return simplifyProject({ op: 'join', inputs, equivalences }, outputs.map((o) => newPosition.get(o)!));
+}
+
+/** Columns neither the outputs nor the predicates read are dropped below the filter. */
+function projectFilter(input: Extract<RelExpr, { op: 'filter' }>, outputs: number[]): RelExpr {
+  const needed = new Set(outputs);
+  for (const p of input.predicates) columnsUsed(p, needed);
+  if (needed.size === arity(input.input)) return { op: 'project', input, outputs };
+  const { kept, position } = narrowing(needed);
+  const narrowed: RelExpr = {
+    op: 'filter',
+    input: simplifyProject(input.input, kept),
+    predicates: input.predicates.map((p) => remapColumns(p, position)),
+  };
+  return simplifyProject(narrowed, outputs.map(position));
+}
+
+/** A reduce reads only its keys' and aggregates' columns. */
+function pruneReduceInput(rel: Extract<RelExpr, { op: 'reduce' }>): RelExpr {
+  const needed = new Set<number>();
+  for (const k of rel.groupKey) columnsUsed(k, needed);
+  for (const a of rel.aggregates) {
+    for (const e of a.args) columnsUsed(e, needed);
+    if (a.filter) columnsUsed(a.filter, needed);
+    for (const o of a.orderBy) columnsUsed(o.expr, needed);
+  }
+  if (needed.size === arity(rel.input)) return rel;
+  const { kept, position } = narrowing(needed);
+  const remap = (e: ScalarExpr) => remapColumns(e, position);
+  return {
+    ...rel,
+    input: simplifyProject(rel.input, kept),
+    groupKey: rel.groupKey.map(remap),
+    aggregates: rel.aggregates.map((a) => ({
+      ...a,
+      args: a.args.map(remap),
+      ...(a.filter ? { filter: remap(a.filter) } : {}),
+      orderBy: a.orderBy.map((o) => ({ ...o, expr: remap(o.expr) })),
+    })),
+  };
 }
 
 /** project(map(X, s), outs): columns that merely copy an input column read it directly; unused scalars go. */
