@@ -7,6 +7,7 @@ import { compareDatums } from '../repr/compare.js';
 import { storedDatumKey, storedRowKey } from './zset.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { formatText } from '../repr/text.js';
+import { displayScaleOf, withDisplayScale } from '../repr/numeric.js';
 import { ArrayValue, Jsonb, JsonbNumber, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
 import type { AggregateExpr, AggregateFuncName, ScalarExpr, ScalarOrder } from '../plan/mir.js';
 import { ExactFloatSum } from './float-sum.js';
@@ -46,6 +47,8 @@ class SumState implements AggregateState {
   private big = 0n;
   private float: ExactFloatSum | undefined;
   private decimal: Decimal | undefined;
+  /** Live numeric inputs per display scale: the sum displays the largest (PostgreSQL's dscale of a sum). */
+  private decimalScales: Map<number, number> | undefined;
   private interval: { months: number; days: number; micros: bigint } | undefined;
 
   constructor(private readonly type: SqlType) {}
@@ -69,6 +72,11 @@ class SumState implements AggregateState {
     } else if (Decimal.isDecimal(v)) {
       const term = new ExactDecimal(v).times(diff);
       this.decimal = this.decimal === undefined ? term : this.decimal.plus(term);
+      const scale = displayScaleOf(v);
+      const scales = (this.decimalScales ??= new Map<number, number>());
+      const live = (scales.get(scale) ?? 0) + diff;
+      if (live === 0) scales.delete(scale);
+      else scales.set(scale, live);
     } else if (typeof v === 'object' && 'micros' in v) {
       const iv = v as Interval;
       const acc = (this.interval ??= { months: 0, days: 0, micros: 0n });
@@ -88,7 +96,10 @@ class SumState implements AggregateState {
       return this.type.kind === 'float4' ? Math.fround(f) : f;
     }
     const integer = this.big + BigInt(this.small);
-    if (this.decimal !== undefined) return new Decimal(this.decimal.plus(integer.toString()));
+    if (this.decimal !== undefined) {
+      const scale = Math.max(0, ...(this.decimalScales?.keys() ?? []));
+      return withDisplayScale(new Decimal(this.decimal.plus(integer.toString())), scale);
+    }
     switch (this.type.kind) {
       case 'numeric':
         return new Decimal(integer.toString());

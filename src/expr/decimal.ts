@@ -2,17 +2,17 @@
 // and rounds quotients to a computed display scale. The shared Decimal
 // constructor's precision is configured by repr/numeric.ts (imported here so
 // that configuration is always in effect).
-import { Decimal, applyNumericTypmod } from '../repr/numeric.js';
+import { Decimal, applyNumericTypmod, displayScaleOf, withDisplayScale } from '../repr/numeric.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 
-export { Decimal, applyNumericTypmod };
+export { Decimal, applyNumericTypmod, withDisplayScale };
 
 const NUMERIC_MIN_SIG_DIGITS = 16;
 const NUMERIC_MAX_DISPLAY_SCALE = 1000;
 
-/** Number of digits after the decimal point as written (Decimal keeps no display scale, so this is the minimal one). */
+/** The value's display scale (digits after the point as PostgreSQL prints it). */
 export function decimalScale(d: Decimal): number {
-  return d.isFinite() ? Math.max(0, d.decimalPlaces()) : 0;
+  return displayScaleOf(d);
 }
 
 /** PostgreSQL's weight and first digit of a value in base 10000 (as select_div_scale uses them). */
@@ -58,7 +58,7 @@ export function divideToScale(a: Decimal, b: Decimal, scale: number): Decimal {
   const absR = r < 0n ? -r : r;
   const absM = m < 0n ? -m : m;
   if (2n * absR >= absM) q += (n < 0n) !== (m < 0n) ? -1n : 1n;
-  return new Decimal(`${q}e-${scale}`);
+  return withDisplayScale(new Decimal(`${q}e-${scale}`), scale);
 }
 
 /** numeric / numeric with PostgreSQL's result scale (NaN rules included). */

@@ -4,7 +4,7 @@
 import type { Datum, SqlType } from '../repr/types.js';
 import { T } from '../repr/types.js';
 import { SqlError } from '../repr/errors.js';
-import { approximately, Decimal, decimalScale, numericDivide } from './decimal.js';
+import { approximately, Decimal, decimalScale, numericDivide, withDisplayScale } from './decimal.js';
 import { INT8_MAX, INT8_MIN, roundHalfEven } from './cast.js';
 import { divisionByZero, floatOverflow, floatUnderflow, outOfRange } from './errors.js';
 import { define, type Evaluator } from './registry.js';
@@ -239,7 +239,9 @@ function numericMod(a: Decimal, b: Decimal): Decimal {
 
 /** Rounds a transcendental result to 16 significant digits (PostgreSQL's NUMERIC_MIN_SIG_DIGITS); infinities pass. */
 function roundSignificant(result: Decimal, ...inputs: Decimal[]): Decimal {
-  return result.isFinite() ? result.toDecimalPlaces(significantScale(result, ...inputs), Decimal.ROUND_HALF_UP) : result;
+  if (!result.isFinite()) return result;
+  const scale = significantScale(result, ...inputs);
+  return withDisplayScale(result.toDecimalPlaces(scale, Decimal.ROUND_HALF_UP), scale);
 }
 
 /** Scale that keeps 16 significant digits for transcendental results. */
@@ -294,17 +296,25 @@ function scaleOf(t: SqlType): number | undefined {
 }
 const sameScale = displayScale((a) => a);
 
-define('op +', { name: 'numeric_add', params: [NUM, NUM], returns: displayScale(Math.max), eval: numericChecked((a, b) => a.plus(b)) });
-define('op -', { name: 'numeric_sub', params: [NUM, NUM], returns: displayScale(Math.max), eval: numericChecked((a, b) => a.minus(b)) });
-define('op *', { name: 'numeric_mul', params: [NUM, NUM], returns: displayScale((a, b) => a + b), eval: numericChecked((a, b) => a.times(b)) });
+/** Exact + - *: the result displays max (+ -) or sum (*) of the operands' display scales, as in PostgreSQL. */
+function exact(f: DecFn, combine: (a: number, b: number) => number): Evaluator {
+  return numericChecked((a, b) => withDisplayScale(f(a, b), combine(decimalScale(a), decimalScale(b))));
+}
+define('op +', { name: 'numeric_add', params: [NUM, NUM], returns: displayScale(Math.max), eval: exact((a, b) => a.plus(b), Math.max) });
+define('op -', { name: 'numeric_sub', params: [NUM, NUM], returns: displayScale(Math.max), eval: exact((a, b) => a.minus(b), Math.max) });
+define('op *', { name: 'numeric_mul', params: [NUM, NUM], returns: displayScale((a, b) => a + b), eval: exact((a, b) => a.times(b), (a, b) => Math.min(a + b, 1000)) });
 op2('/', 'numeric_div', NUM, NUM, NUM, numericChecked(numericDivide));
 op2('%', 'numeric_mod', NUM, NUM, NUM, numericChecked(numericMod));
 op2('^', 'numeric_pow', NUM, NUM, NUM, numericChecked(numericPower));
 fn('mod', 'numeric_mod', [NUM, NUM], NUM, numericChecked(numericMod));
-define('prefix -', { name: 'numeric_neg', params: [NUM], returns: sameScale, eval: (a) => (a[0] as Decimal).neg() });
+/** A unary result that keeps the operand's display scale (-1.50 prints -1.50). */
+function keepScale(f: (x: Decimal) => Decimal): Evaluator {
+  return (a) => withDisplayScale(f(a[0] as Decimal), decimalScale(a[0] as Decimal));
+}
+define('prefix -', { name: 'numeric_neg', params: [NUM], returns: sameScale, eval: keepScale((x) => x.neg()) });
 define('prefix +', { name: 'numeric_pos', params: [NUM], returns: sameScale, eval: (a) => a[0]! });
-define('prefix @', { name: 'numeric_abs', params: [NUM], returns: sameScale, eval: (a) => (a[0] as Decimal).abs() });
-define('abs', { name: 'numeric_abs', params: [NUM], returns: sameScale, eval: (a) => (a[0] as Decimal).abs() });
+define('prefix @', { name: 'numeric_abs', params: [NUM], returns: sameScale, eval: keepScale((x) => x.abs()) });
+define('abs', { name: 'numeric_abs', params: [NUM], returns: sameScale, eval: keepScale((x) => x.abs()) });
 
 // ---- math functions ----
 
@@ -334,7 +344,7 @@ fn('trunc', 'numeric_trunc', [NUM, I4], NUM, (a) => roundToScale(a[0] as Decimal
 
 function roundToScale(x: Decimal, scale: number, mode: Decimal.Rounding): Decimal {
   if (!x.isFinite()) return x;
-  if (scale >= 0) return x.toDecimalPlaces(Math.min(scale, 1000), mode);
+  if (scale >= 0) return withDisplayScale(x.toDecimalPlaces(Math.min(scale, 1000), mode), Math.min(scale, 1000));
   const unit = new Decimal(10).pow(-scale);
   return x.div(unit).toDecimalPlaces(0, mode).times(unit);
 }

@@ -1,7 +1,6 @@
 // Scalar planning: AST expressions -> typed ScalarExprs over the relation
 // being built. Subqueries are delegated to the relational planner, which
 // decorrelates them and appends their values as columns (see subquery.ts).
-import { Decimal } from 'decimal.js';
 import { parseNumeric } from '../repr/numeric.js';
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue } from '../repr/types.js';

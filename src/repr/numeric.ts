@@ -49,19 +49,53 @@ export function parseNumeric(text: string): Decimal {
     throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
   }
   checkNumericLiteralRange(s.replace(/^[+-]/, ''));
-  const d = new Decimal(s);
-  return d.isZero() ? new Decimal(0) : d; // numeric has no negative zero
+  return withDisplayScale(new Decimal(s), literalScale(s)); // numeric has no negative zero
+}
+
+/** Digits after the point as written, less the exponent (1.50 -> 2, 1.5e1 -> 0). */
+function literalScale(literal: string): number {
+  const ePos = literal.search(/[eE]/);
+  const mantissa = ePos < 0 ? literal : literal.slice(0, ePos);
+  const exponent = ePos < 0 ? 0 : Number(literal.slice(ePos + 1));
+  const point = mantissa.indexOf('.');
+  return Math.max(0, (point < 0 ? 0 : mantissa.length - point - 1) - exponent);
 }
 
 /**
- * numeric_out. Decimal keeps no display scale, so the declared scale of a
- * numeric(p,s) column is applied here (12.5 in numeric(4,2) prints 12.50).
+ * PostgreSQL's numeric keeps a display scale per value (1.50 prints 1.50;
+ * 1.50 + 1 prints 2.50). Decimal drops trailing zeros, so values whose
+ * display scale is known carry it as a non-enumerable tag; untagged values
+ * display their natural scale. Equality, hashing and keys ignore the tag,
+ * as PostgreSQL's numeric comparison ignores the display scale.
+ */
+const DISPLAY_SCALE = Symbol('numeric display scale');
+type ScaledDecimal = Decimal & { [DISPLAY_SCALE]?: number };
+
+/** A copy of `d` that displays `scale` digits after the point (finite values only). */
+export function withDisplayScale(d: Decimal, scale: number): Decimal {
+  if (!d.isFinite()) return d;
+  const tagged: ScaledDecimal = new Decimal(d.isZero() ? 0 : d);
+  Object.defineProperty(tagged, DISPLAY_SCALE, { value: Math.max(0, Math.min(scale, MAX_DISPLAY_SCALE)), enumerable: false });
+  return tagged;
+}
+
+/** The display scale of a value: its tag, else the digits it needs after the point. */
+export function displayScaleOf(d: Decimal): number {
+  if (!d.isFinite()) return 0;
+  return (d as ScaledDecimal)[DISPLAY_SCALE] ?? Math.max(0, d.decimalPlaces());
+}
+
+/**
+ * numeric_out. The value's display scale applies, and at least the declared
+ * scale of a numeric(p,s) type (values read back from storage lose their tag).
  */
 export function formatNumeric(d: Decimal, scale?: number): string {
   if (d.isNaN()) return 'NaN';
   if (!d.isFinite()) return d.isNegative() ? '-Infinity' : 'Infinity';
   const v = d.isZero() ? new Decimal(0) : d;
-  return scale === undefined ? v.toFixed() : v.toFixed(scale);
+  const tag = (d as ScaledDecimal)[DISPLAY_SCALE];
+  const shown = tag === undefined ? scale : Math.max(tag, scale ?? 0);
+  return shown === undefined ? v.toFixed() : v.toFixed(shown);
 }
 
 /**
@@ -84,7 +118,7 @@ export function applyNumericTypmod(d: Decimal, precision: number | undefined, sc
       detail: `A field with precision ${precision}, scale ${s} must round to an absolute value less than ${integerDigits > 0 ? `10^${integerDigits}` : '1'}.`,
     });
   }
-  return rounded.isZero() ? new Decimal(0) : rounded;
+  return withDisplayScale(rounded, s);
 }
 
 /** Canonical text of a numeric value for keys: equal values (1.0, 1.00) give equal text. */
