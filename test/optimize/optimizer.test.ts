@@ -62,6 +62,13 @@ test('filters move below top-k (on its group key) and flatMap (on input columns)
   assert.deepEqual(db.check('SELECT a, g FROM t, generate_series(1, 2) g WHERE a = 2'), [['2', '1'], ['2', '2']]);
 });
 
+test('columns nothing reads are projected away below joins and reduces', () => {
+  const text = optimized('SELECT count(*) FROM t JOIN s ON t.a = s.a');
+  assert.match(text, /Project \(#0\)\n\s+Get u1/);
+  assert.match(text, /Project \(#0\)\n\s+Get u2/);
+  assert.deepEqual(db.check('SELECT count(*) FROM t JOIN s ON t.a = s.a'), [['3']]);
+});
+
 test('let bindings used once are inlined', () => {
   const get: RelExpr = { op: 'get', id: 'u1', desc: { columns: [{ name: 'a', type: { kind: 'int4' }, nullable: true }] } };
   const col: ScalarExpr = { kind: 'column', index: 0, type: { kind: 'int4' } };
