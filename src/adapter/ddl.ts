@@ -189,6 +189,7 @@ export async function alterConnection(exec: ExecContext, stmt: AlterConnectionSt
   item.connection = replanned.connection;
   item.dependsOn = replanned.dependsOn;
   catalog.save();
+  await exec.core.sources.reconnect(item.id);
   return command('ALTER CONNECTION');
 }
 

@@ -28,7 +28,10 @@ interface SourceBatchMeta {
 
 interface SourceState {
   item: CatalogItem;
+  progressId: GlobalId;
   shard: Shard;
+  /** Outstanding decode errors by key (an upsert source retracts them); handed to a restarted runtime. */
+  errors: Map<string, ErrorUpdate>;
   running?: RunningSource;
   status: SourceStatusUpdate;
   progressRows: Row[];
@@ -85,11 +88,17 @@ export class SourceManager {
   private async start(item: CatalogItem, progress: CatalogItem): Promise<void> {
     const { core } = this;
     const source = item.source!;
-    const connection = core.catalog.get(source.connectionId)?.connection?.kafka;
-    if (!connection) throw new SqlError(SqlState.undefinedObject, `connection ${source.connectionId} of source "${item.name}" is missing`);
     const shard = await core.openShardFor(item.id);
     const batches = await shard.readAll();
-    const state: SourceState = { item, shard, status: { status: 'created', at: new Date() }, progressRows: [], dropped: false };
+    const state: SourceState = {
+      item,
+      progressId: progress.id,
+      shard,
+      errors: new Map(),
+      status: { status: 'created', at: new Date() },
+      progressRows: [],
+      dropped: false,
+    };
     this.states.set(item.id, state);
 
     core.compute.createInput(item.id, source.spec.desc);
@@ -108,6 +117,7 @@ export class SourceManager {
       const updates = consolidateUpdates(batches.flatMap((b) => b.updates));
       state.progressRows = progressRows(meta?.offsets ?? new Map(), source.spec.progressDesc);
       const restoredErrors = [...errors.values()].filter((e) => e.diff !== 0).map(toErrorUpdate);
+      for (const e of restoredErrors) state.errors.set(e.key, e);
       restored = { updates, errors: restoredErrors };
       await core.timeline.exclusive(() => {
         core.compute.applyUpdates(
@@ -120,6 +130,16 @@ export class SourceManager {
       });
     }
 
+    this.launch(state, meta?.offsets ?? null, restored);
+  }
+
+  /** Starts the Kafka runtime of a source with the current spec of its connection. */
+  private launch(state: SourceState, resumeOffsets: PartitionOffsets | null, restored: { updates: Update[]; errors: ErrorUpdate[] } | undefined): void {
+    const { core } = this;
+    const { item } = state;
+    const source = item.source!;
+    const connection = core.catalog.get(source.connectionId)?.connection?.kafka;
+    if (!connection) throw new SqlError(SqlState.undefinedObject, `connection ${source.connectionId} of source "${item.name}" is missing`);
     state.running = startKafkaSource({
       sourceId: item.id,
       spec: source.spec,
@@ -129,10 +149,10 @@ export class SourceManager {
         if (value === undefined) throw new SqlError(SqlState.undefinedObject, `secret ${id} does not exist`);
         return value;
       },
-      resumeOffsets: meta?.offsets ?? null,
+      resumeOffsets,
       ...(restored ? { initialContents: restored.updates, initialErrors: restored.errors } : {}),
       sink: {
-        tick: (tick) => this.applyTick(state, progress.id, tick),
+        tick: (tick) => this.applyTick(state, state.progressId, tick),
         status: (update) => {
           state.status = update;
           core.logger.info({ source: item.name, status: update.status, error: update.error }, 'source status');
@@ -140,6 +160,21 @@ export class SourceManager {
       },
       logger: core.logger.child({ source: item.name }),
     });
+  }
+
+  /**
+   * Restarts the sources that read through `connectionId` (after ALTER
+   * CONNECTION), resuming exactly where their stored data ends.
+   */
+  async reconnect(connectionId: GlobalId): Promise<void> {
+    for (const state of this.states.values()) {
+      if (state.dropped || state.item.source?.connectionId !== connectionId) continue;
+      await state.running?.stop();
+      // Let ticks already handed over become durable and visible first.
+      await this.core.timeline.exclusive(() => undefined);
+      const meta = state.shard.lastMeta() as SourceBatchMeta | undefined;
+      this.launch(state, meta?.offsets ?? null, { updates: this.core.compute.snapshot(state.item.id), errors: [...state.errors.values()] });
+    }
   }
 
   private applyTick(state: SourceState, progressId: GlobalId, tick: SourceTick): Promise<number> {
@@ -155,6 +190,11 @@ export class SourceManager {
         ...newProgress.map((row) => ({ row, diff: 1 })),
       ];
       state.progressRows = newProgress;
+      for (const e of tick.errors) {
+        const diff = (state.errors.get(e.key)?.diff ?? 0) + e.diff;
+        if (diff === 0) state.errors.delete(e.key);
+        else state.errors.set(e.key, { ...e, diff });
+      }
       const changes: InputChanges[] = [
         { id: state.item.id, updates: tick.updates, errors: tick.errors },
         { id: progressId, updates: consolidateUpdates(progressUpdates) },

@@ -137,6 +137,41 @@ test('an UPSERT source keeps one row per key across a restart; connections valid
   }
 });
 
+test('ALTER CONNECTION restarts its sources on the new brokers, resuming at the stored offsets', async () => {
+  const before = startMockCluster(1);
+  const after = startMockCluster(1);
+  const producerBefore = await connectProducer(before.bootstrap);
+  const producerAfter = await connectProducer(after.bootstrap);
+  before.createTopic('moving', 1);
+  after.createTopic('moving', 1);
+  const t = await startTestCoordinator();
+  try {
+    const s = t.session;
+    await producerBefore.send([
+      { topic: 'moving', partition: 0, value: 'a' },
+      { topic: 'moving', partition: 0, value: 'b' },
+    ]);
+    await producerAfter.send([
+      { topic: 'moving', partition: 0, value: 'x' },
+      { topic: 'moving', partition: 0, value: 'y' },
+      { topic: 'moving', partition: 0, value: 'c' },
+    ]);
+    await runSql(s, `CREATE CONNECTION kc TO KAFKA (BROKER '${before.bootstrap}', SECURITY PROTOCOL PLAINTEXT)`);
+    await runSql(s, "CREATE SOURCE moving FROM KAFKA CONNECTION kc (TOPIC 'moving') FORMAT TEXT");
+    await eventually(s, 'SELECT text FROM moving ORDER BY text', [['a'], ['b']]);
+    await runSql(s, `ALTER CONNECTION kc SET (BROKER = '${after.bootstrap}')`);
+    await eventually(s, 'SELECT text FROM moving ORDER BY text', [['a'], ['b'], ['c']]);
+    const [[, createSql]] = await queryText(s, 'SHOW CREATE CONNECTION kc');
+    assert.ok(createSql!.includes(after.bootstrap));
+  } finally {
+    await t.stop();
+    await producerBefore.close();
+    await producerAfter.close();
+    before.destroy();
+    after.destroy();
+  }
+});
+
 test('secrets: CREATE, ALTER, SHOW, never shown in SHOW CREATE', async () => {
   const t = await startTestCoordinator();
   try {
