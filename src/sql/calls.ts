@@ -30,8 +30,8 @@ export abstract class CallParser extends ExpressionParser {
       }
       this.expectPunct(')');
     });
-    if (this.isWord('filter') && this.isPunct('(', 1)) {
-      this.index += 2;
+    if (this.eatWords('filter')) {
+      this.expectPunct('(');
       this.expectWords('where');
       call.filter = this.parseExpr();
       this.expectPunct(')');
@@ -86,7 +86,8 @@ export abstract class CallParser extends ExpressionParser {
           args = this.commaList(() => this.parseExpr());
         } else {
           const first = this.parseExpr();
-          if (this.eatWords('from')) args = [this.parseExpr(), first];
+          // PostgreSQL's trim_list: chars FROM list appends chars after the list.
+          if (this.eatWords('from')) args = [...this.commaList(() => this.parseExpr()), first];
           else if (this.eatPunct(',')) args = [first, ...this.commaList(() => this.parseExpr())];
           else args = [first];
         }

@@ -25,6 +25,8 @@ export const Prec = {
 } as const;
 
 const COMPARISON_OPS = new Set(['<', '>', '=', '<=', '>=', '<>', '!=']);
+/** Operators PostgreSQL's grammar only knows as infix (every other symbol may also be a prefix operator). */
+const NOT_PREFIX_OPS = new Set([...COMPARISON_OPS, '*', '/', '%', '^', '=>']);
 const LIKE_OPS: Record<string, { negated: boolean; caseInsensitive: boolean }> = {
   '~~': { negated: false, caseInsensitive: false },
   '!~~': { negated: true, caseInsensitive: false },
@@ -78,7 +80,7 @@ export abstract class ExpressionParser extends TypeParser {
         const operand = this.parseExprAbove(Prec.unary);
         return { kind: 'unary', op: t.value, expr: operand, pos };
       }
-      if (t.value !== '*' && t.value !== '=>') {
+      if (!NOT_PREFIX_OPS.has(t.value)) {
         this.next();
         return { kind: 'unary', op: t.value, expr: this.parseExprAbove(Prec.other + 1), pos };
       }
@@ -104,7 +106,8 @@ export abstract class ExpressionParser extends TypeParser {
         left = this.parseSubscript(left);
         continue;
       }
-      if (t.kind === 'punct' && t.value === '.') {
+      // `.field` / `.*` only after a parenthesized expression, a call or a subscript: (r).f, a[1].key.
+      if (t.kind === 'punct' && t.value === '.' && (this.followsCloser() || left.kind === 'fieldAccess')) {
         this.next();
         if (this.eatOp('*')) left = { kind: 'wildcardAccess', expr: left, pos };
         else left = { kind: 'fieldAccess', expr: left, field: this.parseAnyIdent(), pos };
@@ -119,6 +122,12 @@ export abstract class ExpressionParser extends TypeParser {
       combined.opPos = opPos;
       left = combined;
     }
+  }
+
+  /** True when the token before the cursor is `)` or `]`. */
+  private followsCloser(): boolean {
+    const previous = this.tokens[this.index - 1];
+    return previous !== undefined && previous.kind === 'punct' && (previous.value === ')' || previous.value === ']');
   }
 
   /** Precedence of the operator at the cursor, or undefined if none continues the expression. */
@@ -378,7 +387,8 @@ export abstract class ExpressionParser extends TypeParser {
       case 'position':
       case 'trim':
       case 'overlay':
-        if (callFollows) return this.parseSpecialCall(word);
+        // With no arguments these are ordinary calls (and fail later as such).
+        if (callFollows && !this.isPunct(')', 2)) return this.parseSpecialCall(word);
         break;
     }
     if (NILADIC_FUNCTIONS.has(word) && !(callFollows && (word === 'current_schema' || word === 'user'))) {
@@ -526,12 +536,18 @@ export abstract class ExpressionParser extends TypeParser {
   private parseNameOrCall(): Expr {
     const pos = this.peek().start;
     const parts = [this.parseAnyIdent()];
-    while (this.isPunct('.') && (this.peek(1).kind === 'word' || this.peek(1).kind === 'quotedIdent')) {
+    while (this.isPunct('.') && !this.isOp('*', 1)) {
       this.next();
       parts.push(this.parseAnyIdent());
     }
     if (this.isPunct('(')) return this.parseCallTail({ parts, pos });
-    return { kind: 'identifier', parts, pos };
+    const identifier: Expr = { kind: 'identifier', parts, pos };
+    if (this.isPunct('.') && this.isOp('*', 1)) {
+      // t.* inside an expression: count(t.*), row_to_json(t.*)
+      this.index += 2;
+      return { kind: 'wildcardAccess', expr: identifier, pos };
+    }
+    return identifier;
   }
 
   protected call(name: string, args: Expr[], pos: number): FunctionCallExpr {

@@ -194,7 +194,7 @@ export class QueryParser extends CallParser {
       let left = this.parseTablePrimary();
       while (true) {
         const pos = left.pos;
-        if (this.eatWords('cross', 'join')) {
+        if (this.eatClause('cross', 'join')) {
           left = { kind: 'join', joinType: 'cross', left, right: this.parseTablePrimary(), natural: false, pos };
           continue;
         }
@@ -216,12 +216,14 @@ export class QueryParser extends CallParser {
     });
   }
 
+  /** JOIN, INNER JOIN, LEFT|RIGHT|FULL [OUTER] JOIN; a join keyword commits to a join. */
   private parseJoinType(): 'inner' | 'left' | 'right' | 'full' | undefined {
-    if (this.eatWords('join') || this.eatWords('inner', 'join')) return 'inner';
-    for (const side of ['left', 'right', 'full'] as const) {
-      if (this.eatWords(side, 'join') || this.eatWords(side, 'outer', 'join')) return side;
-    }
-    return undefined;
+    if (this.eatWords('join') || this.eatClause('inner', 'join')) return 'inner';
+    const side = this.eatOneOf('left', 'right', 'full');
+    if (side === undefined) return undefined;
+    this.eatWords('outer');
+    this.expectWords('join');
+    return side as 'left' | 'right' | 'full';
   }
 
   private parseTablePrimary(): TableRef {

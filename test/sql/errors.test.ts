@@ -25,6 +25,10 @@ const NEAR_TOKEN: [sql: string, token: string, position: number][] = [
   ['SELECT count(* FROM t', 'FROM', 16],
   ['SELECT count(*) OVER (PARTITION a)', 'a', 33],
   ["SELECT 1 AT TIME 'x'", "'x'", 18],
+  // Field selection needs parentheses (or a subscript) before the dot; prefix = is not an operator.
+  ['SELECT 1 BETWEEN 1 AND 2 . d', '.', 26],
+  ['SELECT * FROM t WHERE = 1', '=', 23],
+  ['SELECT * FROM t JOIN u ON t.) = 1', ')', 29],
   ['SET x = (1)', '(', 9],
 ];
 
@@ -44,6 +48,10 @@ const AT_END: string[] = [
   'SELECT * FROM t WHERE a = ANY',
   'SELECT 1 = ALL',
   'SELECT 1 FROM t GROUP BY ALL',
+  'SELECT * FROM t JOIN u ON t.a = u.',
+  'SELECT * FROM t CROSS',
+  'SELECT * FROM t LEFT',
+  'SELECT count(*) FILTER',
 ];
 
 test('errors at the end of input', () => {

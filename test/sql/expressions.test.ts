@@ -112,6 +112,8 @@ test('casts, subscripts, slices and field access', () => {
   assert.equal(shown('a[1][2]'), 'a[1][2]');
   assert.equal(shown('headers[1].key'), 'headers[1].key');
   assert.equal(shown('(x).field'), 'x.field');
+  assert.equal(shown('(x).a.b'), 'x.a.b');
+  assert.equal(shown('f(x).a'), 'f(x).a');
   assert.deepEqual(noPos(exprOf('(t).*')), { kind: 'wildcardAccess', expr: { kind: 'identifier', parts: ['t'] } });
   assert.deepEqual(noPos(exprOf('a[1:2]')), {
     kind: 'subscript',
