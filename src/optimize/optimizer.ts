@@ -5,6 +5,7 @@
 import type { Row } from '../repr/types.js';
 import type { RelExpr, ScalarExpr } from '../plan/mir.js';
 import { describe } from '../plan/mir.js';
+import { rowKey } from '../repr/compare.js';
 import { AND, isNotNull } from '../plan/builtins.js';
 import { equalityFuncs } from '../plan/expr.js';
 import { mapPlanScalars } from '../plan/visit.js';
@@ -47,7 +48,7 @@ function isUnit(rel: RelExpr): boolean {
 function consolidate(rows: Array<[Row, number]>): Array<[Row, number]> {
   const byKey = new Map<string, [Row, number]>();
   for (const [row, diff] of rows) {
-    const key = JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    const key = rowKey(row);
     const entry = byKey.get(key);
     if (entry) entry[1] += diff;
     else byKey.set(key, [row, diff]);
