@@ -1,111 +1,179 @@
-// Inner join of n inputs as a left-deep tree of binary joins. Each binary
-// join arranges both sides by its key and emits dA⋈B (B's state before) and
-// A⋈dB (A's state after), which sums to d(A⋈B) for any interleaving of
-// batches from the two sides.
+// Inner join of n inputs as delta queries. For each input there is a path:
+// its changes are looked up in the other inputs' arrangements one input at a
+// time (following equivalences where it can, a cross product where it must),
+// and then applied to its own arrangements. Inputs' batches arrive one at a
+// time, so each change meets the others' current state, which sums to the
+// change of the join (dA⋈B⋈C + A'⋈dB⋈C + A'⋈B'⋈dC). Only base inputs are
+// arranged (by the keys their lookups use): no intermediate join results are
+// stored.
+//
+// Rows under construction are laid out in the final column order (input i's
+// columns at its offset), so every equivalence expression is evaluated on
+// final column indexes; the complete rows are finally checked against every
+// equivalence class, so key lookups only prune.
 import { datumEquals } from '../../repr/compare.js';
-import type { Row } from '../../repr/types.js';
+import type { Datum, Row } from '../../repr/types.js';
 import type { ScalarExpr } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
 import { Arrangement, compileGroupKey, keyOf, type GroupKey } from '../zset.js';
 import { columnsOf, shiftColumns, type CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
-import { renderFilter } from './linear.js';
 
 export interface JoinEnv {
   compile(expr: ScalarExpr): CompiledScalar;
   label(): string;
 }
 
-function arrangeSide(
-  input: Stream,
-  joinKeyOf: (row: Row) => GroupKey,
-  own: Arrangement,
-  other: Arrangement,
-  combine: (mine: Row, theirs: Row) => Row,
-  label: string,
-  output: Stream,
-): void {
-  input.connect((updates, errors) => {
-    const out: Update[] = [];
-    let errs: ErrorUpdate[] | undefined;
-    for (const u of updates) {
-      let key: GroupKey;
-      try {
-        key = joinKeyOf(u.row);
-      } catch (err) {
-        (errs ??= [...errors]).push(evalError(label, u.row, u.diff, err));
-        continue;
-      }
-      const row = u.row;
-      const diff = u.diff;
-      other.forEachInGroup(key, (theirs, d) => out.push({ row: combine(row, theirs), diff: diff * d }));
-      own.update(key, keyOf(u), row, diff);
+interface ArrangedInput {
+  state: Arrangement;
+  /** Key of one of the input's own rows. */
+  keyOf: (row: Row) => GroupKey;
+}
+
+interface PathStep {
+  input: number;
+  arranged: ArrangedInput;
+  /** Key to look up, evaluated on the row under construction. */
+  lookup: (row: Row) => GroupKey;
+}
+
+interface Layout {
+  offsets: number[];
+  widths: number[];
+  total: number;
+}
+
+/** Which single input an expression reads (-1: none, a constant; undefined: several). */
+function inputOfExpr(expr: ScalarExpr, layout: Layout): number | undefined {
+  let found = -1;
+  for (const c of columnsOf(expr)) {
+    const i = layout.offsets.findIndex((o, k) => c >= o && c < o + layout.widths[k]!);
+    if (found === -1) found = i;
+    else if (found !== i) return undefined;
+  }
+  return found;
+}
+
+export function renderJoin(inputs: Stream[], widths: number[], equivalences: ScalarExpr[][], env: JoinEnv): Stream {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const w of widths) {
+    offsets.push(total);
+    total += w;
+  }
+  const layout: Layout = { offsets, widths, total };
+  const classes = equivalences
+    .filter((c) => c.length >= 2)
+    .map((c) => c.map((expr) => ({ expr, input: inputOfExpr(expr, layout) })));
+
+  // Arrangements, shared by every path that looks an input up by the same key.
+  const arrangements = new Map<string, ArrangedInput>();
+  const arrangementsOf: ArrangedInput[][] = inputs.map(() => []);
+  // Expressions evaluated on each input's rows (as keys or lookups): validated once per row.
+  const validators: ScalarExpr[][] = inputs.map(() => []);
+  const arrange = (input: number, keyExprs: ScalarExpr[]): ArrangedInput => {
+    const local = keyExprs.map((e) => shiftColumns(e, -offsets[input]!));
+    const signature = `${input}|${JSON.stringify(local)}`;
+    let arranged = arrangements.get(signature);
+    if (arranged === undefined) {
+      arranged = { state: new Arrangement(), keyOf: compileGroupKey(local.map((e) => env.compile(e))) };
+      arrangements.set(signature, arranged);
+      arrangementsOf[input]!.push(arranged);
+      validators[input]!.push(...local);
     }
-    output.emit(out, errs ?? errors);
+    return arranged;
+  };
+
+  const paths: PathStep[][] = inputs.map((_, start) => {
+    const joined = new Set([start]);
+    const steps: PathStep[] = [];
+    while (joined.size < inputs.length) {
+      let best: { input: number; lookups: ScalarExpr[]; keys: ScalarExpr[] } | undefined;
+      for (let j = 0; j < inputs.length; j++) {
+        if (joined.has(j)) continue;
+        const lookups: ScalarExpr[] = [];
+        const keys: ScalarExpr[] = [];
+        for (const cls of classes) {
+          const key = cls.find((m) => m.input === j);
+          const lookup = cls.find((m) => m.input !== undefined && m.input !== j && (m.input === -1 || joined.has(m.input)));
+          if (key === undefined || lookup === undefined) continue;
+          keys.push(key.expr);
+          lookups.push(lookup.expr);
+        }
+        if (best === undefined || keys.length > best.keys.length) best = { input: j, lookups, keys };
+      }
+      const { input, lookups, keys } = best!;
+      for (const expr of lookups) {
+        // A lookup reads one input's columns (validated on that input's rows) or none (validated on this path's rows).
+        const k = inputOfExpr(expr, layout)!;
+        if (k === -1) validators[start]!.push(expr);
+        else validators[k]!.push(shiftColumns(expr, -offsets[k]!));
+      }
+      steps.push({ input, arranged: arrange(input, keys), lookup: compileGroupKey(lookups.map((e) => env.compile(e))) });
+      joined.add(input);
+    }
+    return steps;
   });
-}
-
-function binaryJoin(left: Stream, right: Stream, leftKey: CompiledScalar[], rightKey: CompiledScalar[], env: JoinEnv): Stream {
-  const output = new Stream();
-  const leftState = new Arrangement();
-  const rightState = new Arrangement();
-  const label = env.label();
-  arrangeSide(left, compileGroupKey(leftKey), leftState, rightState, (l, r) => l.concat(r), `${label}l`, output);
-  arrangeSide(right, compileGroupKey(rightKey), rightState, leftState, (r, l) => l.concat(r), `${label}r`, output);
-  return output;
-}
-
-function within(expr: ScalarExpr, from: number, to: number): boolean {
-  return columnsOf(expr).every((c) => c >= from && c < to);
-}
-
-/** A filter requiring all expressions of each group to be equal (NULL equals NULL). */
-function equalityFilter(input: Stream, groups: ScalarExpr[][], env: JoinEnv): Stream {
-  if (groups.length === 0) return input;
-  const compiled = groups.map((g) => g.map((e) => env.compile(e)));
-  const predicate = (row: Row): boolean => {
-    for (const group of compiled) {
+  const compiledValidators = validators.map((exprs) => exprs.map((e) => env.compile(e)));
+  const checks = classes.map((cls) => cls.map((m) => env.compile(m.expr)));
+  const satisfiesEquivalences = (row: Row): boolean => {
+    for (const group of checks) {
       const first = group[0]!(row);
       for (let i = 1; i < group.length; i++) if (!datumEquals(group[i]!(row), first)) return false;
     }
     return true;
   };
-  return renderFilter(input, [predicate], env.label());
-}
 
-export function renderJoin(inputs: Stream[], widths: number[], equivalences: ScalarExpr[][], env: JoinEnv): Stream {
-  const classes = equivalences.filter((c) => c.length >= 2);
-  // Constraints within the first input are checked before joining.
-  let acc = equalityFilter(
-    inputs[0]!,
-    classes.map((c) => c.filter((e) => within(e, 0, widths[0]!))).filter((g) => g.length >= 2),
-    env,
-  );
-  let prefixWidth = widths[0]!;
-  for (let k = 1; k < inputs.length; k++) {
-    const width = widths[k]!;
-    const total = prefixWidth + width;
-    const leftKey: ScalarExpr[] = [];
-    const rightKey: ScalarExpr[] = [];
-    const checks: ScalarExpr[][] = [];
-    for (const cls of classes) {
-      const before = cls.filter((e) => within(e, 0, prefixWidth));
-      const now = cls.filter((e) => within(e, 0, total));
-      if (now.length === before.length || now.length < 2) continue;
-      const l = before.find((e) => columnsOf(e).length > 0) ?? before[0];
-      const r = cls.find((e) => columnsOf(e).length > 0 && within(e, prefixWidth, total));
-      if (l !== undefined && r !== undefined) {
-        leftKey.push(l);
-        rightKey.push(shiftColumns(r, -prefixWidth));
-        // The key match already guarantees l = r; anything else is checked after.
-        if (now.length > 2) checks.push(now);
-      } else {
-        checks.push(now);
+  const output = new Stream();
+  const checkLabel = env.label();
+  inputs.forEach((input, i) => {
+    const label = env.label();
+    const offset = offsets[i]!;
+    const path = paths[i]!;
+    input.connect((updates, errors) => {
+      const out: Update[] = [];
+      let errs: ErrorUpdate[] | undefined;
+      const emit = (row: Row, diff: number): void => {
+        try {
+          if (satisfiesEquivalences(row)) out.push({ row, diff });
+        } catch (err) {
+          // Expressions over several inputs: the joined row is the same on insertion and retraction.
+          (errs ??= [...errors]).push(evalError(checkLabel, row, diff, err));
+        }
+      };
+      // Fills the slots of path step `s` onwards. The first match writes into `partial`
+      // itself; later ones copy it first, so no emitted row is written after emission.
+      const extend = (partial: Row, diff: number, s: number): void => {
+        if (s === path.length) {
+          emit(partial, diff);
+          return;
+        }
+        const step = path[s]!;
+        const at = offsets[step.input]!;
+        let first = true;
+        step.arranged.state.forEachInGroup(step.lookup(partial), (match, d) => {
+          const row = first ? partial : partial.slice();
+          first = false;
+          for (let c = 0; c < match.length; c++) row[at + c] = match[c]!;
+          extend(row, diff * d, s + 1);
+        });
+      };
+      for (const u of updates) {
+        try {
+          for (const v of compiledValidators[i]!) v(u.row);
+        } catch (err) {
+          // The row's key expressions fail: it joins nothing, and is an error while present.
+          (errs ??= [...errors]).push(evalError(label, u.row, u.diff, err));
+          continue;
+        }
+        const start: Row = new Array<Datum>(total).fill(null);
+        for (let c = 0; c < u.row.length; c++) start[offset + c] = u.row[c]!;
+        extend(start, u.diff, 0);
+        const rk = keyOf(u);
+        for (const arranged of arrangementsOf[i]!) arranged.state.update(arranged.keyOf(u.row), rk, u.row, u.diff);
       }
-    }
-    const joined = binaryJoin(acc, inputs[k]!, leftKey.map((e) => env.compile(e)), rightKey.map((e) => env.compile(e)), env);
-    acc = equalityFilter(joined, checks, env);
-    prefixWidth = total;
-  }
-  return acc;
+      output.emit(out, errs ?? errors);
+    });
+  });
+  return output;
 }
