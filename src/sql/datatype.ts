@@ -48,17 +48,11 @@ export class TypeParser extends ParserBase {
     while (true) {
       const pos = type.pos;
       if (this.isPunct('[')) {
-        this.next();
-        if (this.peek().kind === 'number') this.next();
-        this.expectPunct(']');
+        this.skipArrayBound();
         type = { kind: 'array', element: type, pos };
       } else if (this.isWord('array')) {
         this.next();
-        if (this.isPunct('[')) {
-          this.next();
-          if (this.peek().kind === 'number') this.next();
-          this.expectPunct(']');
-        }
+        if (this.isPunct('[')) this.skipArrayBound();
         type = { kind: 'array', element: type, pos };
       } else if (this.isWord('list')) {
         this.next();
@@ -69,10 +63,17 @@ export class TypeParser extends ParserBase {
     }
   }
 
+  /** `[]` or `[3]`: PostgreSQL accepts and ignores declared array bounds. */
+  private skipArrayBound(): void {
+    this.expectPunct('[');
+    if (this.peek().kind === 'number') this.next();
+    this.expectPunct(']');
+  }
+
   /** True when the next tokens start a multi-word type name or one that takes words after it. */
   protected startsSpecialTypeName(): boolean {
     return this.isWord('double') || this.isWord('character') || this.isWord('char') || this.isWord('time') ||
-      this.isWord('timestamp') || this.isWord('interval') || this.isWord('national');
+      this.isWord('timestamp') || this.isWord('interval');
   }
 
   private parseBaseType(): DataType {
