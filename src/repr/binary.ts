@@ -3,7 +3,7 @@
 // PostgreSQL's base-10000 digit format.
 import { SqlError, SqlState } from './errors.js';
 import { jsonbToText, parseJsonb } from './jsonb.js';
-import { Decimal } from './numeric.js';
+import { Decimal, displayScaleOf, withDisplayScale } from './numeric.js';
 import { typeOid } from './pgtypes.js';
 import { coerceBpchar, coerceVarchar, parseUuid } from './scalar-text.js';
 import { utf8Decode, utf8Encode } from './strings.js';
@@ -42,7 +42,7 @@ export function encodeNumeric(d: Decimal, scale?: number): Uint8Array {
     const sign = d.isNaN() ? NUMERIC_NAN : d.isNegative() ? NUMERIC_NINF : NUMERIC_PINF;
     return fixed(8, (v) => v.setUint16(4, sign));
   }
-  const dscale = scale ?? Math.max(0, d.decimalPlaces());
+  const dscale = Math.max(scale ?? 0, displayScaleOf(d));
   const text = d.abs().toFixed(dscale);
   const [intPart, fracPart = ''] = text.split('.') as [string, string?];
   // Align to groups of four digits around the decimal point.
@@ -88,10 +88,10 @@ export function decodeNumeric(bytes: Uint8Array): Decimal {
     if (g < 0 || g >= 10000) throw invalidBinary('invalid digit in external "numeric" value');
     digits += String(g).padStart(4, '0');
   }
-  if (ndigits === 0) return new Decimal(0);
+  if (ndigits === 0) return withDisplayScale(new Decimal(0), dscale);
   // digits holds groups weight, weight-1, ...; the value is digits * 10^(4 * (weight + 1 - ndigits)).
   const d = new Decimal(`${sign === NUMERIC_NEG ? '-' : ''}${digits}e${4 * (weight + 1 - ndigits)}`);
-  return d.toDecimalPlaces(dscale);
+  return withDisplayScale(d.toDecimalPlaces(dscale), dscale);
 }
 
 function invalidBinary(message: string): SqlError {

@@ -1,6 +1,7 @@
 // Text I/O of the simple scalar types: bool, integers, floats, bytea, uuid,
 // oid, character strings (with char(n)/varchar(n) length rules).
 import { SqlError, SqlState } from './errors.js';
+import { shortestFloat4, shortestFloat8 } from './float-format.js';
 import { charLength, utf8Encode } from './strings.js';
 
 function invalidSyntax(typeName: string, text: string): SqlError {
@@ -164,19 +165,12 @@ function formatSpecialFloat(n: number): string | undefined {
 }
 
 export function formatFloat8(n: number): string {
-  return formatSpecialFloat(n) ?? formatShortest(n.toExponential(), 15);
+  return formatSpecialFloat(n) ?? formatShortest(shortestFloat8(n), 15);
 }
 
 /** float4 output: the shortest decimal that reads back as the same float4 (0.1::float4 prints 0.1). */
 export function formatFloat4(n: number): string {
-  const special = formatSpecialFloat(n);
-  if (special !== undefined) return special;
-  const f = Math.fround(n);
-  for (let digits = 1; digits < 9; digits++) {
-    const e = f.toExponential(digits - 1);
-    if (Math.fround(Number(e)) === f) return formatShortest(e, 6);
-  }
-  return formatShortest(f.toExponential(8), 6);
+  return formatSpecialFloat(n) ?? formatShortest(shortestFloat4(n), 6);
 }
 
 // ---------------------------------------------------------------------------

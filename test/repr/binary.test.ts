@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeBinary, encodeBinary } from '../../src/repr/binary.js';
 import { parseJsonb } from '../../src/repr/jsonb.js';
 import { Decimal } from '../../src/repr/numeric.js';
-import { parseText } from '../../src/repr/text.js';
+import { formatText, parseText } from '../../src/repr/text.js';
 import { ArrayValue, ListValue, RecordValue, T, type Datum, type SqlType } from '../../src/repr/types.js';
 import { throwsSql } from './helpers.js';
 
@@ -32,6 +32,7 @@ test('numeric uses base-10000 digits with weight, sign and display scale', () =>
   const n2: SqlType = { kind: 'numeric', precision: 10, scale: 2 };
   assert.equal(hex(encodeBinary(new Decimal('12.50'), n2)), '0002000000000002000c1388');
   assert.equal(hex(encodeBinary(new Decimal('12.5'), T.numeric)), '0002000000000001000c1388');
+  assert.equal(hex(encodeBinary(parseText('12.50', T.numeric), T.numeric)), '0002000000000002000c1388');
   assert.equal(hex(encodeBinary(new Decimal('-1234567.89'), T.numeric)), '0003000140000002007b11d722c4');
   assert.equal(hex(encodeBinary(new Decimal('0.0001'), T.numeric)), '0001ffff000000040001');
   assert.equal(hex(encodeBinary(new Decimal('10000'), T.numeric)), '00010001000000000001');
@@ -43,6 +44,7 @@ test('numeric uses base-10000 digits with weight, sign and display scale', () =>
     assert.ok(d.equals(new Decimal(s)), s);
   }
   assert.ok((decodeBinary(bytes('00000000c0000000'), T.numeric) as Decimal).isNaN());
+  assert.equal(formatText(decodeBinary(bytes('0002000000000002000c1388'), T.numeric), T.numeric), '12.50');
 });
 
 test('text-like, bytea, jsonb', () => {

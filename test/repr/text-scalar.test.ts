@@ -49,6 +49,17 @@ test('floats print shortest round-trip digits like PostgreSQL', () => {
     [1e6, '1e+06'], [3.14159, '3.14159'],
   ];
   for (const [v, s] of f4) assert.equal(formatText(Math.fround(v), T.float4), s, String(v));
+  // Exactly as PostgreSQL's Ryu prints them (checked against a server): no
+  // halfway decimals, ties to even.
+  assert.equal(formatText(43593441224187900, T.float8), '4.3593441224187904e+16');
+  assert.equal(formatText(88539239019781000, T.float8), '8.853923901978099e+16');
+  assert.equal(formatText(Math.fround(-45392512), T.float4), '-4.5392512e+07');
+  assert.equal(formatText(Math.fround(-142.265625), T.float4), '-142.26562');
+  assert.equal(formatText(Math.fround(424290.625), T.float4), '424290.62');
+  assert.equal(formatText(Math.fround(1.4e-45), T.float4), '1e-45');
+  assert.equal(formatText(Math.fround(3.4028234663852886e38), T.float4), '3.4028235e+38');
+  assert.equal(formatText(5e-324, T.float8), '5e-324');
+  assert.equal(formatText(1.7976931348623157e308, T.float8), '1.7976931348623157e+308');
   roundTrip(T.float4, '0.1', '0.1');
   roundTrip(T.float8, ' 1e3 ', '1000');
   roundTrip(T.float8, 'inf', 'Infinity');
@@ -66,7 +77,11 @@ test('floats print shortest round-trip digits like PostgreSQL', () => {
 });
 
 test('numeric text and typmod', () => {
-  roundTrip(T.numeric, '12.50', '12.5');
+  // numeric keeps the display scale it was written with, as PostgreSQL does
+  roundTrip(T.numeric, '12.50', '12.50');
+  roundTrip(T.numeric, '1.5e1', '15');
+  roundTrip(T.numeric, '1.50e1', '15.0');
+  roundTrip(T.numeric, '0.000', '0.000');
   roundTrip({ kind: 'numeric', precision: 10, scale: 2 }, '12.5', '12.50');
   roundTrip(T.numeric, ' -0 ', '0');
   roundTrip(T.numeric, '1e3', '1000');
