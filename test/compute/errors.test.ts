@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createComputeController } from '../../src/compute/controller.js';
 import { SqlError, SqlState } from '../../src/repr/errors.js';
 import type { RelExpr } from '../../src/plan/mir.js';
-import { agg, call, col, del, desc, F, get, ins, INT8 } from './fixtures.js';
+import { agg, call, col, del, desc, F, get, ins, INT4, INT8 } from './fixtures.js';
 
 const quotient: RelExpr = { op: 'map', input: get('t', 2), scalars: [call(F.div, [col(0), col(1)])] };
 const total: RelExpr = { op: 'reduce', input: { op: 'get', id: 'q', desc: desc(3) }, groupKey: [], aggregates: [agg('sum', [col(2)], INT8)] };
@@ -60,4 +60,26 @@ test('dropping a collection others read is refused; dropping releases it', () =>
   c.drop('q');
   c.drop('t');
   assert.throws(() => c.snapshot('t'), (e: unknown) => e instanceof SqlError && e.code === SqlState.undefinedObject);
+});
+
+test('join key errors and cross-input equivalence errors are retracted with their rows', () => {
+  const c = createComputeController();
+  c.createInput('t', desc(2));
+  c.createInput('u', desc(2));
+  // t.c0 / t.c1 = u.c0, and t.c0 / u.c1 = 1 (an expression over both inputs).
+  const plan: RelExpr = {
+    op: 'join',
+    inputs: [get('t', 2), get('u', 2)],
+    equivalences: [[call(F.div, [col(0), col(1)]), col(2)], [call(F.div, [col(0), col(3)]), { kind: 'literal', value: 1, type: INT4 }]],
+  };
+  c.createMaintained('j', plan);
+  c.applyUpdates([{ id: 't', updates: ins([4, 2], [4, 0]) }, { id: 'u', updates: ins([2, 4]) }], 1);
+  assert.throws(() => c.snapshot('j'), /division by zero/);
+  c.applyUpdates([{ id: 't', updates: del([4, 0]) }], 2);
+  assert.deepEqual(c.snapshot('j'), [{ row: [4, 2, 2, 4], diff: 1 }]);
+  c.applyUpdates([{ id: 'u', updates: ins([2, 0]) }], 3);
+  assert.throws(() => c.snapshot('j'), /division by zero/);
+  c.applyUpdates([{ id: 'u', updates: del([2, 0]) }], 4);
+  assert.deepEqual(c.snapshot('j'), [{ row: [4, 2, 2, 4], diff: 1 }]);
+  assert.deepEqual(c.peek(plan), [[4, 2, 2, 4]]);
 });
