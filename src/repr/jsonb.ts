@@ -1,6 +1,6 @@
 // jsonb: parsing (exact numbers, sorted de-duplicated keys), PostgreSQL's
 // output format, its btree ordering and canonical keys.
-import { Decimal, checkNumericLiteralRange } from './numeric.js';
+import { Decimal, checkNumericLiteralRange, formatNumeric } from './numeric.js';
 import { SqlError, SqlState } from './errors.js';
 import { compareCodePoints, utf8Length } from './strings.js';
 import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from './types.js';
@@ -63,9 +63,9 @@ export function jsonbNumberToDecimal(n: JsonbNumber): Decimal {
   return new Decimal(n.text);
 }
 
-/** A JsonbNumber from a Decimal (numeric -> jsonb casts, aggregates). */
+/** A JsonbNumber from a finite Decimal (numeric -> jsonb casts, aggregates), keeping its display scale. */
 export function jsonbNumberFromDecimal(d: Decimal): JsonbNumber {
-  return new JsonbNumber(d.isZero() ? '0' : d.toFixed());
+  return new JsonbNumber(formatNumeric(d));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonbObjectGet, makeJsonbObject, parseJsonb } from '../../src/repr/jsonb.js';
+import { jsonbNumberFromDecimal, jsonbObjectGet, makeJsonbObject, parseJsonb } from '../../src/repr/jsonb.js';
+import { parseNumeric } from '../../src/repr/numeric.js';
 import { makeArray, makeMap, mapGet } from '../../src/repr/values.js';
 import { JsonbNumber, JsonbObject } from '../../src/repr/types.js';
 
@@ -41,4 +42,9 @@ test('large jsonb objects sort and de-duplicate like small ones', () => {
   }
   // k0 occurs at indexes 0 and 100: the later one wins
   assert.deepEqual(jsonbObjectGet(obj, 'k0'), new JsonbNumber('100'));
+});
+
+test('jsonb numbers from numeric keep the display scale', () => {
+  assert.equal(jsonbNumberFromDecimal(parseNumeric('1.50')).text, '1.50');
+  assert.equal(jsonbNumberFromDecimal(parseNumeric('-0.0')).text, '0.0');
 });
