@@ -293,28 +293,31 @@ export class ExprPlanner {
     }
   }
 
-  /** Resolves a binary operator and casts its operands as the chosen overload requires. */
-  operator(op: string, left: ScalarExpr, right: ScalarExpr, pos: number): ScalarExpr {
+  /**
+   * Resolves a binary operator and casts its operands as the chosen overload requires.
+   * `argPos` are the operands' own positions: a bad untyped literal is reported where it is written.
+   */
+  operator(op: string, left: ScalarExpr, right: ScalarExpr, pos: number, argPos?: [number, number]): ScalarExpr {
     const resolved = withPosition(pos, () => resolveOperator(op, left.type, right.type));
     const args = [
-      coerce(this.state, left, resolved.argTypes[0]!, 'implicit', pos),
-      coerce(this.state, right, resolved.argTypes[1]!, 'implicit', pos),
+      coerce(this.state, left, resolved.argTypes[0]!, 'implicit', argPos?.[0] ?? pos),
+      coerce(this.state, right, resolved.argTypes[1]!, 'implicit', argPos?.[1] ?? pos),
     ];
     if (op === '=') equalityFuncs.add(resolved.func);
     return b.call(resolved.func, args, resolved.returnType);
   }
 
-  callFunction(name: string, args: ScalarExpr[], pos: number): ScalarExpr {
+  callFunction(name: string, args: ScalarExpr[], pos: number, argPos?: number[]): ScalarExpr {
     const resolved = withPosition(pos, () => resolveFunction(name, args.map((a) => a.type)));
-    const cast = args.map((a, i) => coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', pos));
+    const cast = args.map((a, i) => coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', argPos?.[i] ?? pos));
     return b.call(resolved.func, cast, resolved.returnType);
   }
 
   /** Casts expressions to their common type (CASE, COALESCE, ARRAY[...], VALUES, UNION). */
-  unify(exprs: ScalarExpr[], construct: string, pos: number): ScalarExpr[] {
+  unify(exprs: ScalarExpr[], construct: string, pos: number, argPos?: number[]): ScalarExpr[] {
     if (exprs.length === 0) return exprs;
     const target = withPosition(pos, () => commonType(exprs.map((x) => x.type), construct));
-    return exprs.map((x) => coerce(this.state, x, target, 'implicit', pos));
+    return exprs.map((x, i) => coerce(this.state, x, target, 'implicit', argPos?.[i] ?? pos));
   }
 
   private binary(e: ast.BinaryExpr, ec: ExprCtx): ScalarExpr {
@@ -328,7 +331,7 @@ export class ExprPlanner {
       return e.op === 'and' ? b.and(parts) : b.or(parts);
     }
     // PostgreSQL points operator errors at the operator itself.
-    return this.operator(e.op, this.plan(e.left, ec), this.plan(e.right, ec), e.opPos ?? e.pos);
+    return this.operator(e.op, this.plan(e.left, ec), this.plan(e.right, ec), e.opPos ?? e.pos, [e.left.pos, e.right.pos]);
   }
 
   private unary(e: ast.UnaryExpr, ec: ExprCtx): ScalarExpr {
@@ -437,7 +440,7 @@ export class ExprPlanner {
         hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].',
       });
     }
-    const unified = this.unify(elements, 'ARRAY', e.pos).map((x) => resolveUnknown(this.state, x, e.pos));
+    const unified = this.unify(elements, 'ARRAY', e.pos, e.elements.map((el) => el.pos)).map((x) => resolveUnknown(this.state, x, e.pos));
     const first = unified[0]!.type;
     const type: SqlType = first.kind === 'array' && e.elements.every((el) => el.kind === 'array') ? first : { kind: 'array', element: first };
     return b.call(b.ARRAY_CONSTRUCT, unified, type);
@@ -503,7 +506,7 @@ export class ExprPlanner {
     if (special) return special;
     const args = e.args.map((a) => this.plan(a, ec));
     if (isTableFunction(name)) return this.tableFunctionInExpr(name, args, ec, e.pos);
-    return this.callFunction(name, args, e.pos);
+    return this.callFunction(name, args, e.pos, e.args.map((a) => a.pos));
   }
 
   private contextText(value: string | null): ScalarExpr {

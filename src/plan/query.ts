@@ -427,7 +427,7 @@ export class QueryPlanner {
     const planner = new WindowPlanner(this.state, this.exprs);
     for (const call of calls) {
       const key = astKey(call);
-      if (!windows.has(key)) windows.set(key, planner.plan(call, ec, frame.width));
+      if (!windows.has(key)) windows.set(key, planner.plan(call, ec, frame.width, select.windows));
     }
     ec.windows = windows;
   }

@@ -72,6 +72,24 @@ function runningAggregate(step: (acc: Datum, value: Datum) => Datum, initial: Da
   };
 }
 
+/** OVER w / OVER (w ORDER BY ...): the named window's partitioning, refined by what is written here. */
+function resolveSpec(spec: ast.WindowSpec, named: ast.Select['windows'], pos: number, depth = 0): ast.WindowSpec {
+  if (spec.name === undefined) return spec;
+  const base = named?.find((w) => w.name === spec.name);
+  if (!base || depth > (named?.length ?? 0)) {
+    throw new SqlError(SqlState.undefinedObject, `window "${spec.name}" does not exist`, { position: pos + 1 });
+  }
+  const resolved = resolveSpec(base.spec, named, pos, depth + 1);
+  if (spec.orderBy.length > 0 && resolved.orderBy.length > 0) {
+    throw new SqlError(SqlState.windowingError, `cannot override ORDER BY clause of window "${spec.name}"`, { position: pos + 1 });
+  }
+  return {
+    partitionBy: resolved.partitionBy,
+    orderBy: spec.orderBy.length > 0 ? spec.orderBy : resolved.orderBy,
+    ...(spec.frame ?? resolved.frame ? { frame: spec.frame ?? resolved.frame } : {}),
+  };
+}
+
 export class WindowPlanner {
   constructor(
     private readonly state: PlanState,
@@ -79,8 +97,8 @@ export class WindowPlanner {
   ) {}
 
   /** Adds the call's value as a column of ec.rel and returns it. */
-  plan(call: ast.FunctionCallExpr, ec: ExprCtx, width: number): ScalarExpr {
-    const spec = call.over!;
+  plan(call: ast.FunctionCallExpr, ec: ExprCtx, width: number, named: ast.Select['windows'] = []): ScalarExpr {
+    const spec = resolveSpec(call.over!, named, call.pos);
     const name = call.name.parts[call.name.parts.length - 1]!;
     if (!isDefaultFrame(spec.frame)) {
       throw new SqlError(SqlState.featureNotSupported, 'window frames other than the default are not supported', { position: call.pos + 1 });

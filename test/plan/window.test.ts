@@ -29,6 +29,14 @@ test('aggregate and value window functions use the default frame', () => {
   ]);
 });
 
+test('named windows', () => {
+  assert.deepEqual(db.check('SELECT c, row_number() OVER (w ORDER BY c DESC), sum(c) OVER w FROM s WHERE a = 1 WINDOW w AS (PARTITION BY a)'), [
+    ['10', '2', '21'], ['11', '1', '21'],
+  ]);
+  const e = planError(db, 'SELECT row_number() OVER nope FROM s');
+  assert.deepEqual([e.code, e.message], ['42704', 'window "nope" does not exist']);
+});
+
 test('window functions outside the SELECT list are errors', () => {
   const e = planError(db, 'SELECT a FROM s WHERE row_number() OVER () > 1');
   assert.deepEqual([e.code, e.message, e.position], ['42P20', 'window functions are not allowed in WHERE', 23]);
