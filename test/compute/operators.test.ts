@@ -121,3 +121,16 @@ test('flatMap appends the table function rows; if is lazy; strict calls skip NUL
   assert.deepEqual(canonUpdates(c.snapshot('v')), canon([[0, 1, 0, 0, null], [0, 1, 1, 0, null], [3, 4, 3, 10, null], [3, 4, 4, 5, null]]));
   assert.equal(calls, 0);
 });
+
+test('a let-bound collection joined with itself', () => {
+  const c = setup();
+  const x = { op: 'getLocal', name: 'x', desc: desc(2) } as const;
+  const plan: RelExpr = { op: 'let', name: 'x', value: get('t', 2), body: { op: 'join', inputs: [x, x], equivalences: [[col(0), col(2)]] } };
+  c.createMaintained('v', plan);
+  c.applyUpdates([{ id: 't', updates: ins([1, 1], [1, 2], [2, 3]) }], 1);
+  const expected = canon([[1, 1, 1, 1], [1, 1, 1, 2], [1, 2, 1, 1], [1, 2, 1, 2], [2, 3, 2, 3]]);
+  assert.deepEqual(canonUpdates(c.snapshot('v')), expected);
+  assert.deepEqual(canon(c.peek(plan)), expected);
+  c.applyUpdates([{ id: 't', updates: del([1, 1]) }], 2);
+  assert.deepEqual(canonUpdates(c.snapshot('v')), canon([[1, 2, 1, 2], [2, 3, 2, 3]]));
+});
