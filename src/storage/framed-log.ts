@@ -37,6 +37,12 @@ export function scanFrames(data: Buffer, start: number): { records: Buffer[]; en
   return { records, end: pos };
 }
 
+/** The intact records of a whole log file's contents. */
+export function scanFramesFromStart(data: Buffer): Buffer[] {
+  if (data.length < MAGIC.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) return [];
+  return scanFrames(data, MAGIC.length).records;
+}
+
 /** Frames payloads into one buffer, ready for a single write. */
 export function frame(payloads: readonly Buffer[]): Buffer {
   let total = 0;
@@ -94,10 +100,9 @@ export class FramedLog {
     }
   }
 
-  /** Writes a complete log (e.g. compacted contents) to `path` atomically: temp file, fsync, rename, fsync dir. */
-  static async writeAtomically(path: string, payloads: readonly Buffer[]): Promise<void> {
-    const tmp = `${path}.tmp`;
-    const handle = await open(tmp, 'w');
+  /** Writes a complete log file (e.g. compacted contents) and fsyncs it. */
+  static async writeLogFile(path: string, payloads: readonly Buffer[]): Promise<void> {
+    const handle = await open(path, 'w');
     try {
       await handle.write(MAGIC);
       // Chunked so one huge compaction does not need one huge buffer.
@@ -106,12 +111,34 @@ export class FramedLog {
     } finally {
       await handle.close();
     }
-    await rename(tmp, path);
-    await fsyncDir(dirname(path));
   }
 
+  /**
+   * Replaces this log with `replacement` (a complete log file holding the
+   * equivalent of this log's bytes before `upTo`): copies the records written
+   * since `upTo` onto it, fsyncs, atomically renames it over this log, and
+   * continues appending to it.
+   */
+  async replaceWith(replacement: string, upTo: number): Promise<void> {
+    const tail = Buffer.alloc(this.size - upTo);
+    if (tail.length > 0) await this.handle.read(tail, 0, tail.length, upTo);
+    const out = await open(replacement, 'a');
+    try {
+      if (tail.length > 0) await out.write(tail);
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(replacement, this.path);
+    await fsyncDir(dirname(this.path));
+    await this.handle.close();
+    this.handle = await open(this.path, 'a+');
+    this.size = (await this.handle.stat()).size;
+  }
+
+  /** Deletes a compaction output a crash left behind. */
   static async removeLeftovers(path: string): Promise<void> {
-    await unlink(`${path}.tmp`).catch(() => undefined);
+    await unlink(`${path}.compact`).catch(() => undefined);
   }
 
   get bytes(): number {
@@ -152,13 +179,6 @@ export class FramedLog {
     // By path: the handle's file position sits at the end after appends.
     const data = await readFile(this.path);
     return scanFrames(data, MAGIC.length).records;
-  }
-
-  /** Re-opens after the file was replaced (compaction) under the same name. */
-  async reopen(): Promise<void> {
-    await this.handle.close();
-    this.handle = await open(this.path, 'a+');
-    this.size = (await this.handle.stat()).size;
   }
 
   async close(): Promise<void> {

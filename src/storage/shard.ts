@@ -4,16 +4,22 @@
 // its updates and its resume metadata, so data and offsets survive a crash
 // together or not at all. Concurrent appends are group-committed: one write
 // and one fdatasync for everything queued. When the log has grown well past
-// its live contents it is compacted: the consolidated contents are written to
-// a new file that atomically replaces the old one.
+// its live contents it is compacted in a worker thread (appends go on
+// meanwhile): the consolidated contents plus the records appended since are
+// written to a new file that atomically replaces the old one.
 //
 // Everything file-specific sits behind the `Shard` interface of api.ts so an
 // object-store implementation can replace it.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Shard, ShardWriteBatch } from './api.js';
-import { ByteReader, ByteWriter, readUpdates, readValue, skipRow, writeUpdates, writeValue } from './codec.js';
+import { ByteWriter } from './codec.js';
 import { FramedLog } from './framed-log.js';
+import { decodeBatch, encodeBatch } from './shard-record.js';
+import type { CompactionRequest, CompactionResult } from './compaction-worker.js';
+
+export { decodeBatch, encodeBatch } from './shard-record.js';
 
 export interface ShardOptions {
   /** Compact once the log exceeds this many bytes and twice its size after the last compaction (default 64 MiB). */
@@ -21,9 +27,6 @@ export interface ShardOptions {
 }
 
 const LOG_FILE = 'shard.log';
-const RECORD_VERSION = 1;
-/** Updates per record when writing compacted contents. */
-const COMPACTED_CHUNK = 65536;
 
 interface PendingAppend {
   payload: Buffer;
@@ -33,72 +36,24 @@ interface PendingAppend {
   reject: (err: unknown) => void;
 }
 
-function writeHeader(w: ByteWriter, time: number, meta: unknown): void {
-  w.u8(RECORD_VERSION);
-  w.f64(time);
-  if (meta === undefined) {
-    w.u8(0);
-  } else {
-    w.u8(1);
-    writeValue(w, meta);
-  }
-}
-
-export function encodeBatch(batch: ShardWriteBatch, w: ByteWriter = new ByteWriter()): Buffer {
-  w.reset();
-  writeHeader(w, batch.time, batch.meta);
-  writeUpdates(w, batch.updates);
-  return Buffer.from(w.bytes());
-}
-
-/** Reads a record's header; the reader is left at its updates. */
-function readHeader(payload: Buffer): { time: number; hasMeta: boolean; meta: unknown; reader: ByteReader } {
-  const reader = new ByteReader(payload);
-  const version = reader.u8();
-  if (version !== RECORD_VERSION) throw new Error(`unsupported shard record version ${version}`);
-  const time = reader.f64();
-  const hasMeta = reader.u8() === 1;
-  const meta = hasMeta ? readValue(reader) : undefined;
-  return { time, hasMeta, meta, reader };
-}
-
-export function decodeBatch(payload: Buffer): ShardWriteBatch {
-  const { time, hasMeta, meta, reader } = readHeader(payload);
-  const updates = readUpdates(reader);
-  return hasMeta ? { time, updates, meta } : { time, updates };
-}
-
-/**
- * Consolidates records without decoding their rows: equal rows have equal
- * encodings, so diffs are summed per row encoding and the bytes copied over.
- */
-function consolidateRecords(records: readonly Buffer[]): { rows: Buffer[]; diffs: number[]; time: number } {
-  const byRow = new Map<string, number>();
-  const rows: Buffer[] = [];
-  const diffs: number[] = [];
-  let time = 0;
-  for (const payload of records) {
-    const header = readHeader(payload);
-    time = header.time;
-    const r = header.reader;
-    const n = r.uvarint();
-    for (let i = 0; i < n; i++) {
-      const start = r.pos;
-      skipRow(r);
-      const end = r.pos;
-      const diff = r.svarint();
-      const key = payload.toString('latin1', start, end);
-      const at = byRow.get(key);
-      if (at === undefined) {
-        byRow.set(key, rows.length);
-        rows.push(payload.subarray(start, end));
-        diffs.push(diff);
-      } else {
-        diffs[at]! += diff;
-      }
-    }
-  }
-  return { rows, diffs, time };
+/** Runs one compaction in a worker thread; resolves when the compacted file is written and fsync'd. */
+function runCompactionWorker(request: CompactionRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./compaction-worker.js', import.meta.url), { workerData: request });
+    let settled = false;
+    worker.once('message', (result: CompactionResult) => {
+      settled = true;
+      if (result.ok) resolve();
+      else reject(new Error(result.error));
+    });
+    worker.once('error', (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`compaction worker exited with code ${code}`));
+    });
+  });
 }
 
 class LocalFileShard implements Shard {
@@ -107,6 +62,8 @@ class LocalFileShard implements Shard {
   private flushing: Promise<void> | null = null;
   private closed = false;
   private sizeAfterCompaction: number;
+  /** A running compaction: its output file and the log offset it covers. */
+  private compaction: { done: Promise<void>; upTo: number; outPath: string; finished: boolean; failed: boolean } | null = null;
 
   constructor(
     private readonly dir: string,
@@ -131,10 +88,12 @@ class LocalFileShard implements Shard {
     });
   }
 
-  /** Writes queued appends in groups until the queue is empty. */
+  /** Writes queued appends in groups, and swaps in finished compactions, one at a time. */
   private async flushLoop(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.compaction?.finished) {
+        if (this.compaction?.finished) await this.swapInCompaction();
+        if (this.queue.length === 0) continue;
         const group = this.queue;
         this.queue = [];
         try {
@@ -145,13 +104,41 @@ class LocalFileShard implements Shard {
         }
         for (const p of group) if (p.hasMeta) this.meta = p.meta;
         for (const p of group) p.resolve();
-        if (this.log.bytes > this.compactAfterBytes && this.log.bytes > 2 * this.sizeAfterCompaction) {
-          await this.compact().catch(() => undefined);
+        if (!this.compaction && !this.closed && this.log.bytes > this.compactAfterBytes && this.log.bytes > 2 * this.sizeAfterCompaction) {
+          this.startCompaction();
         }
       }
     } finally {
       this.flushing = null;
     }
+  }
+
+  private startCompaction(): void {
+    const outPath = `${this.log.path}.compact`;
+    const upTo = this.log.bytes;
+    const state = { upTo, outPath, finished: false, failed: false, done: Promise.resolve() };
+    state.done = runCompactionWorker({ logPath: this.log.path, end: upTo, outPath }).then(
+      () => undefined,
+      () => {
+        state.failed = true;
+      },
+    ).then(() => {
+      state.finished = true;
+      // The swap happens in the flush loop, serialized with appends.
+      this.flushing ??= this.flushLoop();
+    });
+    this.compaction = state;
+  }
+
+  private async swapInCompaction(): Promise<void> {
+    const compaction = this.compaction!;
+    this.compaction = null;
+    if (compaction.failed || this.closed) {
+      await unlink(compaction.outPath).catch(() => undefined);
+      return;
+    }
+    await this.log.replaceWith(compaction.outPath, compaction.upTo);
+    this.sizeAfterCompaction = this.log.bytes;
   }
 
   private async idle(): Promise<void> {
@@ -168,36 +155,19 @@ class LocalFileShard implements Shard {
     return this.meta;
   }
 
-  /** Rewrites the log as its consolidated contents (one time, the latest meta). */
+  /** Compacts now (if anything was written) and waits until the compacted log is in place. */
   async compact(): Promise<void> {
-    const records = await this.log.readRecords();
-    if (records.length === 0) return;
-    const { rows, diffs, time } = consolidateRecords(records);
-    const live: number[] = [];
-    for (let i = 0; i < rows.length; i++) if (diffs[i] !== 0) live.push(i);
-    const payloads: Buffer[] = [];
-    const w = this.writer;
-    for (let start = 0; start < live.length || start === 0; start += COMPACTED_CHUNK) {
-      const end = Math.min(live.length, start + COMPACTED_CHUNK);
-      w.reset();
-      // The latest metadata goes with the last chunk: a reader sees it only once all data is there.
-      writeHeader(w, time, end === live.length ? this.meta : undefined);
-      w.uvarint(end - start);
-      for (let i = start; i < end; i++) {
-        w.raw(rows[live[i]!]!);
-        w.svarint(diffs[live[i]!]!);
-      }
-      payloads.push(Buffer.from(w.bytes()));
-    }
-    await FramedLog.writeAtomically(this.log.path, payloads);
-    await this.log.reopen();
-    this.sizeAfterCompaction = this.log.bytes;
+    await this.idle();
+    if (!this.compaction && this.log.bytes > this.sizeAfterCompaction) this.startCompaction();
+    await this.compaction?.done;
+    await this.idle();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
+    await this.compaction?.done;
     await this.idle();
+    this.closed = true;
     await this.log.close();
   }
 
