@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createComputeController } from '../../src/compute/controller.js';
 import type { SubscribeBatch } from '../../src/compute/api.js';
 import type { RelExpr } from '../../src/plan/mir.js';
+import type { Datum } from '../../src/repr/types.js';
 import { bool, call, canon, canonUpdates, col, del, desc, F, get, ins, lit, MZ_TS, mzNow, show } from './fixtures.js';
 
 const ts = (i: number) => call(F.toMzTs, [col(i)], MZ_TS);
@@ -146,4 +147,21 @@ test('random temporal filters: maintained contents equal a peek at every time', 
       });
     }
   }
+});
+
+test('a temporal predicate over a conversion of mz_now() is found by bisection', () => {
+  const c = createComputeController();
+  c.createInput('t', desc(2));
+  const halve = { name: 'halve', strict: true, eval: ([t]: Array<Datum>) => (t as bigint) / 2n };
+  const plan: RelExpr = {
+    op: 'filter',
+    input: get('t', 2),
+    predicates: [bool(F.lte, call(halve, [mzNow], MZ_TS), ts(0))],
+  };
+  c.createMaintained('v', plan);
+  c.applyUpdates([{ id: 't', updates: ins([10, 0]) }], 1);
+  c.advanceTo(21);
+  assert.equal(c.snapshot('v').length, 1);
+  c.advanceTo(22);
+  assert.equal(c.snapshot('v').length, 0);
 });

@@ -5,8 +5,9 @@
 //
 // The intervals are found without knowing the comparison functions by name:
 // every boolean atom over mz_now() (`mz_now() <= e`, `>=`, `=`, under casts)
-// is monotone in time, so its switch point is found by bisection; `=`-like
-// atoms switch at the other side's value, which is tried as a hint. Between
+// switches at the other side's value or the next millisecond, which are
+// tried first; an atom whose switch they do not explain (a monotone atom
+// over an unusual conversion) is bisected. Between
 // consecutive switch points the whole predicate is constant, so evaluating it
 // once per segment gives the exact intervals, for any AND/OR/NOT/BETWEEN.
 import type { Datum, Row, SqlType } from '../../repr/types.js';
@@ -77,9 +78,21 @@ export function compileValidity(predicates: ScalarExpr[]): (row: Row) => Validit
         probe.now = time;
         return atom.test(row) === true;
       };
+      // Comparisons switch at the compared value (x for <, >=, =; x+1 for <=, >, =).
+      let switchExplained = false;
       const low = at(0);
       const high = at(HORIZON);
-      if (low !== high) {
+      for (const hint of atom.hints) {
+        const ms = toMillis(hint.value(row), hint.type);
+        if (ms === undefined) continue;
+        for (const p of [ms, ms + 1]) {
+          if (p <= 0 || p > HORIZON) continue;
+          points.push(p);
+          if (low !== high && !switchExplained && at(p - 1) === low && at(p) === high) switchExplained = true;
+        }
+      }
+      if (low !== high && !switchExplained) {
+        // No hint explains the switch (the value went through an unknown conversion): bisect.
         let l = 0;
         let h = HORIZON;
         while (h - l > 1) {
@@ -88,11 +101,6 @@ export function compileValidity(predicates: ScalarExpr[]): (row: Row) => Validit
           else l = m;
         }
         points.push(h);
-      }
-      for (const hint of atom.hints) {
-        const ms = toMillis(hint.value(row), hint.type);
-        if (ms === undefined) continue;
-        for (const p of [ms - 1, ms, ms + 1, ms + 2]) if (p > 0 && p <= HORIZON) points.push(p);
       }
     }
     points.sort((a, b) => a - b);
