@@ -22,20 +22,24 @@ function overflow(): SqlError {
  * Checks a decimal literal (digits, optional point, optional exponent)
  * against numeric's limits before it is expanded: at most 131072 digits
  * before the point and a display scale of at most 16383 (22003 otherwise).
+ * Returns the literal's display scale: digits after the point less the
+ * exponent (1.50 -> 2, 1.5e1 -> 0).
  */
-export function checkNumericLiteralRange(literal: string): void {
+export function checkNumericLiteralRange(literal: string): number {
   const ePos = literal.search(/[eE]/);
   const mantissa = ePos < 0 ? literal : literal.slice(0, ePos);
   const exponent = ePos < 0 ? 0 : Number(literal.slice(ePos + 1));
   if (!Number.isFinite(exponent)) throw overflow();
   const point = mantissa.indexOf('.');
   const fractionDigits = point < 0 ? 0 : mantissa.length - point - 1;
-  if (fractionDigits - exponent > MAX_DISPLAY_SCALE) throw overflow();
+  const scale = Math.max(0, fractionDigits - exponent);
+  if (scale > MAX_DISPLAY_SCALE) throw overflow();
   const firstNonZero = mantissa.search(/[1-9]/);
-  if (firstNonZero < 0) return; // zero: only the scale matters
+  if (firstNonZero < 0) return scale; // zero: only the scale matters
   const integerEnd = point < 0 ? mantissa.length : point;
   const integerDigits = integerEnd - firstNonZero + exponent + (firstNonZero > integerEnd ? 1 : 0);
   if (integerDigits > MAX_INTEGER_DIGITS) throw overflow();
+  return scale;
 }
 
 /** numeric_in: NaN, [+-]Infinity/inf and decimal literals, surrounding whitespace allowed. */
@@ -48,17 +52,8 @@ export function parseNumeric(text: string): Decimal {
   if (!NUMERIC_PATTERN.test(s)) {
     throw new SqlError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
   }
-  checkNumericLiteralRange(s.replace(/^[+-]/, ''));
-  return withDisplayScale(new Decimal(s), literalScale(s)); // numeric has no negative zero
-}
-
-/** Digits after the point as written, less the exponent (1.50 -> 2, 1.5e1 -> 0). */
-function literalScale(literal: string): number {
-  const ePos = literal.search(/[eE]/);
-  const mantissa = ePos < 0 ? literal : literal.slice(0, ePos);
-  const exponent = ePos < 0 ? 0 : Number(literal.slice(ePos + 1));
-  const point = mantissa.indexOf('.');
-  return Math.max(0, (point < 0 ? 0 : mantissa.length - point - 1) - exponent);
+  const scale = checkNumericLiteralRange(s.replace(/^[+-]/, ''));
+  return withDisplayScale(new Decimal(s), scale); // numeric has no negative zero
 }
 
 /**
