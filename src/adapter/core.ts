@@ -22,6 +22,9 @@ import type { SourceManager } from './sources.js';
 /** Schemas searched after the session's search_path for unqualified names. */
 const IMPLICIT_SCHEMAS = ['mz_catalog', 'pg_catalog', 'mz_internal'];
 
+/** How far compute's time may lag the wall clock before a read advances it. */
+const READ_FRESHNESS_MS = 50;
+
 export interface PlanContextOptions {
   vars: SessionVars;
   paramTypes: (SqlType | null)[];
@@ -148,6 +151,17 @@ export class CoordinatorCore {
       else this.compute.advanceTo(time);
       return time;
     });
+  }
+
+  /**
+   * Before a one-shot read: if compute's time lags the wall clock noticeably,
+   * advance it, so mz_now() and temporal filters reflect the time of the
+   * read rather than of the last write or tick. Never waits behind writes
+   * (they advance time themselves).
+   */
+  async freshenReadTime(): Promise<void> {
+    if (this.timeline.busy() || Date.now() - this.compute.currentTime() < READ_FRESHNESS_MS) return;
+    await this.timeline.exclusive(() => this.compute.advanceTo(this.timeline.next()));
   }
 
   /** Moves compute's time forward so temporal filters fire without writes. */

@@ -211,6 +211,7 @@ export class SessionImpl implements Session {
             hint: 'a transaction that writes to tables cannot also read; COMMIT first',
           });
         }
+        await this.core.freshenReadTime();
         const result = runQuery(exec, stmt.query, params);
         return rowsResult(result.columns, result.rows);
       }

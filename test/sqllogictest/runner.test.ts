@@ -24,7 +24,7 @@ const filter = process.env.SLT_FILTER;
 const files = sltFiles(root).filter((f) => !filter || f.includes(filter));
 
 test('sqllogictest files are present', () => {
-  assert.ok(files.length > 0, `no .slt files under ${root}`);
+  assert.ok(files.length > 0, `no .slt files under ${root}${filter ? ` match SLT_FILTER=${filter}` : ''}`);
 });
 
 for (const path of files) {
@@ -43,4 +43,12 @@ test('the .slt parser reports file:line for malformed records', () => {
   const records = parseSlt('query IT rowsort\nSELECT 1, 2\n----\n1 2\n\nstatement error boom\nSELECT x\n', 'y.slt');
   assert.equal(records.length, 2);
   assert.deepEqual(records[0]!.kind === 'query' && records[0]!.expected, ['1 2']);
+});
+
+test('the runner compares sorted modes as multisets and reports mismatches with file:line', async () => {
+  const ok = await runSltFile('query IT rowsort\nVALUES (10, \'b\'), (2, \'a\')\n----\n2 a\n10 b\n\nquery I valuesort\nVALUES (3), (1)\n----\n3\n1\n', 'inline.slt');
+  assert.deepEqual(ok.failures, []);
+  const bad = await runSltFile('statement ok\nCREATE TABLE x (a int)\n\nquery I\nSELECT count(*) FROM x\n----\n1\n', 'bad.slt');
+  assert.equal(bad.failures.length, 1);
+  assert.match(bad.failures[0]!, /^bad\.slt:4: query result differs[\s\S]*expected:\n {2}1\nactual:\n {2}0$/);
 });

@@ -177,6 +177,13 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
   relation('pg_catalog', 'pg_description', [['objoid', oid], ['classoid', oid], ['objsubid', int4], ['description', text]], () => []),
   relation('pg_catalog', 'pg_inherits', [['inhrelid', oid], ['inhparent', oid], ['inhseqno', int4]], () => []),
   relation('pg_catalog', 'pg_constraint', [['oid', oid], ['conname', name], ['connamespace', oid], ['contype', char], ['conrelid', oid], ['conindid', oid], ['confrelid', oid]], () => []),
+  // Row security, extended statistics and publications do not exist here: empty, for psql's \\d.
+  relation(
+    'pg_catalog',
+    'pg_policy',
+    [['oid', oid], ['polname', name], ['polrelid', oid], ['polcmd', char], ['polpermissive', bool], ['polroles', { kind: 'array', element: oid }], ['polqual', text], ['polwithcheck', text]],
+    () => [],
+  ),
   relation('pg_catalog', 'pg_trigger', [['oid', oid], ['tgrelid', oid], ['tgname', name], ['tgenabled', char], ['tgisinternal', bool]], () => []),
   relation('pg_catalog', 'pg_collation', [['oid', oid], ['collname', name], ['collnamespace', oid], ['collowner', oid]], () => [[100, 'default', PG_CATALOG_OID, OWNER_OID]]),
   relation('pg_catalog', 'pg_am', [['oid', oid], ['amname', name], ['amtype', char]], () => []),
