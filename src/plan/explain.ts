@@ -2,7 +2,8 @@
 // columns as #n and functions by name, in the style of Materialize.
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue, Jsonb, ListValue, MapValue, RecordValue } from '../repr/types.js';
-import type { AggregateExpr, ColumnOrder, RelExpr, ScalarExpr } from './mir.js';
+import type { AggregateExpr, ColumnOrder, RelExpr, ScalarExpr, ScalarFunc } from './mir.js';
+import { AND, IS_FALSE, IS_NULL, IS_TRUE, NOT, OR } from './builtins.js';
 
 function datumText(value: Datum): string {
   if (value === null) return 'null';
@@ -32,6 +33,35 @@ function typeText(type: SqlType): string {
   }
 }
 
+/** Functions the planner resolved from an operator, shown infix as Materialize does: (#0 > 1). */
+export const operatorSymbols = new WeakMap<ScalarFunc, string>();
+
+function callText(expr: Extract<ScalarExpr, { kind: 'call' }>): string {
+  const args = expr.args.map(scalarText);
+  const symbol = operatorSymbols.get(expr.func);
+  if (symbol !== undefined && args.length === 2) return `(${args[0]} ${symbol} ${args[1]})`;
+  if (symbol !== undefined && args.length === 1) return `(${symbol}${args[0]})`;
+  switch (expr.func) {
+    case AND:
+      return `(${args.join(' AND ')})`;
+    case OR:
+      return `(${args.join(' OR ')})`;
+    case NOT: {
+      const inner = expr.args[0]!;
+      if (inner.kind === 'call' && inner.func === IS_NULL) return `(${scalarText(inner.args[0]!)}) IS NOT NULL`;
+      return `NOT(${args[0]})`;
+    }
+    case IS_NULL:
+      return `(${args[0]}) IS NULL`;
+    case IS_TRUE:
+      return `(${args[0]}) IS TRUE`;
+    case IS_FALSE:
+      return `(${args[0]}) IS FALSE`;
+    default:
+      return `${expr.func.name}(${args.join(', ')})`;
+  }
+}
+
 export function scalarText(expr: ScalarExpr): string {
   switch (expr.kind) {
     case 'column':
@@ -41,7 +71,7 @@ export function scalarText(expr: ScalarExpr): string {
     case 'parameter':
       return `$${expr.index}`;
     case 'call':
-      return `${expr.func.name}(${expr.args.map(scalarText).join(', ')})`;
+      return callText(expr);
     case 'if':
       return `case when ${scalarText(expr.cond)} then ${scalarText(expr.then)} else ${scalarText(expr.else)} end`;
     case 'mzNow':

@@ -23,6 +23,7 @@ import { coerce, coerceBool, displayType, resolveUnknown, withPosition } from '.
 import { typeFromAst } from './types.js';
 import { arity, columnTypes, range } from './rel.js';
 import * as b from './builtins.js';
+import { operatorSymbols } from './explain.js';
 
 /** The relational planner's side of subqueries: each returns a column of ec.rel (appending to it). */
 export interface SubqueryHost {
@@ -304,6 +305,7 @@ export class ExprPlanner {
       coerce(this.state, right, resolved.argTypes[1]!, 'implicit', argPos?.[1] ?? pos),
     ];
     if (op === '=') equalityFuncs.add(resolved.func);
+    operatorSymbols.set(resolved.func, op);
     return b.call(resolved.func, args, resolved.returnType);
   }
 
@@ -343,6 +345,7 @@ export class ExprPlanner {
     if (e.op === '+' && e.expr.kind === 'literal' && e.expr.value.type === 'number') return numberLiteral(e.expr.value.text);
     const operand = this.plan(e.expr, ec);
     const resolved = withPosition(e.pos, () => resolveOperator(e.op, null, operand.type));
+    operatorSymbols.set(resolved.func, e.op);
     return b.call(resolved.func, [coerce(this.state, operand, resolved.argTypes[0]!, 'implicit', e.pos)], resolved.returnType);
   }
 

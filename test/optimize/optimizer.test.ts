@@ -15,7 +15,7 @@ test('filters on joined columns become equivalences with IS NOT NULL filters pus
   const text = optimized('SELECT t.b, s.c FROM t, s WHERE t.a = s.a AND s.c > 10');
   assert.match(text, /Join on=\(\(#0, #2\)\)/);
   assert.doesNotMatch(text, /CrossJoin/);
-  assert.match(text, /Filter not\(isnull\(#0\)\)\n\s+Get u1/);
+  assert.match(text, /Filter \(#0\) IS NOT NULL\n\s+Get u1/);
 });
 
 test('constant folding and constant-false filters', () => {
