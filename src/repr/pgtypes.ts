@@ -152,6 +152,19 @@ export function typeFromOid(oid: number): SqlType | undefined {
   return BY_OID.get(oid);
 }
 
+/** regtype output: the format_type name of a built-in type's OID (undefined if not built in). */
+export function builtinTypeName(oid: number): string | undefined {
+  const type = BY_OID.get(oid);
+  return type === undefined ? undefined : typeName(type);
+}
+
+/** regtype input for built-in types: the OID of a type written by its SQL name ('integer') or internal name ('int4'). */
+export function builtinTypeOid(text: string): number | undefined {
+  const name = text.trim().toLowerCase().replace(/^pg_catalog\./, '');
+  for (const [oid, type] of BY_OID) if (typeName(type) === name || (type.kind !== 'array' && type.kind === name)) return oid;
+  return undefined;
+}
+
 /** OID of the array type whose elements have OID `elementOid` (0 if none). */
 export function arrayOidOf(elementOid: number): number {
   for (const info of Object.values(SCALARS)) if (info.oid === elementOid) return info.arrayOid;

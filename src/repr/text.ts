@@ -26,6 +26,7 @@ import {
 import { formatInterval, parseInterval } from './interval-text.js';
 import { jsonbToText, parseJsonb } from './jsonb.js';
 import { applyNumericTypmod, formatNumeric, parseNumeric } from './numeric.js';
+import { builtinTypeName, builtinTypeOid } from './pgtypes.js';
 import {
   INT2_RANGE,
   INT4_RANGE,
@@ -78,9 +79,10 @@ export function formatText(value: Datum, type: SqlType, options?: TextOptions): 
     case 'oid':
     case 'regclass':
     case 'regproc':
-    case 'regtype':
     case 'mz_timestamp':
       return String(value);
+    case 'regtype':
+      return builtinTypeName(value as number) ?? String(value);
     case 'float4':
       return formatFloat4(value as number);
     case 'float8':
@@ -142,6 +144,10 @@ function notFound(kind: 'regclass' | 'regproc' | 'regtype', text: string): SqlEr
   }
 }
 
+function notFoundType(text: string): never {
+  throw notFound('regtype', text);
+}
+
 const MZ_TIMESTAMP_MAX = 18446744073709551615n;
 
 /** mz_timestamp input: milliseconds since the epoch, or a timestamp with time zone. */
@@ -195,6 +201,7 @@ export function parseText(text: string, type: SqlType, options?: TextOptions): D
     case 'regtype':
       // Names need the catalog (resolved by the planner); numeric OIDs are read here.
       if (/^\s*\d+\s*$/.test(text)) return parseOid(text);
+      if (type.kind === 'regtype') return builtinTypeOid(text) ?? notFoundType(text);
       throw notFound(type.kind, text);
     case 'float4':
       return parseFloat4(text);
