@@ -2,6 +2,7 @@
 // its 0-based offset so that errors can point at the exact character.
 // Follows PostgreSQL's scanner (scan.l) for what counts as one token.
 import { SqlError, SqlState } from '../repr/errors.js';
+import { EscapedBytes, decodeUnicodeString, readBackslashEscape } from './escapes.js';
 
 export type TokenKind =
   /** Unquoted identifier or keyword; `value` is lower-cased. */
@@ -65,6 +66,7 @@ export function tokenize(sql: string): Token[] {
 class Lexer {
   private i = 0;
   private readonly tokens: Token[] = [];
+  private readonly escapedBytes = new EscapedBytes();
 
   constructor(private readonly sql: string) {}
 
@@ -87,6 +89,10 @@ class Lexer {
         // N'...' national character string: a plain string
         this.i++;
         this.push('string', this.readQuotedString(false, start, 'unterminated quoted string'), start);
+      } else if ((c === 85 || c === 117) && next === 38 && sql[start + 2] === "'") {
+        // U&'...' [UESCAPE 'c']
+        this.i += 2;
+        this.push('string', this.readUnicodeString(start), start);
       } else if (isIdentStart(c)) {
         this.i++;
         while (this.i < sql.length && isIdentPart(sql.charCodeAt(this.i))) this.i++;
@@ -104,6 +110,10 @@ class Lexer {
       } else if (c === 58 && next === 58) {
         this.i += 2;
         this.push('punct', '::', start);
+      } else if (c === 46 && next === 46) {
+        // `..` is one token in PostgreSQL (PL/pgSQL ranges); SQL has no use for it
+        this.i += 2;
+        this.push('punct', '..', start);
       } else if (OPERATOR_CHARS.includes(sql[start])) {
         this.push('op', this.readOperator(), start);
       } else {
@@ -161,6 +171,7 @@ class Lexer {
    */
   private readQuotedString(escapes: boolean, tokenStart: number, unterminated: string): string {
     const sql = this.sql;
+    const bytes = this.escapedBytes;
     let out = '';
     this.i++; // opening quote
     while (true) {
@@ -168,19 +179,23 @@ class Lexer {
       const ch = sql[this.i];
       if (ch === "'") {
         if (sql[this.i + 1] === "'") {
-          out += "'";
+          out += bytes.flush("'") + "'";
           this.i += 2;
           continue;
         }
         this.i++;
         if (this.continuesOnNextLine()) continue;
-        return out;
+        return out + bytes.flush("'");
       }
       if (escapes && ch === '\\') {
-        out += this.readBackslashEscape();
+        const escape = readBackslashEscape(sql, this.i);
+        if (escape === undefined) throw lexError(sql, unterminated, tokenStart);
+        this.i = escape.end;
+        if ('byte' in escape) bytes.add(escape.byte);
+        else out += bytes.flush(escape.text) + escape.text;
         continue;
       }
-      out += ch;
+      out += bytes.flush(ch) + ch;
       this.i++;
     }
   }
@@ -193,7 +208,11 @@ class Lexer {
     while (j < sql.length) {
       const c = sql.charCodeAt(j);
       if (c === 10) sawNewline = true;
-      else if (!isSpace(c)) break;
+      else if (c === 45 && sql.charCodeAt(j + 1) === 45) {
+        // a -- comment runs to the end of its line, which counts as the newline
+        while (j < sql.length && sql.charCodeAt(j) !== 10) j++;
+        continue;
+      } else if (!isSpace(c)) break;
       j++;
     }
     if (sawNewline && sql[j] === "'") {
@@ -203,52 +222,27 @@ class Lexer {
     return false;
   }
 
-  private readBackslashEscape(): string {
-    const sql = this.sql;
-    const escStart = this.i;
-    this.i++; // backslash
-    if (this.i >= sql.length) return ''; // the caller reports the unterminated string
-    const ch = sql[this.i];
-    this.i++;
-    switch (ch) {
-      case 'b':
-        return '\b';
-      case 'f':
-        return '\f';
-      case 'n':
-        return '\n';
-      case 'r':
-        return '\r';
-      case 't':
-        return '\t';
-      case 'x': {
-        const hex = this.takeWhile(/[0-9a-fA-F]/, 2);
-        return hex === '' ? 'x' : String.fromCharCode(parseInt(hex, 16));
+  /** U&'...' with \\XXXX escapes, optionally followed by UESCAPE 'c' choosing another escape character. */
+  private readUnicodeString(tokenStart: number): string {
+    const body = this.readQuotedString(false, tokenStart, 'unterminated quoted string');
+    let escapeChar = '\\';
+    const afterBody = this.i;
+    this.skipSpaceAndComments();
+    if (/^uescape\b/i.test(this.sql.slice(this.i, this.i + 8))) {
+      this.i += 7;
+      this.skipSpaceAndComments();
+      const quoteAt = this.i;
+      const chosen = this.sql[quoteAt] === "'" ? this.readQuotedString(false, quoteAt, 'unterminated quoted string') : '';
+      if (chosen.length !== 1 || /[0-9a-fA-F+'"\s]/.test(chosen)) {
+        throw new SqlError(SqlState.syntaxError, `invalid Unicode escape character at or near "${this.sql.slice(quoteAt, this.i)}"`, {
+          position: quoteAt + 1,
+        });
       }
-      case 'u':
-      case 'U': {
-        const width = ch === 'u' ? 4 : 8;
-        const hex = this.takeWhile(/[0-9a-fA-F]/, width);
-        const code = parseInt(hex, 16);
-        if (hex.length !== width || code > 0x10ffff) {
-          throw new SqlError('22025', 'invalid Unicode escape', { position: escStart + 1 });
-        }
-        return String.fromCodePoint(code);
-      }
-      default:
-        if (ch >= '0' && ch <= '7') {
-          this.i--;
-          const oct = this.takeWhile(/[0-7]/, 3);
-          return String.fromCharCode(parseInt(oct, 8) & 0xff);
-        }
-        return ch;
+      escapeChar = chosen;
+    } else {
+      this.i = afterBody;
     }
-  }
-
-  private takeWhile(re: RegExp, max: number): string {
-    const start = this.i;
-    while (this.i < this.sql.length && this.i - start < max && re.test(this.sql[this.i])) this.i++;
-    return this.sql.slice(start, this.i);
+    return decodeUnicodeString(body, escapeChar, tokenStart + 3);
   }
 
   private readQuotedIdent(): string {

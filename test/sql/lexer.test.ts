@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenize } from '../../src/sql/lexer.js';
-import { exprOf, noPos, assertSyntaxError } from './helpers.js';
+import { exprOf, noPos, assertSyntaxError, sqlErrorOf } from './helpers.js';
 
 function kindsAndValues(sql: string): [string, string][] {
   return tokenize(sql).map((t) => [t.kind, t.value]);
@@ -31,11 +31,12 @@ test('numbers', () => {
     ['number', '7'],
     ['eof', ''],
   ]);
-  // `1..2` is not a decimal number
+  // `1..2` is not a decimal number; `..` is one token, as in PostgreSQL
   assert.deepEqual(kindsAndValues('1..2').slice(0, 2), [
     ['number', '1'],
-    ['punct', '.'],
+    ['punct', '..'],
   ]);
+  assertSyntaxError('SELECT 1..2', 'syntax error at or near ".."', 9);
 });
 
 test('identifier characters right after a number are rejected', () => {
@@ -80,6 +81,11 @@ test('standard strings with doubled quotes and continuation across newlines', ()
     ['string', 'foobar'],
     ['eof', ''],
   ]);
+  // A -- comment in the gap ends its line, so it also continues the string.
+  assert.deepEqual(kindsAndValues("'a' -- c\n'b'"), [
+    ['string', 'ab'],
+    ['eof', ''],
+  ]);
   // Without a newline between them, two strings are two tokens (and a syntax error in SQL).
   assert.equal(tokenize("'foo' 'bar'").length, 3);
   assertSyntaxError("SELECT 'foo' 'bar'", 'syntax error at or near "\'bar\'"', 14);
@@ -91,6 +97,17 @@ test('escape strings', () => {
   assert.equal(t.kind, 'string');
   assert.equal(t.value, "a\nb\tAAé😀\\'c'");
   assert.equal(tokenize("e'\\q'")[0].value, 'q');
+  // Bytes from \x and octal escapes are UTF-8; surrogate pairs combine.
+  assert.equal(tokenize("E'\\xc3\\xa9\\303\\251'")[0].value, 'éé');
+  assert.equal(tokenize("E'\\uD83D\\uDE00'")[0].value, '😀');
+  assertSyntaxError("SELECT E'\\u0000'", 'invalid Unicode escape value at or near "\\u0000"', 10);
+  assertSyntaxError("SELECT E'\\U00110000'", 'invalid Unicode escape value at or near "\\U00110000"', 10);
+  assertSyntaxError("SELECT E'\\uD800'", 'invalid Unicode surrogate pair at or near "\'"', 16);
+  assertSyntaxError("SELECT E'\\u12'", 'invalid Unicode escape', 10, '22025');
+  const nul = sqlErrorOf(() => tokenize("E'\\x00'"));
+  assert.deepEqual([nul.code, nul.message], ['22021', 'invalid byte sequence for encoding "UTF8": 0x00']);
+  const badUtf8 = sqlErrorOf(() => tokenize("E'\\xc3('"));
+  assert.deepEqual([badUtf8.code, badUtf8.message], ['22021', 'invalid byte sequence for encoding "UTF8": 0xc3 0x28']);
   assertSyntaxError("SELECT E'abc\\'", "unterminated quoted string at or near \"E'abc\\'\"", 8);
   assertSyntaxError("SELECT E'abc\\", "unterminated quoted string at or near \"E'abc\\\"", 8);
 });
@@ -105,6 +122,17 @@ test('dollar-quoted strings', () => {
     ['eof', ''],
   ]);
   assertSyntaxError('SELECT $x$ abc', 'unterminated dollar-quoted string at or near "$x$ abc"', 8);
+});
+
+test('Unicode escape strings U&\'...\'', () => {
+  assert.equal(tokenize("U&'d\\0061t'")[0].value, 'dat');
+  assert.equal(tokenize("u&'\\+000061\\\\'")[0].value, 'a\\');
+  assert.deepEqual(kindsAndValues("U&'d!0061t' UESCAPE '!'"), [
+    ['string', 'dat'],
+    ['eof', ''],
+  ]);
+  assertSyntaxError("SELECT U&'\\006'", 'invalid Unicode escape', 11);
+  assertSyntaxError("SELECT U&'x' UESCAPE 'a'", 'invalid Unicode escape character at or near "\'a\'"', 22);
 });
 
 test('hex strings and parameters', () => {
