@@ -3,7 +3,7 @@
 import type { Column, SqlType } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import type * as ast from '../sql/ast.js';
-import { commonType, isAggregate, resolveTableFunction } from '../expr/resolve.js';
+import { commonType, isAggregate, isTableFunction, resolveTableFunction } from '../expr/resolve.js';
 import type { AggregateExpr, ColumnOrder, RelExpr, RowSetFinishing, ScalarExpr, TableFunc } from './mir.js';
 import { describe } from './mir.js';
 import type { CatalogItemRef } from './context.js';
@@ -741,6 +741,7 @@ export class QueryPlanner {
       clause: 'functions in FROM',
       allowTableFunctions: false,
     };
+    if (!isTableFunction(name) && !ref.withOrdinality) return this.scalarFunctionItem(ref, name, ec, acc);
     const args = call.args.map((a) => this.exprs.plan(a, ec));
     const resolved = withPosition(call.pos, () => resolveTableFunction(name, args.map((a) => a.type)));
     const castArgs = args.map((a, i) => coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', call.pos));
@@ -756,6 +757,16 @@ export class QueryPlanner {
     defaults = this.renameColumns(defaults, alias?.columns ?? [], alias?.name ?? name, ref.pos);
     const table = [alias?.name ?? name];
     return { rel, items: [...acc.items, ...this.itemsFor(table, defaults, func.columns, first, ref.pos, acc)] };
+  }
+
+  /** A scalar function in FROM (SELECT * FROM upper('x')) is a one-column relation of one row per input row. */
+  private scalarFunctionItem(ref: Extract<ast.TableRef, { kind: 'function' }>, name: string, ec: ExprCtx, acc: FromItem): FromItem {
+    const value = resolveUnknown(this.state, this.exprs.plan(ref.call, ec), ref.call.pos);
+    const first = arity(ec.rel);
+    const alias = ref.alias;
+    const names = this.renameColumns([alias && alias.columns.length === 0 ? alias.name : name], alias?.columns ?? [], alias?.name ?? name, ref.pos);
+    const items = this.itemsFor([alias?.name ?? name], names, [column(names[0]!, value.type)], first, ref.pos, acc);
+    return { rel: map(ec.rel, [value]), items: [...acc.items, ...items] };
   }
 
   private joinItem(ref: Extract<ast.TableRef, { kind: 'join' }>, frame: Frame): FromItem {

@@ -50,6 +50,7 @@ test('LATERAL and table functions', () => {
   assert.deepEqual(db.check('SELECT * FROM generate_series(1, 3) AS g'), [['1'], ['2'], ['3']]);
   assert.deepEqual(db.check('SELECT a, g FROM t, generate_series(1, t.a) g WHERE a < 3'), [['1', '1'], ['2', '1'], ['2', '2']]);
   assert.deepEqual(db.check('SELECT * FROM generate_series(5, 6) WITH ORDINALITY'), [['5', '1'], ['6', '2']]);
+  assert.deepEqual(db.check("SELECT u, x.x FROM upper('abc') AS u, upper('d') AS x"), [['ABC', 'D']]);
 });
 
 test('scalar subquery returning more than one row fails at run time', () => {
