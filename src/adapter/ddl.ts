@@ -102,7 +102,7 @@ export async function createIndex(exec: ExecContext, stmt: CreateIndexStatement,
   const keyNames = stmt.keys.map((k) => (k.kind === 'identifier' ? k.parts[k.parts.length - 1]! : 'expr'));
   const name = stmt.name ?? defaultIndexName(on.name, keyNames, stmt.isDefault || stmt.keys.length === 0);
   const identity = newIdentity(exec, { parts: [on.schema, name], pos: stmt.pos }, stmt.ifNotExists, parsed.text);
-  if (identity) await commitItems(exec, [planIndexItem(exec, stmt, identity)]);
+  if (identity) await commitItems(exec, [planIndexItem(exec, stmt, identity, { text: parsed.text, offset: parsed.offset })]);
   return command('CREATE INDEX');
 }
 

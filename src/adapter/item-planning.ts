@@ -10,7 +10,7 @@ import type {
   ObjectName,
 } from '../sql/ast.js';
 import type { Column, RelationDesc } from '../repr/types.js';
-import type { RelExpr, ScalarExpr } from '../plan/mir.js';
+import type { RelExpr } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { planConstantExpr, planQuery, typeFromAst } from '../plan/planner.js';
 import { planKafkaConnection, planKafkaSource } from '../storage/kafka/plan.js';
@@ -18,6 +18,7 @@ import { DEFAULT_CLUSTER, kindDisplayName, type CatalogItem, type ItemKind } fro
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { maintainedPlan } from './query.js';
 import { qualifyQuery } from './qualify.js';
+import { planIndexKeys, type StatementSource } from './index-keys.js';
 
 /** Where a new item goes and what it is called. */
 export interface ItemIdentity {
@@ -92,27 +93,13 @@ export function defaultIndexName(on: string, keyNames: string[], isDefault: bool
   return `${[on, ...keyNames].join('_')}_idx`.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-export function planIndexItem(exec: ExecContext, stmt: CreateIndexStatement, identity: ItemIdentity): CatalogItem {
+export function planIndexItem(exec: ExecContext, stmt: CreateIndexStatement, identity: ItemIdentity, source: StatementSource): CatalogItem {
   const on = resolveItem(exec, stmt.on);
   if (!on.desc || !['table', 'source', 'subsource', 'view', 'materialized-view'].includes(on.kind)) {
     throw new SqlError(SqlState.wrongObjectType, `cannot create index on ${kindDisplayName(on.kind)} "${on.name}"`);
   }
   const desc = on.desc;
-  let keyColumns: number[];
-  if (stmt.isDefault || stmt.keys.length === 0) {
-    keyColumns = desc.keys?.[0] ?? desc.columns.map((_c, i) => i);
-  } else {
-    keyColumns = stmt.keys.map((key) => {
-      if (key.kind !== 'identifier' || key.parts.length !== 1) {
-        throw new SqlError(SqlState.featureNotSupported, 'index keys must be column names', { position: key.pos + 1 });
-      }
-      const i = desc.columns.findIndex((c) => c.name === key.parts[0]);
-      if (i < 0) throw new SqlError(SqlState.undefinedColumn, `column "${key.parts[0]}" does not exist`, { position: key.pos + 1 });
-      return i;
-    });
-  }
-  const keys: ScalarExpr[] = keyColumns.map((i) => ({ kind: 'column', index: i, type: desc.columns[i]!.type }));
-  const keyNames = keyColumns.map((i) => desc.columns[i]!.name);
+  const { keys, keyNames } = planIndexKeys(exec, on, stmt, source);
   let plan: RelExpr;
   if (on.kind === 'view') {
     plan = maintainedPlan(planQuery(on.view!.query, planContextFor(exec, [])));

@@ -15,7 +15,10 @@ import { KINDS_BY_OBJECT_TYPE, quoteName, wrongKind } from './ddl.js';
 const CREATE_HEAD = /^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+VIEW|VIEW|TABLE|SOURCE|CONNECTION|SECRET)\s+(?:IF\s+NOT\s+EXISTS\s+)?)("(?:[^"]|"")*"|[^\s(]+)/i;
 
 function indexSql(index: CatalogItem, on: string): string {
-  return `CREATE INDEX ${quoteName(index.name)} ON ${on} (${index.index!.keyNames.map((k) => quoteName(k)).join(', ')})`;
+  // Column keys are identifiers; expression keys are kept as written.
+  const desc = index.desc!;
+  const keys = index.index!.keyNames.map((k) => (desc.columns.some((c) => c.name === k) ? quoteName(k) : k));
+  return `CREATE INDEX ${quoteName(index.name)} ON ${on} (${keys.join(', ')})`;
 }
 
 export function rename(exec: ExecContext, stmt: AlterRenameStatement): ExecuteResult {

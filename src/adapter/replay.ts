@@ -35,7 +35,7 @@ function planRecord(exec: ExecContext, record: PersistedItem, all: PersistedItem
     case 'materialized-view':
       return [planViewItem(exec, statementOf(record) as CreateViewStatement, identity)];
     case 'index':
-      return [planIndexItem(exec, statementOf(record) as CreateIndexStatement, identity)];
+      return [planIndexItem(exec, statementOf(record) as CreateIndexStatement, identity, { text: record.createSql, offset: 0 })];
     case 'connection':
       return [planConnectionItem(exec, statementOf(record) as CreateConnectionStatement, identity)];
     case 'secret':

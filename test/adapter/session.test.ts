@@ -81,6 +81,9 @@ test('SHOW objects, SHOW CREATE and EXPLAIN', async () => {
       ['v1_primary_idx', 'v1', 'quickstart', '{a}'],
     ]);
     assert.deepEqual(await queryText(s, "SHOW TABLES LIKE 't%'"), [['t1']]);
+    await runSql(s, 'CREATE INDEX t1_expr ON t1 (upper(b), a + 1)');
+    assert.deepEqual(await queryText(s, "SHOW INDEXES WHERE name = 't1_expr'"), [['t1_expr', 't1', 'quickstart', '{upper(b),"a + 1"}']]);
+    await runSql(s, 'DROP INDEX t1_expr');
     assert.deepEqual(await queryText(s, 'SHOW CREATE VIEW v1'), [['materialize.public.v1', 'CREATE VIEW v1 AS SELECT a FROM t1']]);
     assert.deepEqual((await queryText(s, 'SHOW COLUMNS FROM m1')).map((r) => [r[0], r[2]]), [['b', 'text'], ['n', 'bigint']]);
     const [explain] = await runSql(s, 'EXPLAIN SELECT a FROM t1 WHERE a > 1');

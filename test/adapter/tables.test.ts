@@ -56,6 +56,7 @@ test('tables and their rows survive a restart', async () => {
   await runSql(first.session, "UPDATE kept SET v = 'B' WHERE k = 2");
   await runSql(first.session, 'CREATE VIEW kept_view AS SELECT k * 10 AS k10 FROM kept');
   await runSql(first.session, 'CREATE MATERIALIZED VIEW kept_count AS SELECT count(*) AS n FROM kept');
+  await runSql(first.session, 'SELECT 1; CREATE INDEX kept_upper ON kept (upper(v))');
   await first.stop(true);
 
   const second = await startTestCoordinator(first.dataDir);
@@ -64,6 +65,7 @@ test('tables and their rows survive a restart', async () => {
     assert.deepEqual(await queryText(s, 'SELECT k, v FROM kept ORDER BY k'), [['1', 'a'], ['2', 'B']]);
     assert.deepEqual(await queryText(s, 'SELECT k10 FROM kept_view ORDER BY 1'), [['10'], ['20']]);
     assert.deepEqual(await queryText(s, 'SELECT n FROM kept_count'), [['2']]);
+    assert.deepEqual(await queryText(s, 'SHOW INDEXES ON kept'), [['kept_upper', 'kept', 'quickstart', '{upper(v)}']]);
     await runSql(s, "INSERT INTO kept VALUES (3, 'c')");
     assert.deepEqual(await queryText(s, 'SELECT n FROM kept_count'), [['3']]);
   } finally {
