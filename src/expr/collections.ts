@@ -124,7 +124,8 @@ function appendElement(arr: ArrayValue | null, e: Datum): Datum {
 function prependElement(e: Datum, arr: ArrayValue | null): Datum {
   if (arr === null || arr.dims.length === 0) return oneDimensional([e]);
   if (arr.dims.length > 1) throw new SqlError(SqlState.datatypeMismatch, 'argument must be empty or one-dimensional array');
-  return new ArrayValue([e, ...arr.elements], [arr.dims[0]! + 1], [arr.lowerBounds[0]! - 1]);
+  // PostgreSQL 15's array_prepend keeps the lower bound (0 || ARRAY[1] is {0,1}; 0 || '[5:6]={1,2}' is [5:7]={0,1,2}).
+  return new ArrayValue([e, ...arr.elements], [arr.dims[0]! + 1], arr.lowerBounds);
 }
 const arrayCat: Evaluator = (a) => concatArrays(a[0] as ArrayValue | null, a[1] as ArrayValue | null);
 const arrayAppend: Evaluator = (a) => appendElement(a[0] as ArrayValue | null, a[1]!);

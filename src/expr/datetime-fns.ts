@@ -30,7 +30,7 @@ import {
   type TimestampParts,
 } from '../repr/datetime.js';
 import { define, type Evaluator } from './registry.js';
-import { Decimal } from './decimal.js';
+import { Decimal, numericDivide, withDisplayScale } from './decimal.js';
 import { displayType } from './type-info.js';
 import { dateOutOfRange } from './datetime-ops.js';
 import { compileToChar } from './to-char.js';
@@ -199,7 +199,7 @@ function timestampExtractor(unit: Unit, type: SqlType): Extractor {
       case 'epoch':
         return new Decimal(t.toString()).div(MICROS_PER_SECOND_DEC);
       case 'julian':
-        return new Decimal((t + 2440588n * MICROS_PER_DAY).toString()).div(new Decimal(MICROS_PER_DAY.toString()));
+        return numericDivide(new Decimal((t + 2440588n * MICROS_PER_DAY).toString()), new Decimal(MICROS_PER_DAY.toString()));
       case 'timezone':
       case 'timezone_hour':
       case 'timezone_minute':
@@ -274,6 +274,18 @@ function intervalExtractor(unit: Unit, type: SqlType): Extractor {
   };
 }
 
+/** Fixed display scales of extract's fractional fields on time-of-day types (PostgreSQL 15 prints 9.000000 seconds). */
+const FIELD_SCALES: Partial<Record<Unit, number>> = { second: 6, milliseconds: 3, epoch: 6 };
+
+function withFieldScale(unit: Unit, extract: Extractor): Extractor {
+  const scale = FIELD_SCALES[unit];
+  if (scale === undefined) return extract;
+  return (v) => {
+    const r = extract(v);
+    return r === null || !r.isFinite() ? r : withDisplayScale(r, scale);
+  };
+}
+
 function extractorFor(type: SqlType): (unitText: string) => Extractor {
   return lastCompiled((unitText) => {
     const unit = parseUnit(unitText, type);
@@ -281,11 +293,11 @@ function extractorFor(type: SqlType): (unitText: string) => Extractor {
       case 'date':
         return dateExtractor(unit, type);
       case 'time':
-        return timeExtractor(unit, type);
+        return withFieldScale(unit, timeExtractor(unit, type));
       case 'interval':
-        return intervalExtractor(unit, type);
+        return withFieldScale(unit, intervalExtractor(unit, type));
       default:
-        return timestampExtractor(unit, type);
+        return withFieldScale(unit, timestampExtractor(unit, type));
     }
   });
 }

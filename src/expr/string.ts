@@ -95,6 +95,8 @@ define('concat_ws', {
 for (const n of ['length', 'char_length', 'character_length']) fn(n, 'char_length', [TEXT], I4, (a) => charLength(a[0] as string));
 fn('length', 'bytea_length', [T.bytea], I4, (a) => (a[0] as Uint8Array).length);
 fn('octet_length', 'octet_length', [TEXT], I4, (a) => Buffer.byteLength(a[0] as string, 'utf8'));
+// char(n) counts its padding in bytes (bpcharoctetlen), unlike its length.
+fn('octet_length', 'bpchar_octet_length', [{ kind: 'bpchar' }], I4, (a) => Buffer.byteLength(a[0] as string, 'utf8'));
 fn('octet_length', 'bytea_octet_length', [T.bytea], I4, (a) => (a[0] as Uint8Array).length);
 fn('bit_length', 'bit_length', [TEXT], I4, (a) => Buffer.byteLength(a[0] as string, 'utf8') * 8);
 fn('bit_length', 'bytea_bit_length', [T.bytea], I4, (a) => (a[0] as Uint8Array).length * 8);

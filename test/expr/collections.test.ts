@@ -42,11 +42,11 @@ test('array sizes', () => {
 test('array concatenation, search and removal', () => {
   assert.deepEqual(op('||', INT_ARRAY, INT_ARRAY, arr(1, 2), arr(3)), arr(1, 2, 3));
   assert.deepEqual(op('||', INT_ARRAY, T.int4, arr(1, 2), 3), arr(1, 2, 3));
-  assert.deepEqual(op('||', T.int4, INT_ARRAY, 0, arr(1)), new ArrayValue([0, 1], [2], [0]));
+  assert.deepEqual(op('||', T.int4, INT_ARRAY, 0, arr(1)), new ArrayValue([0, 1], [2], [1]));
   assert.equal(resolveOperator('||', INT_ARRAY, T.unknown).func.name, 'array_cat');
   assert.deepEqual(call('array_append', [INT_ARRAY, T.int4], [arr(1), 2]), arr(1, 2));
   assert.deepEqual(call('array_append', [INT_ARRAY, T.int4], [null, 2]), arr(2));
-  assert.deepEqual(call('array_prepend', [T.int4, INT_ARRAY], [1, arr(2)]), new ArrayValue([1, 2], [2], [0]));
+  assert.deepEqual(call('array_prepend', [T.int4, INT_ARRAY], [1, arr(2)]), new ArrayValue([1, 2], [2], [1]));
   assert.deepEqual(call('array_cat', [INT_ARRAY, INT_ARRAY], [arr(1), null]), arr(1));
   assert.deepEqual(
     call('array_cat', [INT_ARRAY, INT_ARRAY], [new ArrayValue([1, 2], [1, 2]), arr(3, 4)]),
