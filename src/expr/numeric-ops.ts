@@ -222,6 +222,17 @@ for (const [t, name, single] of [
   fn('abs', `${name}_abs`, [t], t, (a) => Math.abs(a[0] as number));
 }
 op2('^', 'float8_pow', T.float8, T.float8, T.float8, (a) => floatPower(a[0] as number, a[1] as number));
+// Mixed real/double precision arithmetic is double precision (float48pl, float84mi, ...): with
+// these, real + integer resolves to double precision, as PostgreSQL's preferred-type rule picks.
+for (const [l, r, name] of [
+  [T.float4, T.float8, 'float48'],
+  [T.float8, T.float4, 'float84'],
+] as const) {
+  op2('+', `${name}pl`, l, r, T.float8, floatChecked((a, b) => a + b, false));
+  op2('-', `${name}mi`, l, r, T.float8, floatChecked((a, b) => a - b, false));
+  op2('*', `${name}mul`, l, r, T.float8, floatMul(false));
+  op2('/', `${name}div`, l, r, T.float8, floatDiv(false));
+}
 
 // ---- numeric ----
 
