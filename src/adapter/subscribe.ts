@@ -9,10 +9,10 @@ import { SqlError, SqlState } from '../repr/errors.js';
 import { bindParameters } from '../plan/planner.js';
 import type { ResultColumn, RowStream } from './api.js';
 import { checkOptions, optionBool } from './options.js';
+import { diffOutput, upsertOutput, type SubscribeOutput } from './subscribe-output.js';
 import { evalConstantExpr, maintainedPlan, planSelect } from './query.js';
 import { paramHints, type ExecContext } from './exec-context.js';
 
-const numeric: SqlType = { kind: 'numeric' };
 
 /** Rows produced by a subscription, waiting to be read. */
 export class RowQueue {
@@ -108,17 +108,13 @@ function subscribeQuery(stmt: SubscribeStatement): Query {
 
 export function subscribeColumns(exec: ExecContext, stmt: SubscribeStatement, paramTypes: (SqlType | null)[]): ResultColumn[] {
   const planned = planSelect(exec, subscribeQuery(stmt), paramTypes);
-  const progress = readOptions(stmt).progress;
-  return outputColumns(planned.desc.columns.map((c) => ({ name: c.name, type: c.type })), progress);
+  return outputFor(stmt, planned.desc.columns, readOptions(stmt).progress).columns;
 }
 
-function outputColumns(data: ResultColumn[], progress: boolean): ResultColumn[] {
-  return [
-    { name: 'mz_timestamp', type: numeric },
-    ...(progress ? [{ name: 'mz_progressed', type: { kind: 'bool' } as SqlType }] : []),
-    { name: 'mz_diff', type: { kind: 'int8' } },
-    ...data,
-  ];
+function outputFor(stmt: SubscribeStatement, data: ResultColumn[], progress: boolean): SubscribeOutput {
+  const columns = data.map((c) => ({ name: c.name, type: c.type }));
+  if (stmt.envelope?.kind === 'upsert') return upsertOutput(columns, stmt.envelope.key, progress);
+  return diffOutput(columns, progress);
 }
 
 function readOptions(stmt: SubscribeStatement): { snapshot: boolean; progress: boolean } {
@@ -126,7 +122,7 @@ function readOptions(stmt: SubscribeStatement): { snapshot: boolean; progress: b
   const snapshot = options.get('SNAPSHOT');
   const progress = options.get('PROGRESS');
   if (stmt.asOf) throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE ... AS OF is not supported yet');
-  if (stmt.envelope) throw new SqlError(SqlState.featureNotSupported, `SUBSCRIBE ... ENVELOPE ${stmt.envelope.kind.toUpperCase()} is not supported yet`);
+  if (stmt.envelope?.kind === 'debezium') throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE ... ENVELOPE DEBEZIUM is not supported yet');
   return { snapshot: snapshot ? optionBool(snapshot) : true, progress: progress ? optionBool(progress) : false };
 }
 
@@ -134,10 +130,8 @@ export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, para
   const options = readOptions(stmt);
   const planned = planSelect(exec, subscribeQuery(stmt), paramHints(exec, params.length));
   const plan = bindParameters(maintainedPlan(planned), params);
-  const columns = outputColumns(planned.desc.columns.map((c) => ({ name: c.name, type: c.type })), options.progress);
-  const width = planned.desc.columns.length;
+  const output = outputFor(stmt, planned.desc.columns, options.progress);
   const queue = new RowQueue();
-  const nulls: Datum[] = new Array<Datum>(width).fill(null);
   const upTo = stmt.upTo ? timestampValue(evalConstantExpr(exec, stmt.upTo)) : undefined;
   let subscription: Subscription | undefined;
   const finish = (): void => {
@@ -150,12 +144,9 @@ export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, para
       finish();
       return;
     }
-    const ts = new Decimal(batch.time);
-    const rows: Row[] = batch.updates.map((u) =>
-      options.progress ? [ts, false, BigInt(u.diff), ...u.row] : [ts, BigInt(u.diff), ...u.row],
-    );
+    const rows = output.rows(batch.time, batch.updates);
     // A progress row says: nothing more will arrive at times before this one.
-    if (options.progress) rows.push([new Decimal(batch.time + 1), true, null, ...nulls]);
+    if (options.progress) rows.push(output.progressRow(batch.time + 1));
     queue.push(rows);
   };
   try {
@@ -165,7 +156,7 @@ export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, para
     throw err;
   }
   if (queue.isEnded) subscription.close();
-  return { columns, queue, close: finish };
+  return { columns: output.columns, queue, close: finish };
 }
 
 /** COPY (SUBSCRIBE ...) TO STDOUT: a stream that stays open until the client cancels. */

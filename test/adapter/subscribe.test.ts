@@ -169,3 +169,26 @@ test('statement_timeout cancels a FETCH that waits too long', async () => {
     await t.stop();
   }
 });
+
+test('SUBSCRIBE ... ENVELOPE UPSERT (KEY (...)) emits upsert and delete states per key', async () => {
+  const t = await startTestCoordinator();
+  try {
+    const s = t.session;
+    const writer = openTestSession(t.coordinator);
+    await runSql(s, 'CREATE TABLE kv (k text, v int)');
+    await runSql(s, "INSERT INTO kv VALUES ('a', 1)");
+    await runSql(s, 'BEGIN; DECLARE c CURSOR FOR SUBSCRIBE kv ENVELOPE UPSERT (KEY (k))');
+    const snapshot = await runSql(s, 'FETCH ALL c');
+    const first = snapshot[0] as Extract<ExecuteResult, { kind: 'rows' }>;
+    assert.deepEqual(first.columns.map((c) => c.name), ['mz_timestamp', 'mz_state', 'k', 'v']);
+    assert.deepEqual(first.rows.map((r) => r.slice(1)), [['upsert', 'a', 1]]);
+    await runSql(writer, "UPDATE kv SET v = 2 WHERE k = 'a'");
+    assert.deepEqual((await queryRows(s, "FETCH ALL c WITH (timeout = '5s')")).map((r) => r.slice(1)), [['upsert', 'a', 2]]);
+    await runSql(writer, "DELETE FROM kv WHERE k = 'a'");
+    assert.deepEqual((await queryRows(s, "FETCH ALL c WITH (timeout = '5s')")).map((r) => r.slice(1)), [['delete', 'a', null]]);
+    await runSql(s, 'COMMIT');
+    writer.close();
+  } finally {
+    await t.stop();
+  }
+});
