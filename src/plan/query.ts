@@ -16,6 +16,7 @@ import { resolveColumn, groupingError, type ScopeItem } from './scope.js';
 import { coerce, coerceBool, resolveUnknown, withPosition } from './coerce.js';
 import { collectAggregates, emptyValue, planAggregate, type AggregateFinalizer } from './aggregates.js';
 import { scalarText } from './explain.js';
+import { evaluateConstant } from './constant.js';
 import { typeEquals } from './types.js';
 import * as b from './builtins.js';
 import {
@@ -887,35 +888,4 @@ function withOrdinality(func: TableFunc): TableFunc {
       }
     },
   };
-}
-
-/**
- * Evaluates an expression without columns. Returns undefined when it is not
- * constant (parameters, mz_now(), volatile calls).
- */
-export function evaluateConstant(expr: ScalarExpr): import('../repr/types.js').Datum | undefined {
-  switch (expr.kind) {
-    case 'literal':
-      return expr.value;
-    case 'column':
-    case 'parameter':
-    case 'mzNow':
-      return undefined;
-    case 'if': {
-      const cond = evaluateConstant(expr.cond);
-      if (cond === undefined) return undefined;
-      return evaluateConstant(cond === true ? expr.then : expr.else);
-    }
-    case 'call': {
-      if (expr.func.volatile) return undefined;
-      const args: import('../repr/types.js').Datum[] = [];
-      for (const a of expr.args) {
-        const v = evaluateConstant(a);
-        if (v === undefined) return undefined;
-        args.push(v);
-      }
-      if (expr.func.strict && args.some((a) => a === null)) return null;
-      return expr.func.eval(args);
-    }
-  }
 }

@@ -16,7 +16,8 @@ import { coerce, resolveUnknown, withPosition } from './coerce.js';
 import * as b from './builtins.js';
 import { walkChildren } from './ast-walk.js';
 import { columnNullability } from './nullability.js';
-import { arity, columnTypes, project, range } from './rel.js';
+import { UNIT, arity, columnTypes, project, range } from './rel.js';
+import { evaluateConstant } from './constant.js';
 
 const INT8: SqlType = { kind: 'int8' };
 /** Window functions that never return NULL. */
@@ -32,17 +33,27 @@ export function collectWindowCalls(e: ast.Expr | undefined, out: ast.FunctionCal
   walkChildren(e, (child) => collectWindowCalls(child, out));
 }
 
-function isDefaultFrame(frame: ast.WindowFrame | undefined): boolean {
-  if (!frame) return true;
-  return frame.units === 'range' && frame.start.kind === 'unboundedPreceding' && (!frame.end || frame.end.kind === 'currentRow');
+/** Where each row's frame starts and ends (inclusive row indexes), and the last peer of each row. */
+interface FrameBounds {
+  ends: number[];
+  lo: number[];
+  hi: number[];
 }
 
 /** Computes one value per row of a sorted partition. */
-type WindowEvaluator = (rows: Datum[][], peerEnd: number[]) => Datum[];
+type WindowEvaluator = (rows: Datum[][], frame: FrameBounds) => Datum[];
 
 interface WindowFunction {
   type: SqlType;
   evaluate: WindowEvaluator;
+}
+
+type Bound = { kind: 'unbounded' } | { kind: 'current' } | { kind: 'offset'; rows: number };
+
+interface FrameSpec {
+  units: 'rows' | 'range';
+  start: Bound;
+  end: Bound;
 }
 
 /** Index of the last peer (equal ORDER BY values) of each row; the partition's end without ORDER BY. */
@@ -59,16 +70,45 @@ function peerEnds(rows: Datum[][], orderStart: number, orderCount: number): numb
   return ends;
 }
 
-/** Running aggregate over the default frame: rows from the partition start through the current row's last peer. */
-function runningAggregate(step: (acc: Datum, value: Datum) => Datum, initial: Datum, arg: number): WindowEvaluator {
-  return (rows, ends) => {
-    const prefix: Datum[] = [];
-    let acc = initial;
-    for (const row of rows) {
-      acc = step(acc, arg < 0 ? true : (row[arg] ?? null));
-      prefix.push(acc);
+function frameBounds(spec: FrameSpec, ends: number[]): FrameBounds {
+  const len = ends.length;
+  const starts: number[] = [];
+  ends.forEach((end, i) => starts.push(i > 0 && ends[i - 1] === end ? starts[i - 1]! : i));
+  const at = (bound: Bound, i: number, isStart: boolean): number => {
+    switch (bound.kind) {
+      case 'unbounded':
+        return isStart ? 0 : len - 1;
+      case 'current':
+        return spec.units === 'range' ? (isStart ? starts[i]! : ends[i]!) : i;
+      case 'offset':
+        return i + bound.rows;
     }
-    return rows.map((_r, i) => prefix[ends[i]!] ?? null);
+  };
+  return {
+    ends,
+    lo: ends.map((_e, i) => Math.max(0, at(spec.start, i, true))),
+    hi: ends.map((_e, i) => Math.min(len - 1, at(spec.end, i, false))),
+  };
+}
+
+/** An aggregate over each row's frame; a running prefix when every frame starts at the partition start. */
+function frameAggregate(step: (acc: Datum, value: Datum) => Datum, initial: Datum, arg: number): WindowEvaluator {
+  const valueOf = (row: Datum[]): Datum => (arg < 0 ? true : (row[arg] ?? null));
+  return (rows, frame) => {
+    if (frame.lo.every((l) => l === 0)) {
+      const prefix: Datum[] = [];
+      let acc = initial;
+      for (const row of rows) {
+        acc = step(acc, valueOf(row));
+        prefix.push(acc);
+      }
+      return rows.map((_r, i) => (frame.hi[i]! < 0 ? initial : (prefix[frame.hi[i]!] ?? null)));
+    }
+    return rows.map((_r, i) => {
+      let acc = initial;
+      for (let j = frame.lo[i]!; j <= frame.hi[i]!; j++) acc = step(acc, valueOf(rows[j]!));
+      return acc;
+    });
   };
 }
 
@@ -100,9 +140,7 @@ export class WindowPlanner {
   plan(call: ast.FunctionCallExpr, ec: ExprCtx, width: number, named: ast.Select['windows'] = []): ScalarExpr {
     const spec = resolveSpec(call.over!, named, call.pos);
     const name = call.name.parts[call.name.parts.length - 1]!;
-    if (!isDefaultFrame(spec.frame)) {
-      throw new SqlError(SqlState.featureNotSupported, 'window frames other than the default are not supported', { position: call.pos + 1 });
-    }
+    const frameSpec = this.frameSpec(spec.frame, call.pos);
     if (call.distinct || call.filter) {
       throw new SqlError(SqlState.featureNotSupported, 'DISTINCT and FILTER are not supported in window functions', { position: call.pos + 1 });
     }
@@ -137,7 +175,7 @@ export class WindowPlanner {
         const list = input[0];
         if (!(list instanceof ListValue)) return;
         const rows = list.elements.map((r) => (r as RecordValue).fields);
-        const values = fn.evaluate(rows, peerEnds(rows, orderStart, order.length));
+        const values = fn.evaluate(rows, frameBounds(frameSpec, peerEnds(rows, orderStart, order.length)));
         for (let i = 0; i < rows.length; i++) yield [...rows[i]!.slice(0, n), values[i] ?? null];
       },
     };
@@ -146,6 +184,45 @@ export class WindowPlanner {
     const flat: RelExpr = { op: 'flatMap', input: reduced, func, args: [b.column(k, listType)] };
     ec.rel = project(flat, range(k + 1, k + 2 + n));
     return b.column(n, fn.type);
+  }
+
+  /** The frame clause; offsets must be constant row counts (ROWS); RANGE only between the partition ends and the peer group. */
+  private frameSpec(frame: ast.WindowFrame | undefined, pos: number): FrameSpec {
+    if (!frame) return { units: 'range', start: { kind: 'unbounded' }, end: { kind: 'current' } };
+    if (frame.units === 'groups') {
+      throw new SqlError(SqlState.featureNotSupported, 'GROUPS window frames are not supported', { position: pos + 1 });
+    }
+    const bound = (b: ast.WindowFrameBound): Bound => {
+      switch (b.kind) {
+        case 'unboundedPreceding':
+        case 'unboundedFollowing':
+          return { kind: 'unbounded' };
+        case 'currentRow':
+          return { kind: 'current' };
+        case 'preceding':
+        case 'following': {
+          if (frame.units !== 'rows') {
+            throw new SqlError(SqlState.featureNotSupported, 'RANGE window frames with offsets are not supported', { position: pos + 1 });
+          }
+          const n = this.frameOffset(b.offset);
+          return { kind: 'offset', rows: b.kind === 'preceding' ? -n : n };
+        }
+      }
+    };
+    if (frame.start.kind === 'unboundedFollowing' || frame.end?.kind === 'unboundedPreceding') {
+      throw new SqlError(SqlState.windowingError, 'frame starting from following row cannot end with current row', { position: pos + 1 });
+    }
+    return { units: frame.units, start: bound(frame.start), end: frame.end ? bound(frame.end) : { kind: 'current' } };
+  }
+
+  private frameOffset(e: ast.Expr): number {
+    const ec: ExprCtx = { rel: UNIT, scope: { levels: [] }, frame: { outer: UNIT, width: 0, levels: [], used: new Set() }, clause: 'window frames', allowTableFunctions: false };
+    const planned = coerce(this.state, this.exprs.plan(e, ec), INT8, 'implicit', e.pos);
+    const value = evaluateConstant(planned);
+    if (typeof value !== 'bigint' || value < 0n) {
+      throw new SqlError(SqlState.windowingError, 'frame offset must be a non-negative constant', { position: e.pos + 1 });
+    }
+    return Number(value);
   }
 
   private windowFunction(name: string, args: ScalarExpr[], n: number, orderCount: number, call: ast.FunctionCallExpr): WindowFunction {
@@ -159,7 +236,7 @@ export class WindowPlanner {
         const dense = name === 'dense_rank';
         return {
           type: INT8,
-          evaluate: (rows, ends) => {
+          evaluate: (rows, { ends }) => {
             let rank = 1;
             return rows.map((_r, i) => {
               if (i > 0 && ends[i - 1] !== ends[i]) rank = dense ? rank + 1 : i + 1;
@@ -186,18 +263,18 @@ export class WindowPlanner {
       }
       case 'first_value':
         if (args.length !== 1) break;
-        return { type: args[0]!.type, evaluate: (rows) => rows.map(() => rows[0]![argAt(0)] ?? null) };
+        return { type: args[0]!.type, evaluate: (rows, f) => rows.map((_r, i) => (f.lo[i]! <= f.hi[i]! ? (rows[f.lo[i]!]![argAt(0)] ?? null) : null)) };
       case 'last_value':
         if (args.length !== 1) break;
-        return { type: args[0]!.type, evaluate: (rows, ends) => rows.map((_r, i) => rows[ends[i]!]![argAt(0)] ?? null) };
+        return { type: args[0]!.type, evaluate: (rows, f) => rows.map((_r, i) => (f.lo[i]! <= f.hi[i]! ? (rows[f.hi[i]!]![argAt(0)] ?? null) : null)) };
       case 'count':
-        return { type: INT8, evaluate: runningAggregate((acc, v) => (v === null ? acc : (acc as bigint) + 1n), 0n, call.star ? -1 : argAt(0)) };
+        return { type: INT8, evaluate: frameAggregate((acc, v) => (v === null ? acc : (acc as bigint) + 1n), 0n, call.star ? -1 : argAt(0)) };
       case 'min':
       case 'max': {
         if (args.length !== 1) break;
         const sign = name === 'min' ? -1 : 1;
         const step = (acc: Datum, v: Datum): Datum => (v === null ? acc : acc === null || sign * compareDatums(v, acc) > 0 ? v : acc);
-        return { type: args[0]!.type, evaluate: runningAggregate(step, null, argAt(0)) };
+        return { type: args[0]!.type, evaluate: frameAggregate(step, null, argAt(0)) };
       }
       case 'sum':
       case 'avg': {
@@ -210,19 +287,19 @@ export class WindowPlanner {
           const x = toSum ? toSum.eval([v]) : v;
           return acc === null ? x : add.eval([acc, x]);
         };
-        if (name === 'sum') return { type: sumType, evaluate: runningAggregate(sumStep, null, argAt(0)) };
+        if (name === 'sum') return { type: sumType, evaluate: frameAggregate(sumStep, null, argAt(0)) };
         const avgType = resolveAggregate('avg', [args[0]!.type]).returnType;
         const toAvg = resolveCast(sumType, avgType, 'implicit');
         const countToAvg = resolveCast(INT8, avgType, 'implicit');
         const divide = resolveOperator('/', avgType, avgType).func;
         if (!countToAvg) break;
-        const sums = runningAggregate(sumStep, null, argAt(0));
-        const counts = runningAggregate((acc, v) => (v === null ? acc : (acc as bigint) + 1n), 0n, argAt(0));
+        const sums = frameAggregate(sumStep, null, argAt(0));
+        const counts = frameAggregate((acc, v) => (v === null ? acc : (acc as bigint) + 1n), 0n, argAt(0));
         return {
           type: avgType,
-          evaluate: (rows, ends) => {
-            const s = sums(rows, ends);
-            const c = counts(rows, ends);
+          evaluate: (rows, frame) => {
+            const s = sums(rows, frame);
+            const c = counts(rows, frame);
             return rows.map((_r, i) => {
               const sum = s[i] ?? null;
               if (sum === null || c[i] === 0n) return null;

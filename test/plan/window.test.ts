@@ -29,6 +29,22 @@ test('aggregate and value window functions use the default frame', () => {
   ]);
 });
 
+test('ROWS and RANGE frames', () => {
+  assert.deepEqual(db.check('SELECT c, sum(c) OVER (ORDER BY c ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM s ORDER BY c'), [
+    ['10', '10'], ['11', '21'], ['20', '31'], ['40', '60'], ['50', '90'],
+  ]);
+  assert.deepEqual(
+    db.check('SELECT c, last_value(c) OVER (PARTITION BY a ORDER BY c ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM s ORDER BY c'),
+    [['10', '11'], ['11', '11'], ['20', '20'], ['40', '40'], ['50', '50']],
+  );
+  assert.deepEqual(
+    db.check('SELECT c, first_value(c) OVER (ORDER BY c ROWS BETWEEN 2 FOLLOWING AND 3 FOLLOWING), count(*) OVER (ORDER BY a RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM s ORDER BY c'),
+    [['10', '20', '5'], ['11', '40', '5'], ['20', '50', '3'], ['40', null, '2'], ['50', null, '1']],
+  );
+  const e = planError(db, 'SELECT sum(c) OVER (ORDER BY c RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM s');
+  assert.equal(e.code, '0A000');
+});
+
 test('named windows', () => {
   assert.deepEqual(db.check('SELECT c, row_number() OVER (w ORDER BY c DESC), sum(c) OVER w FROM s WHERE a = 1 WINDOW w AS (PARTITION BY a)'), [
     ['10', '2', '21'], ['11', '1', '21'],
