@@ -371,7 +371,8 @@ export class ExprPlanner {
     });
     const results = e.whens.map((w) => this.plan(w.result, ec));
     const otherwise = e.elseResult ? this.plan(e.elseResult, ec) : b.literal(null, { kind: 'unknown' });
-    const unified = this.unify([...results, otherwise], 'CASE', e.pos).map((x) => resolveUnknown(this.state, x, e.pos));
+    const resultPos = [...e.whens.map((w) => w.result.pos), e.elseResult?.pos ?? e.pos];
+    const unified = this.unify([...results, otherwise], 'CASE', e.pos, resultPos).map((x) => resolveUnknown(this.state, x, e.pos));
     let out = unified[unified.length - 1]!;
     for (let i = conditions.length - 1; i >= 0; i--) out = b.ifThen(conditions[i]!, unified[i]!, out);
     return out;
@@ -521,7 +522,7 @@ export class ExprPlanner {
     const ctx = this.state.ctx;
     switch (name) {
       case 'coalesce': {
-        const args = this.unify(e.args.map((a) => this.plan(a, ec)), 'COALESCE', e.pos);
+        const args = this.unify(e.args.map((a) => this.plan(a, ec)), 'COALESCE', e.pos, e.args.map((a) => a.pos));
         let out = args[args.length - 1]!;
         for (let i = args.length - 2; i >= 0; i--) out = b.ifThen(b.isNotNull(args[i]!), args[i]!, out);
         return resolveUnknown(this.state, out, e.pos);
@@ -537,7 +538,7 @@ export class ExprPlanner {
       case 'greatest':
       case 'least': {
         // Arguments take their common type first, as PostgreSQL resolves GREATEST/LEAST.
-        const args = this.unify(e.args.map((a) => this.plan(a, ec)), name.toUpperCase(), e.pos).map((x) => resolveUnknown(this.state, x, e.pos));
+        const args = this.unify(e.args.map((a) => this.plan(a, ec)), name.toUpperCase(), e.pos, e.args.map((a) => a.pos)).map((x) => resolveUnknown(this.state, x, e.pos));
         return this.callFunction(name, args, e.pos);
       }
       case 'mz_now':

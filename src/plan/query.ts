@@ -134,7 +134,9 @@ export class QueryPlanner {
       let columns: Column[];
       let order: ColumnOrder[] = [];
       if (query.body.kind === 'select') {
-        const parts = this.selectParts(query.body, ordered ? query.orderBy : [], frame);
+        // DISTINCT ON keeps the first row of each group in ORDER BY order, with or without LIMIT.
+        const distinctOn = query.body.distinct?.on !== undefined;
+        const parts = this.selectParts(query.body, ordered || distinctOn ? query.orderBy : [], frame);
         const finished = this.finishSelect(parts, query.body, frame, null);
         ({ rel, columns, order } = finished);
       } else {

@@ -38,6 +38,7 @@ test('order by, limit, offset', () => {
 test('distinct and distinct on', () => {
   assert.deepEqual(db.check('SELECT DISTINCT a FROM s'), [['1'], ['2'], ['4'], [null]]);
   assert.deepEqual(db.query('SELECT DISTINCT ON (a) a, c FROM s ORDER BY a, c DESC'), [['1', '11'], ['2', '20'], ['4', '40'], [null, '50']]);
+  assert.deepEqual(db.check('SELECT * FROM (SELECT DISTINCT ON (a) a, c FROM s ORDER BY a, c DESC) x WHERE a = 1'), [['1', '11']]);
 });
 
 test('values and set operations', () => {
