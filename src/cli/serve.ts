@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
-import { startCoordinator } from '../adapter/coordinator.js';
+import { startCoordinator, type Coordinator } from '../adapter/coordinator.js';
 import { PgwireServer } from '../server/pgwire/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from './logger.js';
 import { parsePort } from './options.js';
@@ -17,12 +17,26 @@ export interface ServeOptions {
 }
 
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
-    .description('run the Freshet server: SQL clients (psql, any PostgreSQL driver) connect over the PostgreSQL wire protocol')
+    .description('run the Freshet server: SQL clients (psql, any PostgreSQL driver) connect over the PostgreSQL wire protocol');
+  addListenOptions(command)
+    .option('--data-dir <path>', 'directory for the catalog and durable data; created if missing, reused on restart', './freshet-data');
+  addLogOptions(command).action(async (options: ServeOptions) => {
+    await serve(options);
+  });
+}
+
+/** --host and --port, shared by every command that serves SQL clients. */
+export function addListenOptions(command: Command): Command {
+  return command
     .option('--host <address>', 'address to listen on for SQL clients (0.0.0.0 for all interfaces)', '127.0.0.1')
-    .option('--port <number>', 'TCP port for SQL clients (0 picks a free port, reported in the "listening" log line)', parsePort, 6875)
-    .option('--data-dir <path>', 'directory for the catalog and durable data; created if missing, reused on restart', './freshet-data')
+    .option('--port <number>', 'TCP port for SQL clients (0 picks a free port, reported in the "listening" log line)', parsePort, 6875);
+}
+
+/** --log-level and --log-format, shared by every long-running command. */
+export function addLogOptions(command: Command): Command {
+  return command
     .addOption(
       new Option('--log-level <level>', 'least severe log level written to stderr').choices(LOG_LEVELS).default('info'),
     )
@@ -30,23 +44,44 @@ export function registerServeCommand(program: Command): void {
       new Option('--log-format <format>', 'log line format on stderr: pretty (one human-readable line) or json (pino JSON lines)')
         .choices(LOG_FORMATS)
         .default('pretty'),
-    )
-    .action(async (options: ServeOptions) => {
-      await serve(options);
-    });
+    );
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger({ level: options.logLevel, format: options.logFormat });
   reportUnexpectedErrors(logger);
+  const running = await startServer(options, logger);
+  if (running === undefined) return;
+  installShutdown(logger, running.stop);
+}
+
+export interface RunningServer {
+  coordinator: Coordinator;
+  /** The address actually bound (the port is real even when 0 was asked for). */
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Closes the listener, then the coordinator. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the coordinator on `dataDir` and the PostgreSQL wire protocol
+ * listener, and logs "listening". On failure logs why (fatal), releases what
+ * was started, sets exit code 1 and resolves undefined.
+ */
+export async function startServer(
+  options: Pick<ServeOptions, 'host' | 'port' | 'dataDir'>,
+  logger: Logger,
+): Promise<RunningServer | undefined> {
   const dataDir = resolve(options.dataDir);
-  let coordinator;
+  let coordinator: Coordinator;
   try {
     coordinator = await startCoordinator({ dataDir, logger: logger.child({ component: 'coordinator' }) });
   } catch (err) {
     logger.fatal({ err, dataDir }, 'could not start the coordinator');
     process.exitCode = 1;
-    return;
+    return undefined;
   }
   const server = new PgwireServer({ sessions: coordinator, logger });
   let address;
@@ -56,20 +91,26 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger.fatal({ err, host: options.host, port: options.port }, 'could not listen for SQL clients');
     await coordinator.shutdown();
     process.exitCode = 1;
-    return;
+    return undefined;
   }
   logger.info(
     { address: formatAddress(address.address, address.port), host: address.address, port: address.port, dataDir },
     'listening',
   );
-  installShutdown(logger, async () => {
-    await server.close();
-    await coordinator.shutdown();
-  });
+  return {
+    coordinator,
+    host: address.address,
+    port: address.port,
+    dataDir,
+    stop: async () => {
+      await server.close();
+      await coordinator.shutdown();
+    },
+  };
 }
 
 /** On the first SIGTERM/SIGINT: stop gracefully and exit 0; a second signal exits at once. */
-function installShutdown(logger: Logger, stop: () => Promise<void>): void {
+export function installShutdown(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -94,7 +135,7 @@ function installShutdown(logger: Logger, stop: () => Promise<void>): void {
 }
 
 /** A bug that escapes every handler is logged before the process ends, never lost. */
-function reportUnexpectedErrors(logger: Logger): void {
+export function reportUnexpectedErrors(logger: Logger): void {
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
