@@ -19,7 +19,7 @@ import { buildCast, type CastContext } from './cast.js';
 import { argList, instantiate, lookup } from './registry.js';
 import { commonTypeOf } from './common-type.js';
 import { aggregateNames, resolveAggregateType } from './aggregates.js';
-import { lookupTableFunction, tableFunctionNames } from './table-funcs.js';
+import { lookupTableFunction, tableFunctionNames, zipTableFuncs } from './table-funcs.js';
 import { displayType } from './type-info.js';
 import './library.js';
 
@@ -143,6 +143,9 @@ export interface ResolvedTableFunc {
 export function resolveTableFunction(name: string, argTypes: SqlType[]): ResolvedTableFunc {
   return lookupTableFunction(name, argTypes);
 }
+
+/** Table functions run in lockstep, NULL-padded (ROWS FROM; several set-returning functions in a SELECT list). */
+export { zipTableFuncs };
 
 /**
  * The common type of a set of expressions (CASE branches, UNION columns,

@@ -37,7 +37,43 @@ export function aliasTable(name: string, existing: string): void {
   alias(`tf ${name}`, `tf ${existing}`);
 }
 
+/**
+ * Several table functions run in lockstep (PostgreSQL's ROWS FROM, multi-argument
+ * unnest, several set-returning functions in one SELECT list): row i holds each
+ * function's i-th row, NULL-padded once a function is exhausted. `argCounts`
+ * splits the concatenated arguments among the functions.
+ */
+export function zipTableFuncs(funcs: TableFunc[], argCounts: number[]): TableFunc {
+  const widths = funcs.map((f) => f.columns.length);
+  const eval_ = (args: Datum[]): Row[] => {
+    const rowSets: Row[][] = [];
+    let offset = 0;
+    for (let f = 0; f < funcs.length; f++) {
+      rowSets.push([...funcs[f]!.eval(args.slice(offset, offset + argCounts[f]!))]);
+      offset += argCounts[f]!;
+    }
+    const length = Math.max(0, ...rowSets.map((r) => r.length));
+    const out: Row[] = [];
+    for (let i = 0; i < length; i++) {
+      const row: Datum[] = [];
+      for (let f = 0; f < funcs.length; f++) {
+        const part = rowSets[f]![i];
+        if (part) row.push(...part);
+        else for (let c = 0; c < widths[f]!; c++) row.push(null);
+      }
+      out.push(row);
+    }
+    return out;
+  };
+  return { name: funcs.map((f) => f.name).join('_'), columns: funcs.flatMap((f) => f.columns), eval: eval_ };
+}
+
 export function lookupTableFunction(name: string, argTypes: SqlType[]): ResolvedTableFunc {
+  if (name === 'unnest' && argTypes.length > 1 && argTypes.every((t) => t.kind === 'array' || t.kind === 'unknown')) {
+    // unnest(a, b, ...) is ROWS FROM (unnest(a), unnest(b), ...).
+    const parts = argTypes.map((t) => lookupTableFunction(name, [t]));
+    return { func: zipTableFuncs(parts.map((p) => p.func), parts.map(() => 1)), argTypes: parts.flatMap((p) => p.argTypes) };
+  }
   const found = lookup(`tf ${name}`, argTypes, false);
   if ('ok' in found) {
     const s = found.ok;

@@ -14,8 +14,10 @@ import {
   resolveFunction,
   resolveOperator,
   resolveTableFunction,
+  zipTableFuncs,
 } from '../expr/resolve.js';
-import type { ScalarExpr, ScalarFunc } from './mir.js';
+import { columnsUsed } from '../optimize/scalar.js';
+import type { RelExpr, ScalarExpr, ScalarFunc, TableFunc } from './mir.js';
 import type { PlanState } from './state.js';
 import { astKey, type ExprCtx } from './frame.js';
 import { groupingError, resolveColumn, unresolvedError } from './scope.js';
@@ -51,6 +53,29 @@ export function numberLiteral(text: string): ScalarExpr {
     if (n >= INT8_MIN && n <= INT8_MAX) return b.literal(n, { kind: 'int8' });
   }
   return b.literal(parseNumeric(text), { kind: 'numeric' });
+}
+
+/** flatMaps made for set-returning functions of a SELECT list (the next one in the list joins them). */
+const selectListFlatMaps = new WeakSet<RelExpr>();
+
+/**
+ * Adds a SELECT-list set-returning function to `rel`. Several of them run in
+ * lockstep, as PostgreSQL's ProjectSet does (SELECT generate_series(1, 2),
+ * generate_series(1, 3) gives 3 rows, not 6): the flatMap the previous one
+ * made is widened into a zip, whose columns keep the same positions.
+ */
+function selectListTableFunction(rel: RelExpr, func: TableFunc, args: ScalarExpr[]): RelExpr {
+  let next: RelExpr = { op: 'flatMap', input: rel, func, args };
+  if (rel.op === 'flatMap' && selectListFlatMaps.has(rel)) {
+    const inputArity = arity(rel.input);
+    const independent = args.every((a) => [...columnsUsed(a)].every((c) => c < inputArity));
+    if (independent) {
+      const zipped = zipTableFuncs([rel.func, func], [rel.args.length, args.length]);
+      next = { op: 'flatMap', input: rel.input, func: zipped, args: [...rel.args, ...args] };
+    }
+  }
+  selectListFlatMaps.add(next);
+  return next;
 }
 
 function hexToBytes(hex: string): Uint8Array {
@@ -585,7 +610,7 @@ export class ExprPlanner {
     const resolved = withPosition(pos, () => resolveTableFunction(name, args.map((a) => a.type)));
     const cast = args.map((a, i) => coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', pos));
     const base = arity(ec.rel);
-    ec.rel = { op: 'flatMap', input: ec.rel, func: resolved.func, args: cast };
+    ec.rel = selectListTableFunction(ec.rel, resolved.func, cast);
     const types = columnTypes(ec.rel);
     const columns = range(base, types.length).map((i) => b.column(i, types[i]!));
     if (columns.length === 1) return columns[0]!;
