@@ -3,7 +3,7 @@
 // subqueries, ARRAY/LIST/MAP/ROW constructors). Call syntax is in calls.ts.
 import type { Expr, FunctionCallExpr, LiteralValue, ObjectName, OperatorPosition, Query } from './ast.js';
 import { TypeParser } from './datatype.js';
-import { RESERVED } from './parser-base.js';
+import { FUNCTION_NAME_ONLY, RESERVED } from './parser-base.js';
 
 /** Binding strength of operators, weakest first (PostgreSQL's table, gram.y). */
 export const Prec = {
@@ -399,7 +399,7 @@ export abstract class ExpressionParser extends TypeParser {
     }
     const typed = this.tryTypedLiteral();
     if (typed) return typed;
-    if (RESERVED.has(word)) throw this.syntaxError();
+    if (RESERVED.has(word) || (FUNCTION_NAME_ONLY.has(word) && !callFollows)) throw this.syntaxError();
     return this.parseNameOrCall();
   }
 

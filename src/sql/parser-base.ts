@@ -17,6 +17,16 @@ export const RESERVED = new Set([
   'using', 'variadic', 'when', 'where', 'window', 'with',
 ]);
 
+/**
+ * PostgreSQL's type_func_name keywords: they may name a function (left(s, 2))
+ * but not a column, table or alias.
+ */
+export const FUNCTION_NAME_ONLY = new Set([
+  'authorization', 'binary', 'collation', 'concurrently', 'cross', 'freeze', 'full', 'ilike', 'inner', 'is',
+  'isnull', 'join', 'left', 'like', 'natural', 'notnull', 'outer', 'overlaps', 'right', 'similar', 'tablesample',
+  'verbose',
+]);
+
 /** Words that additionally cannot be an alias written without AS (they continue the statement). */
 const NOT_BARE_ALIAS = new Set([
   'join', 'inner', 'left', 'right', 'full', 'cross', 'natural', 'outer', 'offset', 'between', 'like', 'ilike',
@@ -155,13 +165,13 @@ export class ParserBase {
   /** True when the next token can be an identifier (quoted, or an unreserved word). */
   protected isIdent(ahead = 0): boolean {
     const t = this.peek(ahead);
-    return t.kind === 'quotedIdent' || (t.kind === 'word' && !RESERVED.has(t.value));
+    return t.kind === 'quotedIdent' || (t.kind === 'word' && !RESERVED.has(t.value) && !FUNCTION_NAME_ONLY.has(t.value));
   }
 
   /** True when the next token can be an alias written without AS. */
   protected isBareAlias(): boolean {
     const t = this.peek();
-    return t.kind === 'quotedIdent' || (t.kind === 'word' && !RESERVED.has(t.value) && !NOT_BARE_ALIAS.has(t.value));
+    return t.kind === 'quotedIdent' || (t.kind === 'word' && this.isIdent() && !NOT_BARE_ALIAS.has(t.value));
   }
 
   protected parseIdent(): string {

@@ -3,6 +3,7 @@
 // OFFSET and FETCH.
 import type { Cte, Expr, FunctionCallExpr, Query, Select, SelectItem, SetExpr, TableAlias, TableRef, ValuesBody } from './ast.js';
 import { CallParser } from './calls.js';
+import { FUNCTION_NAME_ONLY } from './parser-base.js';
 
 /** Keywords that end a select list's expression (nothing more to parse in it). */
 const SELECT_LIST_END = new Set(['from', 'where', 'group', 'having', 'window', 'order', 'limit', 'offset', 'fetch',
@@ -252,6 +253,11 @@ export class QueryParser extends CallParser {
       const call = this.parseCallTail(name);
       this.expectPunct(')');
       return this.finishTableFunction(call, lateral, pos);
+    }
+    if (this.peek().kind === 'word' && FUNCTION_NAME_ONLY.has(this.peek().value)) {
+      // left(...) and friends can only be table functions here
+      const name = { parts: [this.next().value], pos };
+      return this.finishTableFunction(this.parseCallTail(name), lateral, pos);
     }
     const name = this.parseObjectName();
     if (this.isPunct('(')) return this.finishTableFunction(this.parseCallTail(name), lateral, pos);

@@ -29,6 +29,10 @@ const NEAR_TOKEN: [sql: string, token: string, position: number][] = [
   ['SELECT 1 BETWEEN 1 AND 2 . d', '.', 26],
   ['SELECT * FROM t WHERE = 1', '=', 23],
   ['SELECT * FROM t JOIN u ON t.) = 1', ')', 29],
+  // JOIN, LEFT, LIKE ... may name functions but not tables or columns.
+  ['SELECT * FROM left JOIN u ON true', 'JOIN', 20],
+  ['SELECT * FROM JOIN u ON true', 'u', 20],
+  ['SELECT like FROM t', 'like', 8],
   ['SET x = (1)', '(', 9],
 ];
 

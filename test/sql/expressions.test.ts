@@ -286,6 +286,7 @@ test('function calls: star, DISTINCT, ORDER BY, FILTER, OVER', () => {
   assert.equal(callOf('lag(x) OVER (w ORDER BY y)').over?.name, 'w');
   assert.deepEqual(callOf('pg_catalog.now()').name.parts, ['pg_catalog', 'now']);
   assert.equal(callOf('f()').args.length, 0);
+  assert.deepEqual(callOf("left('abc', 2)").name.parts, ['left']);
   assert.equal(callOf('count(ALL x)').args.length, 1);
 });
 
