@@ -399,7 +399,12 @@ export abstract class ExpressionParser extends TypeParser {
     }
     const typed = this.tryTypedLiteral();
     if (typed) return typed;
-    if (RESERVED.has(word) || (FUNCTION_NAME_ONLY.has(word) && !callFollows)) throw this.syntaxError();
+    if (RESERVED.has(word)) throw this.syntaxError();
+    if (FUNCTION_NAME_ONLY.has(word) && !callFollows) {
+      // only a call can follow: PostgreSQL reports the token where '(' was expected
+      this.next();
+      throw this.syntaxError();
+    }
     return this.parseNameOrCall();
   }
 

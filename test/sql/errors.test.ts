@@ -32,7 +32,7 @@ const NEAR_TOKEN: [sql: string, token: string, position: number][] = [
   // JOIN, LEFT, LIKE ... may name functions but not tables or columns.
   ['SELECT * FROM left JOIN u ON true', 'JOIN', 20],
   ['SELECT * FROM JOIN u ON true', 'u', 20],
-  ['SELECT like FROM t', 'like', 8],
+  ['SELECT like FROM t', 'FROM', 13],
   ['SET x = (1)', '(', 9],
 ];
 
