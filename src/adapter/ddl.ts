@@ -72,6 +72,13 @@ async function commitItems(exec: ExecContext, items: CatalogItem[]): Promise<voi
 
 export async function createTable(exec: ExecContext, stmt: CreateTableStatement, parsed: ParsedStatement): Promise<ExecuteResult> {
   if (stmt.temporary) throw new SqlError(SqlState.featureNotSupported, 'CREATE TEMPORARY TABLE is not supported');
+  // The newer source-table syntax parses, but creating an empty table in its
+  // place would silently lose the source's data: refuse it until it is built.
+  if (stmt.fromSource) {
+    throw new SqlError(SqlState.featureNotSupported, 'CREATE TABLE ... FROM SOURCE is not supported yet', {
+      hint: 'Use CREATE SOURCE ... FROM KAFKA CONNECTION ... FORMAT ... ENVELOPE ..., which creates the source relation directly.',
+    });
+  }
   const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, parsed.text);
   if (identity) await commitItems(exec, [planTableItem(exec, stmt, identity)]);
   return command('CREATE TABLE');
