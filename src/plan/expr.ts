@@ -20,7 +20,7 @@ import { columnsUsed } from '../optimize/scalar.js';
 import type { RelExpr, ScalarExpr, ScalarFunc, TableFunc } from './mir.js';
 import type { PlanState } from './state.js';
 import { astKey, type ExprCtx } from './frame.js';
-import { groupingError, resolveColumn, unresolvedError } from './scope.js';
+import { groupingError, hasTable, resolveColumn, unresolvedError } from './scope.js';
 import { coerce, coerceBool, displayType, resolveUnknown, withPosition } from './coerce.js';
 import { typeFromAst } from './types.js';
 import { arity, columnTypes, range } from './rel.js';
@@ -295,7 +295,24 @@ export class ExprPlanner {
         return this.fieldAccess(b.column(base.item.index, base.item.type), e.parts[e.parts.length - 1]!, e.pos);
       }
     }
+    const wholeRow = this.wholeRow(e, ec);
+    if (wholeRow) return wholeRow;
     throw unresolvedError(ec.scope, e.parts, e.pos);
+  }
+
+  /** `t` naming a FROM item, where no column has that name: the whole row as a record (to_jsonb(t)). */
+  private wholeRow(e: ast.IdentifierExpr, ec: ExprCtx): ScalarExpr | undefined {
+    for (let level = 0; level < ec.scope.levels.length; level++) {
+      const items = ec.scope.levels[level]!.filter((it) => hasTable([it], e.parts));
+      if (items.length === 0) continue;
+      const fields = items.map((it) => {
+        if (it.ungrouped) throw groupingError(it, e.pos);
+        if (level > 0) ec.frame.used.add(it.index);
+        return b.column(it.index, it.type);
+      });
+      return b.call(b.RECORD_CONSTRUCT, fields, { kind: 'record', fields: items.map((it) => ({ name: it.name, type: it.type })) });
+    }
+    return undefined;
   }
 
   literal(e: ast.LiteralExpr): ScalarExpr {

@@ -99,6 +99,13 @@ test('expressions: CASE, COALESCE, NULLIF, GREATEST, BETWEEN, LIKE, IS DISTINCT 
   assert.deepEqual(db.check("SELECT current_user, current_database(), current_setting('application_name')"), [['materialize', 'materialize', 'test']]);
 });
 
+test('whole-row references', () => {
+  const db = sampleCatalog();
+  assert.deepEqual(db.check('SELECT t FROM t WHERE a = 1'), [['(1,x)']]);
+  assert.deepEqual(db.check('SELECT (t).b FROM t WHERE a = 2'), [['y']]);
+  assert.deepEqual(db.check('SELECT to_jsonb(t) FROM t WHERE a = 1'), [['{"a": 1, "b": "x"}']]);
+});
+
 test('record lists: headers[1].key', () => {
   const header = { kind: 'record' as const, fields: [{ name: 'key', type: text }, { name: 'value', type: { kind: 'bytea' as const } }] };
   const db = new FakeCatalog().table('src', { columns: [['headers', { kind: 'list', element: header }]] });
