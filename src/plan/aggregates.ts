@@ -88,11 +88,11 @@ export function planAggregate(
     return (col) => {
       const n = coerce(state, col(countSlot), result, 'explicit', call.pos);
       const sum = col(sumSlot);
-      const meanSquare = exprs.operator('/', exprs.operator('*', sum, sum, call.pos), n, call.pos);
-      const deviation = exprs.operator('-', col(squaresSlot), meanSquare, call.pos);
+      // PostgreSQL's form (n·Σx² − (Σx)²) / (n·(n−1)) divides once, so numeric rounds once (2.3333333333333333, not ...34).
+      const numerator = exprs.operator('-', exprs.operator('*', n, col(squaresSlot), call.pos), exprs.operator('*', sum, sum, call.pos), call.pos);
       const one = coerce(state, b.literal(1, { kind: 'int4' }), result, 'explicit', call.pos);
-      const divisor = population ? n : exprs.operator('-', n, one, call.pos);
-      const variance = exprs.operator('/', deviation, divisor, call.pos);
+      const divisor = exprs.operator('*', n, population ? n : exprs.operator('-', n, one, call.pos), call.pos);
+      const variance = exprs.operator('/', numerator, divisor, call.pos);
       const value = root ? exprs.callFunction('sqrt', [variance], call.pos) : variance;
       // A sample statistic of one row is NULL (and must not divide by zero).
       return population ? value : b.ifThen(b.greaterThanOne(col(countSlot)), value, b.literal(null, value.type));

@@ -405,6 +405,16 @@ export class QueryPlanner {
           outputs.push(c.expr);
           names.push(c.name);
         }
+      } else if (item.expr.kind === 'wildcardAccess') {
+        // (record).*: one output per field.
+        const record = this.exprs.plan(item.expr.expr, ec);
+        if (record.type.kind !== 'record') {
+          throw new SqlError(SqlState.wrongObjectType, `type ${record.type.kind} is not composite`, { position: item.pos + 1 });
+        }
+        record.type.fields.forEach((f, i) => {
+          outputs.push(b.call(b.recordField(i, f.name), [record], f.type));
+          names.push(f.name);
+        });
       } else {
         outputs.push(this.exprs.plan(item.expr, ec));
         names.push(item.alias ?? columnName(item.expr));

@@ -103,6 +103,7 @@ test('whole-row references', () => {
   const db = sampleCatalog();
   assert.deepEqual(db.check('SELECT t FROM t WHERE a = 1'), [['(1,x)']]);
   assert.deepEqual(db.check('SELECT (t).b FROM t WHERE a = 2'), [['y']]);
+  assert.deepEqual(db.check('SELECT (ROW(1, 2)).*'), [['1', '2']]);
   assert.deepEqual(db.check('SELECT to_jsonb(t) FROM t WHERE a = 1'), [['{"a": 1, "b": "x"}']]);
 });
 
