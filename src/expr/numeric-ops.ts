@@ -245,7 +245,8 @@ function numericChecked(f: DecFn): Evaluator {
 function numericMod(a: Decimal, b: Decimal): Decimal {
   if (a.isNaN() || b.isNaN()) return NAN;
   if (b.isZero()) throw divisionByZero();
-  return a.mod(b);
+  if (!a.isFinite() || !b.isFinite()) return a.mod(b);
+  return withDisplayScale(a.mod(b), Math.max(decimalScale(a), decimalScale(b)));
 }
 
 /** Rounds a transcendental result to 16 significant digits (PostgreSQL's NUMERIC_MIN_SIG_DIGITS); infinities pass. */
@@ -255,10 +256,19 @@ function roundSignificant(result: Decimal, ...inputs: Decimal[]): Decimal {
   return withDisplayScale(result.toDecimalPlaces(scale, Decimal.ROUND_HALF_UP), scale);
 }
 
-/** Scale that keeps 16 significant digits for transcendental results. */
+/**
+ * PostgreSQL's result scale for transcendental results (power_var, exp_var,
+ * ln_var): 16 digits after the result's decimal weight (log10 truncated
+ * toward zero), at least the inputs' display scales.
+ */
 function significantScale(result: Decimal, ...inputs: Decimal[]): number {
-  const digitsBefore = result.isZero() ? 1 : result.e + 1;
-  return Math.min(1000, Math.max(16 - digitsBefore, 0, ...inputs.map(decimalScale)));
+  const weight = result.isZero() ? 0 : result.e >= 0 ? result.e : result.e + 1;
+  return Math.min(1000, Math.max(16 - weight, 0, ...inputs.map(decimalScale)));
+}
+
+/** Rounds to `scale` places and displays that many (half away from zero). */
+function roundToDisplay(result: Decimal, scale: number): Decimal {
+  return withDisplayScale(result.toDecimalPlaces(scale, Decimal.ROUND_HALF_UP), scale);
 }
 
 /** numeric's format holds at most 131072 digits before the decimal point. */
@@ -280,10 +290,8 @@ function numericPowerUnchecked(a: Decimal, b: Decimal): Decimal {
     throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
   }
   if (b.isInteger() && b.abs().lte(1000)) {
-    const r = a.pow(b);
-    if (b.gte(0)) return r;
-    // Negative integer powers are reciprocals: keep 16 significant digits.
-    return roundSignificant(r, a);
+    // PostgreSQL's power_var_int: 16 decimals, or the base's display scale if larger (2 ^ 10 is 1024.0000000000000000).
+    return roundToDisplay(a.pow(b), Math.min(1000, Math.max(16, decimalScale(a))));
   }
   const r = approximately(a, (x) => x.pow(b.toString()));
   return roundSignificant(r, a, b);
@@ -378,7 +386,10 @@ num('sqrt', 'numeric_sqrt', (x) => {
   if (x.isNaN()) return x;
   if (x.isNegative()) throw negativeSqrt();
   const r = approximately(x, (v) => v.sqrt());
-  return roundSignificant(r, x);
+  // PostgreSQL's sqrt_var: 16 digits after half the argument's base-10000 weight.
+  const weight = x.isZero() ? 0 : Math.floor(x.e / 4);
+  const resultWeight = ((weight + 1) * 4) / 2 - 1;
+  return roundToDisplay(r, Math.min(1000, Math.max(16 - Math.floor(resultWeight), 0, decimalScale(x))));
 });
 f8('cbrt', 'float8_cbrt', Math.cbrt);
 // PostgreSQL's prefix spellings: |/ x is sqrt(x), ||/ x is cbrt(x).

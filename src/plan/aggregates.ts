@@ -79,20 +79,25 @@ export function planAggregate(
     };
   }
   if (VARIANCE_FAMILY.has(resolved.name)) {
-    const x = coerce(state, args[0]!, result, 'explicit', call.pos);
-    const sumSlot = add('sum', [x], result);
-    const squaresSlot = add('sum', [exprs.operator('*', x, x, call.pos)], result);
+    // Float statistics are computed over exact numeric sums: n·Σx² − (Σx)² in floating point
+    // cancels catastrophically (1e10, 1e10 + 1, ... would give a negative variance).
+    const floating = result.kind === 'float4' || result.kind === 'float8';
+    const work: SqlType = floating ? { kind: 'numeric' } : result;
+    const x = coerce(state, args[0]!, work, 'explicit', call.pos);
+    const sumSlot = add('sum', [x], work);
+    const squaresSlot = add('sum', [exprs.operator('*', x, x, call.pos)], work);
     const countSlot = add('count', [x], INT8);
     const population = resolved.name.endsWith('_pop');
     const root = resolved.name.startsWith('stddev');
     return (col) => {
-      const n = coerce(state, col(countSlot), result, 'explicit', call.pos);
+      const n = coerce(state, col(countSlot), work, 'explicit', call.pos);
       const sum = col(sumSlot);
       // PostgreSQL's form (n·Σx² − (Σx)²) / (n·(n−1)) divides once, so numeric rounds once (2.3333333333333333, not ...34).
       const numerator = exprs.operator('-', exprs.operator('*', n, col(squaresSlot), call.pos), exprs.operator('*', sum, sum, call.pos), call.pos);
-      const one = coerce(state, b.literal(1, { kind: 'int4' }), result, 'explicit', call.pos);
+      const one = coerce(state, b.literal(1, { kind: 'int4' }), work, 'explicit', call.pos);
       const divisor = exprs.operator('*', n, population ? n : exprs.operator('-', n, one, call.pos), call.pos);
-      const variance = exprs.operator('/', numerator, divisor, call.pos);
+      const quotient = exprs.operator('/', numerator, divisor, call.pos);
+      const variance = floating ? coerce(state, quotient, result, 'explicit', call.pos) : quotient;
       const value = root ? exprs.callFunction('sqrt', [variance], call.pos) : variance;
       // A sample statistic of one row is NULL (and must not divide by zero).
       return population ? value : b.ifThen(b.greaterThanOne(col(countSlot)), value, b.literal(null, value.type));
