@@ -30,7 +30,7 @@ export function parseJsonBytes(bytes: Buffer): JsonbValue {
  * and every error, through the exact parser below.
  */
 export function parseJsonText(text: string): JsonbValue {
-  if (numbersRoundTrip(text) && !text.includes('\\u0000')) {
+  if (suitsNativeParse(text)) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -53,10 +53,11 @@ function parseExactly(text: string): JsonbValue {
 
 /**
  * True when every number token outside strings prints back identically from
- * a double: at most 15 digits, no exponent, no trailing fraction zero, not
- * below 1e-6 (which JavaScript prints with an exponent).
+ * a double (at most 15 digits, no exponent, no trailing fraction zero, not
+ * below 1e-6, which JavaScript prints with an exponent) and no string holds
+ * \u0000 (which jsonb rejects and JSON.parse accepts).
  */
-function numbersRoundTrip(text: string): boolean {
+function suitsNativeParse(text: string): boolean {
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -66,8 +67,10 @@ function numbersRoundTrip(text: string): boolean {
       i++;
       while (i < n) {
         const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i += 2;
-        else if (d === QUOTE) break;
+        if (d === BACKSLASH) {
+          if (text.charCodeAt(i + 1) === 0x75 && text.startsWith('0000', i + 2)) return false;
+          i += 2;
+        } else if (d === QUOTE) break;
         else i++;
       }
       i++;
@@ -123,7 +126,7 @@ function fromParsed(v: unknown): JsonbValue {
       const entries: [string, JsonbValue][] = [];
       for (const key in record) entries.push([key, fromParsed(record[key])]);
       // JSON.parse already kept the last of duplicate keys.
-      if (entries.length > 1) sortAndDedupe(entries);
+      if (entries.length > 1) sortEntries(entries);
       return new JsonbObject(entries);
     }
     default:
@@ -149,14 +152,21 @@ function utf8Length(s: string): number {
  * which the duplicate rule relies on.
  */
 function sortAndDedupe(entries: [string, JsonbValue][]): void {
+  sortEntries(entries);
+  dedupeSorted(entries);
+}
+
+/** Byte lengths of the keys being sorted (reused: sorting never nests). */
+const keyLengths: number[] = [];
+
+function sortEntries(entries: [string, JsonbValue][]): void {
   const n = entries.length;
   if (n > 16) {
     // Large objects: V8's sort is stable too, and O(n log n).
     entries.sort((a, b) => compareJsonbKeys(a[0], b[0]));
-    dedupeSorted(entries);
     return;
   }
-  const lengths = new Array<number>(n);
+  const lengths = keyLengths;
   for (let i = 0; i < n; i++) lengths[i] = utf8Length(entries[i]![0]);
   for (let i = 1; i < n; i++) {
     const entry = entries[i]!;
@@ -170,7 +180,6 @@ function sortAndDedupe(entries: [string, JsonbValue][]): void {
     entries[j + 1] = entry;
     lengths[j + 1] = len;
   }
-  dedupeSorted(entries);
 }
 
 /** Keeps the last of each run of equal keys. */
