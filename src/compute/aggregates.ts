@@ -19,6 +19,13 @@ export interface AggregateState {
   /** Adds `diff` copies of one row's evaluated inputs (arguments, then ORDER BY values). */
   add(values: Datum[], diff: number): void;
   result(): Datum;
+  /**
+   * True when the state holds nothing. Within one timestamp a group's row
+   * count can pass through zero while its states still hold values (a
+   * retraction arriving before the insertion it cancels), so a group may only
+   * be forgotten when its count is zero and every state is empty.
+   */
+  isEmpty(): boolean;
 }
 
 export interface CompiledAggregate {
@@ -38,6 +45,9 @@ class CountState implements AggregateState {
   }
   result(): Datum {
     return this.asBigint ? BigInt(this.count) : this.count;
+  }
+  isEmpty(): boolean {
+    return this.count === 0;
   }
 }
 
@@ -88,6 +98,18 @@ class SumState implements AggregateState {
     }
   }
 
+  isEmpty(): boolean {
+    return (
+      this.nonNull === 0 &&
+      this.small === 0 &&
+      this.big === 0n &&
+      (this.float === undefined || this.float.isEmpty()) &&
+      (this.decimal === undefined || this.decimal.isZero()) &&
+      (this.decimalScales === undefined || this.decimalScales.size === 0) &&
+      (this.interval === undefined || (this.interval.months === 0 && this.interval.days === 0 && this.interval.micros === 0n))
+    );
+  }
+
   result(): Datum {
     if (this.nonNull <= 0) return null;
     if (this.interval !== undefined) return { ...this.interval };
@@ -123,6 +145,9 @@ class BoolState implements AggregateState {
     const v = values[0];
     if (v === true) this.trues += diff;
     else if (v === false) this.falses += diff;
+  }
+  isEmpty(): boolean {
+    return this.trues === 0 && this.falses === 0;
   }
   result(): Datum {
     if (this.trues <= 0 && this.falses <= 0) return null;
@@ -188,6 +213,10 @@ class ValueCounts {
     }
   }
 
+  isEmpty(): boolean {
+    return this.counts === undefined ? this.soleCount === 0 : this.counts.size === 0;
+  }
+
   forEach(visit: (value: Datum, count: number) => void): void {
     if (this.counts === undefined) {
       if (this.soleCount !== 0) visit(this.soleValue, this.soleCount);
@@ -204,6 +233,9 @@ class ExtremeState implements AggregateState {
   private best: Datum = null;
   private valid = true;
   constructor(private readonly sign: number) {}
+  isEmpty(): boolean {
+    return this.values.isEmpty();
+  }
   add(values: Datum[], diff: number): void {
     const v = values[0]!;
     if (v === null) return;
@@ -240,6 +272,9 @@ class CollectState implements AggregateState {
   add(values: Datum[], diff: number): void {
     this.values.add(values, diff);
   }
+  isEmpty(): boolean {
+    return this.values.entries.size === 0;
+  }
   result(): Datum {
     const rows: Datum[][] = [];
     for (const { values, count } of this.values.entries.values()) for (let i = 0; i < count; i++) rows.push(values);
@@ -264,6 +299,9 @@ class DistinctState implements AggregateState {
     else this.counts.set(key, after);
     if (before <= 0 && after > 0) this.inner.add(values, 1);
     else if (before > 0 && after <= 0) this.inner.add(values, -1);
+  }
+  isEmpty(): boolean {
+    return this.counts.size === 0 && this.inner.isEmpty();
   }
   result(): Datum {
     return this.inner.result();

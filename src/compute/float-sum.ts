@@ -46,6 +46,11 @@ export class ExactFloatSum {
     else this.negativeInfinities += diff;
   }
 
+  /** True when every addition has been cancelled out (nothing is held). */
+  isEmpty(): boolean {
+    return this.sum === 0n && this.positiveInfinities === 0 && this.negativeInfinities === 0 && this.nans === 0;
+  }
+
   value(): number {
     if (this.nans > 0 || (this.positiveInfinities > 0 && this.negativeInfinities > 0)) return NaN;
     if (this.positiveInfinities > 0) return Infinity;

@@ -82,7 +82,7 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
         if (error !== undefined) errs.push(error);
         group.error = error;
       }
-      if (group.count === 0) groups.delete(key);
+      if (group.count === 0 && group.states.every((s) => s.isEmpty())) groups.delete(key);
     }
     output.emit(out, errs ?? errors);
   });
