@@ -575,6 +575,31 @@ for (const t of [TS, TSTZ]) {
   });
 }
 
+// to_char(interval): the fields as interval_to_char splits them (hours are not wrapped at 24).
+define('to_char', {
+  name: 'to_char_interval',
+  params: [IV, TEXT],
+  returns: TEXT,
+  build: () => {
+    const compile = lastCompiled(compileToChar);
+    return (a) => {
+      const iv = a[0] as Interval;
+      const sign = iv.micros < 0n ? -1 : 1;
+      const micros = iv.micros < 0n ? -iv.micros : iv.micros;
+      const parts = {
+        year: Math.trunc(iv.months / 12),
+        month: iv.months % 12,
+        day: iv.days,
+        hour: sign * Number(micros / MICROS_PER_HOUR),
+        minute: sign * Number((micros / MICROS_PER_MINUTE) % 60n),
+        second: sign * Number((micros / MICROS_PER_SECOND) % 60n),
+        microsecond: sign * Number(micros % MICROS_PER_SECOND),
+      };
+      return compile(a[1] as string)({ ...parts, zone: '', offsetSeconds: 0 });
+    };
+  },
+});
+
 define('to_char', {
   name: 'to_char_numeric',
   params: [NUM, TEXT],
