@@ -27,14 +27,27 @@ function onlyValues(name: string, allowed: string[], canonical: string): (v: str
   };
 }
 
+/**
+ * SET TIME ZONE 5.5: a number is hours EAST of Greenwich (unlike a POSIX spec),
+ * kept as the POSIX spec PostgreSQL shows for it ('<+05:30>-05:30').
+ */
+function numericZone(hours: number): string {
+  const minutes = Math.round(Math.abs(hours) * 60);
+  const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, '0')}${minutes % 60 === 0 ? '' : `:${String(minutes % 60).padStart(2, '0')}`}`;
+  const east = hours >= 0;
+  return `<${east ? '+' : '-'}${hhmm}>${east ? '-' : '+'}${hhmm}`;
+}
+
 function normalizeTimeZone(value: string): string {
   const v = value.trim();
   if (/^utc$/i.test(v) || /^gmt$/i.test(v) || /^z$/i.test(v)) return 'UTC';
+  if (/^[+-]?\d{1,2}(\.\d+)?$/.test(v)) return numericZone(Number(v));
   if (/^[+-]?\d{1,2}(:\d{2})?$/.test(v)) return v;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: v });
     return v;
   } catch {
+    if (/^<[A-Za-z0-9:+-]+>[+-]?\d{1,2}(:\d{2})?$/.test(v)) return v; // a POSIX spec as PostgreSQL shows numeric zones
     throw invalidValue('TimeZone', value);
   }
 }

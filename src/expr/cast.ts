@@ -6,6 +6,7 @@ import { ArrayValue, Jsonb, JsonbNumber, ListValue, MapValue, RecordValue, TIMES
 import { formatText, parseText } from '../repr/text.js';
 import { coerceBpchar, coerceVarchar } from '../repr/scalar-text.js';
 import { roundTimestampToPrecision, roundToPrecision } from '../repr/datetime-text.js';
+import { localToUtc, utcToLocal } from '../repr/datetime.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import type { ScalarFunc } from '../plan/mir.js';
 import { Decimal, applyNumericTypmod, decimalToBigInt } from './decimal.js';
@@ -393,6 +394,46 @@ export function buildCast(from: SqlType, to: SqlType, context: CastContext): Sca
   const convert = plan.build(context);
   const name = sameType(from, to) ? `${to.kind}_identity` : `cast_${from.kind}_to_${to.kind}`;
   return { name, strict: true, eval: (args) => convert(args[0]!) };
+}
+
+/** A finite instant shifted by `shift`; the infinities stay as they are. */
+function finiteShift(shift: (micros: bigint) => bigint): Converter {
+  return (v) => (v === TIMESTAMP_INFINITY || v === TIMESTAMP_NEG_INFINITY ? v : shift(v as bigint));
+}
+
+/** The conversion a cast makes between timestamptz and local time or text in session time zone `zone`, if any. */
+function zonedConverter(from: SqlType, to: SqlType, zone: string): Converter | undefined {
+  const fk = from.kind;
+  const tk = to.kind;
+  const toLocal = finiteShift((t) => utcToLocal(t, zone));
+  const fromLocal = finiteShift((t) => localToUtc(t, zone));
+  if (fk === 'timestamptz') {
+    if (typeCategory(to) === 'S') return (v) => formatText(v, from, { timeZone: zone });
+    if (tk === 'timestamp') return toLocal;
+    if (tk === 'date') return then(toLocal, timestampToDate);
+    if (tk === 'time') return then(toLocal, timestampToTime);
+    return undefined;
+  }
+  if (tk !== 'timestamptz') return undefined;
+  if (typeCategory(from) === 'S') {
+    return fk === 'bpchar' ? (v) => parseText(trimTrailingSpaces(v) as string, to, { timeZone: zone }) : (v) => parseText(v as string, to, { timeZone: zone });
+  }
+  if (fk === 'timestamp') return fromLocal;
+  if (fk === 'date') return then(dateToTimestamp, fromLocal);
+  return undefined;
+}
+
+/**
+ * The cast from `from` to `to` when the session's TimeZone is `zone`: casts
+ * between timestamptz and timestamp/date/time/text read and write wall-clock
+ * time in that zone, as PostgreSQL's do; other casts are buildCast's.
+ */
+export function buildZonedCast(from: SqlType, to: SqlType, context: CastContext, zone: string): ScalarFunc | undefined {
+  const plain = buildCast(from, to, context);
+  const zoned = plain ? zonedConverter(from, to, zone) : undefined;
+  if (!plain || !zoned) return plain;
+  const convert = then(zoned, typmodCoercion(to, context));
+  return { name: `${plain.name}_in_zone`, strict: true, eval: (args) => convert(args[0]!) };
 }
 
 /** A converter for a single value (used by functions that coerce internally). */

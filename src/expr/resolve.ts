@@ -15,7 +15,7 @@
 import type { ArrayValue, Datum, SqlType } from '../repr/types.js';
 import type { AggregateFuncName, ScalarFunc, TableFunc } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { buildCast, type CastContext } from './cast.js';
+import { buildCast, buildZonedCast, type CastContext } from './cast.js';
 import { argList, instantiate, lookup } from './registry.js';
 import { commonTypeOf } from './common-type.js';
 import { aggregateNames, resolveAggregateType } from './aggregates.js';
@@ -109,8 +109,10 @@ export function resolveFunction(name: string, argTypes: SqlType[]): ResolvedScal
   return resolveKey(name, argTypes, false, () => `${name}(${argList(argTypes)})`, 'function');
 }
 
-/** Returns the cast function from `from` to `to` allowed in `context`, or undefined when no such cast exists. */
-export function resolveCast(from: SqlType, to: SqlType, context: CastContext): ScalarFunc | undefined {
+/** Returns the cast function from `from` to `to` allowed in `context` (in session time zone `timeZone`), or undefined when no such cast exists. */
+export function resolveCast(from: SqlType, to: SqlType, context: CastContext, timeZone?: string): ScalarFunc | undefined {
+  // Casts between timestamptz and local time or text depend on the session's TimeZone (UTC needs no shift).
+  if (timeZone !== undefined && timeZone.toUpperCase() !== 'UTC') return buildZonedCast(from, to, context, timeZone);
   return buildCast(from, to, context);
 }
 

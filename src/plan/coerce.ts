@@ -43,7 +43,7 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
   }
   // Implicit coercion to a type without modifier from the same type with one is a no-op.
   if (context === 'implicit' && sameKind(expr.type, target) && !hasModifier(target)) return expr;
-  const func = resolveCast(expr.type, target, context);
+  const func = resolveCast(expr.type, target, context, state.ctx.timeZone);
   if (func) return { kind: 'call', func, args: [expr], type: target };
   // Same type, different modifier, and no length coercion registered: keep the value as it is.
   if (sameKind(expr.type, target)) return expr;

@@ -197,7 +197,8 @@ const ZONE_ABBREVIATIONS: Record<string, number> = {
 };
 
 const OFFSET_PATTERN = /^([+-])?(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?$/;
-const POSIX_PATTERN = /^([A-Za-z]{3,})([+-])?(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$/;
+/** A POSIX zone spec: STD name (letters, or <quoted> as '<+05>-05') and offset west of Greenwich. */
+const POSIX_PATTERN = /^([A-Za-z]{3,}|<[A-Za-z0-9:+-]+>)([+-])?(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?$/;
 
 function offsetFromParts(sign: string | undefined, h: string, m: string | undefined, s: string | undefined): number | undefined {
   const hours = Number(h);
