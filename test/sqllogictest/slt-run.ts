@@ -15,10 +15,10 @@ async function execute(session: Session, sql: string): Promise<ExecuteResult[]> 
 }
 
 /** One value as sqllogictest prints it: NULL, (empty) for '', booleans as true/false. */
-export function formatValue(value: Datum, column: ResultColumn): string {
+export function formatValue(value: Datum, column: ResultColumn, timeZone = 'UTC'): string {
   if (value === null) return 'NULL';
   if (column.type.kind === 'bool') return value === true ? 'true' : 'false';
-  const text = formatText(value, column.type);
+  const text = formatText(value, column.type, { timeZone });
   return text === '' ? '(empty)' : text;
 }
 
@@ -48,8 +48,9 @@ function lastRows(results: ExecuteResult[]): Extract<ExecuteResult, { kind: 'row
 }
 
 /** Actual result lines for a query record, in the record's mode and sort order. */
-function resultLines(record: Extract<SltRecord, { kind: 'query' }>, result: Extract<ExecuteResult, { kind: 'rows' }>): string[] {
-  let rows = result.rows.map((row) => row.map((v, i) => formatValue(v, result.columns[i]!)));
+/** timestamptz values print in the session's TimeZone, as the server sends them. */
+function resultLines(record: Extract<SltRecord, { kind: 'query' }>, result: Extract<ExecuteResult, { kind: 'rows' }>, timeZone: string): string[] {
+  let rows = result.rows.map((row) => row.map((v, i) => formatValue(v, result.columns[i]!, timeZone)));
   if (record.sort === 'rowsort') rows = [...rows].sort((a, b) => compareStrings(a.join(' '), b.join(' ')));
   let lines: string[];
   if (record.sort === 'valuesort') lines = rows.flat().sort(compareStrings);
@@ -115,6 +116,7 @@ async function runRecord(session: Session, record: SltRecord, file: string): Pro
       if (result.columns.length !== record.types.length) {
         return `${where}: query returned ${result.columns.length} columns but the record declares ${record.types.length} (${record.types})\n${sqlText}`;
       }
+      const timeZone = session.reportedParameters().get('TimeZone') ?? 'UTC';
       let expected = record.expected.map(normalizeLine);
       if (record.colnames) {
         const expectedNames = expected[0] ?? '';
@@ -126,12 +128,12 @@ async function runRecord(session: Session, record: SltRecord, file: string): Pro
       }
       // Sorted modes compare as multisets: expected and actual lines are sorted the
       // same way (after normalization), so files need not list them in the runner's order.
-      const actual = sortLines(record, resultLines(record, result).map(normalizeLine));
+      const actual = sortLines(record, resultLines(record, result, timeZone).map(normalizeLine));
       if (!/^\d+ values hashing to /.test(expected[0] ?? '')) expected = sortLines(record, expected);
       const hashLine = expected.length === 1 ? /^(\d+) values hashing to ([0-9a-f]{32})$/.exec(expected[0]!) : null;
       if (hashLine) {
         const valueCount = record.sort === 'valuesort' || record.mode === 'standard' ? actual.length : result.rows.length * result.columns.length;
-        const hash = hashed(record.mode === 'standard' || record.sort === 'valuesort' ? actual : resultLines({ ...record, mode: 'standard' }, result).map(normalizeLine));
+        const hash = hashed(record.mode === 'standard' || record.sort === 'valuesort' ? actual : resultLines({ ...record, mode: 'standard' }, result, timeZone).map(normalizeLine));
         if (Number(hashLine[1]) !== valueCount || hashLine[2] !== hash) {
           return `${where}: result hash differs\n${sqlText}\nexpected: ${expected[0]}\nactual:   ${valueCount} values hashing to ${hash}`;
         }
