@@ -25,6 +25,7 @@ const mockClusterNew = lib.func('void *rd_kafka_mock_cluster_new(void *rk, int b
 const mockClusterDestroy = lib.func('void rd_kafka_mock_cluster_destroy(void *mcluster)');
 const mockClusterBootstraps = lib.func('const char *rd_kafka_mock_cluster_bootstraps(void *mcluster)');
 const mockTopicCreate = lib.func('int rd_kafka_mock_topic_create(void *mcluster, const char *topic, int partition_cnt, int replication_factor)');
+const mockTopicDelete = lib.func('int rd_kafka_mock_topic_delete(void *mcluster, const char *topic)');
 const mockBrokerSetDown = lib.func('int rd_kafka_mock_broker_set_down(void *mcluster, int32_t broker_id)');
 const mockBrokerSetUp = lib.func('int rd_kafka_mock_broker_set_up(void *mcluster, int32_t broker_id)');
 const mockPartitionSetLeader = lib.func('int rd_kafka_mock_partition_set_leader(void *mcluster, const char *topic, int32_t partition, int32_t broker_id)');
@@ -34,6 +35,8 @@ export interface MockCluster {
   readonly bootstrap: string;
   readonly brokerCount: number;
   createTopic(topic: string, partitions: number): void;
+  /** Deletes a topic and its partitions (the mock has no CreatePartitions: delete and re-create to add partitions). */
+  deleteTopic(topic: string): void;
   /** Takes broker `id` (1-based) down: its connections close, partitions it leads block. */
   brokerDown(id: number): void;
   brokerUp(id: number): void;
@@ -67,6 +70,9 @@ export function startMockCluster(brokerCount = 1): MockCluster {
     brokerCount,
     createTopic(topic, partitions) {
       check(`creating topic ${topic}`, mockTopicCreate(cluster, topic, partitions, 1) as number);
+    },
+    deleteTopic(topic) {
+      check(`deleting topic ${topic}`, mockTopicDelete(cluster, topic) as number);
     },
     brokerDown(id) {
       check('broker down', mockBrokerSetDown(cluster, id) as number);

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { MessageHeader } from '@confluentinc/kafka-javascript';
 import { startMockCluster, connectProducer, type MockCluster, type TestProducer } from '../helpers/kafka-mock.js';
 import { CollectingSink, sortRows } from '../helpers/kafka-sink.js';
-import { csv, include, kafkaSource, list, num, opt, type SourceParts } from '../helpers/kafka-ast.js';
+import { csv, include, kafkaSource, list, num, opt, str, type SourceParts } from '../helpers/kafka-ast.js';
 import { planKafkaSource, type KafkaConnectionSpec } from '../../src/storage/kafka/plan.js';
 import { startKafkaSource, type StartKafkaSourceOptions } from '../../src/storage/kafka/runtime.js';
 import type { RunningSource } from '../../src/storage/api.js';
@@ -241,6 +241,26 @@ test('a missing topic stalls the source (and is not auto-created); it recovers o
   await producer.send([{ topic, partition: 1, value: 'late' }]);
   await sink.waitFor(() => sink.rows().length === 1, 'row after topic creation');
   assert.equal(sink.lastStatus()!.status, 'running');
+  await source.stop();
+});
+
+test('a deleted topic stalls the source; recreated with more partitions, the new one is discovered and read', async () => {
+  const topic = newTopic(1);
+  await producer.send([{ topic, partition: 0, value: 'first' }]);
+  const { sink, source } = start({ topic, format: { kind: 'text' }, options: [opt('TOPIC METADATA REFRESH INTERVAL', str('300ms'))], include: [include.partition()] });
+  await sink.waitFor(() => sink.rows().length === 1, 'first row');
+  cluster.deleteTopic(topic);
+  await sink.waitFor(() => sink.lastStatus()?.status === 'stalled', 'stalled after deletion');
+  assert.equal(sink.lastStatus()!.error, `Topic "${topic}" does not exist`);
+  cluster.createTopic(topic, 2);
+  // A new producer: the shared one's metadata still says one partition.
+  const freshProducer = await connectProducer(cluster.bootstrap);
+  await freshProducer.send([{ topic, partition: 1, value: 'in the new partition' }]);
+  await freshProducer.close();
+  await sink.waitFor(() => sink.rows().length === 2, 'row from the discovered partition');
+  assert.deepEqual(sink.rows(), sortRows([['first', 0], ['in the new partition', 1]]));
+  assert.equal(sink.lastStatus()!.status, 'running');
+  assert.deepEqual([...sink.lastOffsets()!.keys()].sort(), [0, 1]);
   await source.stop();
 });
 
