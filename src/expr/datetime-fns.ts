@@ -286,7 +286,13 @@ function withFieldScale(unit: Unit, extract: Extractor): Extractor {
   };
 }
 
-function extractorFor(type: SqlType): (unitText: string) => Extractor {
+/** A timestamptz field (not epoch) read in the session's time zone: the local wall-clock time's field. */
+function inZone(unit: Unit, zone: string, extract: Extractor): Extractor {
+  if (zone.toUpperCase() === 'UTC' || unit === 'epoch') return extract;
+  return (v) => extract(isInfinite(v as bigint) ? v : utcToLocal(v as bigint, zone));
+}
+
+function extractorFor(type: SqlType, zone = 'UTC'): (unitText: string) => Extractor {
   return lastCompiled((unitText) => {
     const unit = parseUnit(unitText, type);
     switch (type.kind) {
@@ -296,6 +302,8 @@ function extractorFor(type: SqlType): (unitText: string) => Extractor {
         return withFieldScale(unit, timeExtractor(unit, type));
       case 'interval':
         return withFieldScale(unit, intervalExtractor(unit, type));
+      case 'timestamptz':
+        return withFieldScale(unit, inZone(unit, zone, timestampExtractor(unit, type)));
       default:
         return withFieldScale(unit, timestampExtractor(unit, type));
     }
@@ -309,8 +317,8 @@ for (const t of [TS, TSTZ, DATE, TIME, IV]) {
       name: `${name}_${t.kind}`,
       params: [TEXT, t],
       returns: asFloat ? F8 : NUM,
-      build: () => {
-        const get = extractorFor(t);
+      build: (_args, _returns, session) => {
+        const get = extractorFor(t, session.timeZone);
         return asFloat
           ? (a) => {
               const r = get(a[0] as string)(a[1]!);
@@ -377,9 +385,15 @@ for (const t of [TS, TSTZ]) {
     name: `date_trunc_${t.kind}`,
     params: [TEXT, t],
     returns: t,
-    build: () => {
+    build: (_args, _returns, session) => {
       const trunc = timestampTruncator(t);
-      return (a) => trunc(a[0] as string)(a[1] as bigint);
+      const zone = session.timeZone;
+      if (t.kind === 'timestamp' || zone.toUpperCase() === 'UTC') return (a) => trunc(a[0] as string)(a[1] as bigint);
+      // timestamptz truncates the wall-clock time in the session's time zone, as PostgreSQL does.
+      return (a) => {
+        const ts = a[1] as bigint;
+        return isInfinite(ts) ? ts : localToUtc(trunc(a[0] as string)(utcToLocal(ts, zone)), zone);
+      };
     },
   });
 }

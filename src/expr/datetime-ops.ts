@@ -78,9 +78,26 @@ for (const [t, name] of [
   [TS, 'timestamp'],
   [TSTZ, 'timestamptz'],
 ] as const) {
-  op2('+', `${name}_add_interval`, t, IV, t, (a) => addIntervalToTimestamp(a[0] as bigint, a[1] as Interval));
-  op2('+', `interval_add_${name}`, IV, t, t, (a) => addIntervalToTimestamp(a[1] as bigint, a[0] as Interval));
-  op2('-', `${name}_sub_interval`, t, IV, t, (a) => subtractIntervalFromTimestamp(a[0] as bigint, a[1] as Interval));
+  // timestamptz adds days and months in the session's time zone (across a DST change '1 day' is not 24 hours).
+  const zoneOf = (timeZone: string): string | undefined => (t.kind === 'timestamptz' && timeZone.toUpperCase() !== 'UTC' ? timeZone : undefined);
+  define('op +', {
+    name: `${name}_add_interval`,
+    params: [t, IV],
+    returns: t,
+    build: (_a, _r, session) => (a) => addIntervalToTimestamp(a[0] as bigint, a[1] as Interval, zoneOf(session.timeZone)),
+  });
+  define('op +', {
+    name: `interval_add_${name}`,
+    params: [IV, t],
+    returns: t,
+    build: (_a, _r, session) => (a) => addIntervalToTimestamp(a[1] as bigint, a[0] as Interval, zoneOf(session.timeZone)),
+  });
+  define('op -', {
+    name: `${name}_sub_interval`,
+    params: [t, IV],
+    returns: t,
+    build: (_a, _r, session) => (a) => subtractIntervalFromTimestamp(a[0] as bigint, a[1] as Interval, zoneOf(session.timeZone)),
+  });
   op2('-', `${name}_sub_${name}`, t, t, IV, (a) => {
     const l = a[0] as bigint;
     const r = a[1] as bigint;

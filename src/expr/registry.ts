@@ -28,7 +28,7 @@ export interface Overload {
   volatile?: boolean;
   /** Fixed evaluator, or a builder that specializes on the resolved argument types. */
   eval?: Evaluator;
-  build?: (argTypes: SqlType[], returnType: SqlType) => Evaluator;
+  build?: (argTypes: SqlType[], returnType: SqlType, session: SessionContext) => Evaluator;
   /** Table functions: rows for one call (returns is then the record of output columns). */
   table?: (argTypes: SqlType[]) => (args: Datum[]) => Iterable<Row>;
 }
@@ -291,10 +291,16 @@ export function lookup(key: string, inputs: SqlType[], operator: boolean): Looku
 }
 
 /** Builds the evaluator of a selected overload. */
-export function instantiate(s: Selected): Evaluator {
+/** Session settings some functions depend on (PostgreSQL's STABLE functions of TimeZone). */
+export interface SessionContext {
+  timeZone: string;
+}
+export const UTC_SESSION: SessionContext = { timeZone: 'UTC' };
+
+export function instantiate(s: Selected, session: SessionContext = UTC_SESSION): Evaluator {
   const o = s.overload;
   if (o.eval) return o.eval;
-  if (o.build) return o.build(s.argTypes, s.returnType);
+  if (o.build) return o.build(s.argTypes, s.returnType, session);
   throw new SqlError(SqlState.internalError, `function ${o.name} has no implementation`);
 }
 

@@ -16,7 +16,9 @@ import type { ArrayValue, Datum, SqlType } from '../repr/types.js';
 import type { AggregateFuncName, ScalarFunc, TableFunc } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { buildCast, buildZonedCast, type CastContext } from './cast.js';
-import { argList, instantiate, lookup } from './registry.js';
+import { argList, instantiate, lookup, type SessionContext } from './registry.js';
+
+export type { SessionContext };
 import { commonTypeOf } from './common-type.js';
 import { aggregateNames, resolveAggregateType } from './aggregates.js';
 import { lookupTableFunction, tableFunctionNames, zipTableFuncs } from './table-funcs.js';
@@ -32,11 +34,18 @@ export interface ResolvedScalar {
   returnType: SqlType;
 }
 
-function resolveKey(key: string, args: SqlType[], operator: boolean, describe: () => string, kind: 'operator' | 'function'): ResolvedScalar {
+function resolveKey(
+  key: string,
+  args: SqlType[],
+  operator: boolean,
+  describe: () => string,
+  kind: 'operator' | 'function',
+  session?: SessionContext,
+): ResolvedScalar {
   const found = lookup(key, args, operator);
   if ('ok' in found) {
     const s = found.ok;
-    const func: ScalarFunc = { name: s.overload.name, strict: s.overload.strict ?? true, eval: instantiate(s) };
+    const func: ScalarFunc = { name: s.overload.name, strict: s.overload.strict ?? true, eval: instantiate(s, session) };
     if (s.overload.volatile) func.volatile = true;
     return { func, argTypes: s.argTypes, returnType: s.returnType };
   }
@@ -51,11 +60,11 @@ function resolveKey(key: string, args: SqlType[], operator: boolean, describe: (
 }
 
 /** Binary operator (op as in the AST: '+', '||', '->>', '=', 'and', ...) or prefix operator when `left` is null. */
-export function resolveOperator(op: string, left: SqlType | null, right: SqlType): ResolvedScalar {
+export function resolveOperator(op: string, left: SqlType | null, right: SqlType, session?: SessionContext): ResolvedScalar {
   if (left === null) {
-    return resolveKey(`prefix ${op}`, [right], true, () => `${op} ${displayType(right)}`, 'operator');
+    return resolveKey(`prefix ${op}`, [right], true, () => `${op} ${displayType(right)}`, 'operator', session);
   }
-  return resolveKey(`op ${op}`, [left, right], true, () => `${displayType(left)} ${op} ${displayType(right)}`, 'operator');
+  return resolveKey(`op ${op}`, [left, right], true, () => `${displayType(left)} ${op} ${displayType(right)}`, 'operator', session);
 }
 
 /**
@@ -105,8 +114,9 @@ function isFunctionOperator(op: string): boolean {
 }
 
 /** Scalar function by (lower-cased, unqualified) name. Throws 42883 "function f(types) does not exist". */
-export function resolveFunction(name: string, argTypes: SqlType[]): ResolvedScalar {
-  return resolveKey(name, argTypes, false, () => `${name}(${argList(argTypes)})`, 'function');
+/** `session` carries the settings TimeZone-dependent functions read (date_trunc, extract, + interval on timestamptz). */
+export function resolveFunction(name: string, argTypes: SqlType[], session?: SessionContext): ResolvedScalar {
+  return resolveKey(name, argTypes, false, () => `${name}(${argList(argTypes)})`, 'function', session);
 }
 
 /** Returns the cast function from `from` to `to` allowed in `context` (in session time zone `timeZone`), or undefined when no such cast exists. */

@@ -15,6 +15,7 @@ import {
   resolveOperator,
   resolveTableFunction,
   zipTableFuncs,
+  type SessionContext,
 } from '../expr/resolve.js';
 import { columnsUsed } from '../optimize/scalar.js';
 import type { RelExpr, ScalarExpr, ScalarFunc, TableFunc } from './mir.js';
@@ -341,7 +342,7 @@ export class ExprPlanner {
    * `argPos` are the operands' own positions: a bad untyped literal is reported where it is written.
    */
   operator(op: string, left: ScalarExpr, right: ScalarExpr, pos: number, argPos?: [number, number]): ScalarExpr {
-    const resolved = withPosition(pos, () => resolveOperator(op, left.type, right.type));
+    const resolved = withPosition(pos, () => resolveOperator(op, left.type, right.type, this.session()));
     const args = [
       coerce(this.state, left, resolved.argTypes[0]!, 'implicit', argPos?.[0] ?? pos),
       coerce(this.state, right, resolved.argTypes[1]!, 'implicit', argPos?.[1] ?? pos),
@@ -351,8 +352,13 @@ export class ExprPlanner {
     return b.call(resolved.func, args, resolved.returnType);
   }
 
+  /** Session settings functions may depend on (TimeZone). */
+  private session(): SessionContext {
+    return { timeZone: this.state.ctx.timeZone };
+  }
+
   callFunction(name: string, args: ScalarExpr[], pos: number, argPos?: number[]): ScalarExpr {
-    const resolved = withPosition(pos, () => resolveFunction(name, args.map((a) => a.type)));
+    const resolved = withPosition(pos, () => resolveFunction(name, args.map((a) => a.type), this.session()));
     const cast = args.map((a, i) => coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', argPos?.[i] ?? pos));
     return b.call(resolved.func, cast, resolved.returnType);
   }
