@@ -147,15 +147,20 @@ export class RowMultiset {
   }
 
   update(key: string, row: Row, diff: number): void {
-    const current = this.multiplicity(key);
-    const next = current + diff;
-    if (next === 0) {
-      this.rows.delete(key);
-      this.multiplicities?.delete(key);
+    if (diff === 0) return;
+    // One lookup in the (large) row map per update: on big collections every
+    // hash probe is a cache miss, so probes dominate the cost of a batch.
+    if (this.rows.get(key) === undefined) {
+      this.rows.set(key, row);
+      if (diff !== 1) (this.multiplicities ??= new Map()).set(key, diff);
       return;
     }
-    if (current === 0) this.rows.set(key, row);
-    if (next === 1) this.multiplicities?.delete(key);
+    const mult = this.multiplicities;
+    const next = (mult?.get(key) ?? 1) + diff;
+    if (next === 0) {
+      this.rows.delete(key);
+      mult?.delete(key);
+    } else if (next === 1) mult?.delete(key);
     else (this.multiplicities ??= new Map()).set(key, next);
   }
 
