@@ -2,51 +2,21 @@
 // driven by psql and pg; clean shutdown on SIGTERM; data survives a restart.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runPsql } from './harness.js';
+import { serveFreshet, type ServedFreshet } from '../helpers/server-process.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'freshet-e2e-'));
 
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-interface Served {
-  child: ChildProcess;
-  port: number;
-  /** Everything the process wrote to stderr (its JSON log lines). */
-  log: () => string;
-  exited: Promise<number | null>;
-}
+const serve = (): Promise<ServedFreshet> => serveFreshet(dataDir);
 
-/** Spawns `freshet serve --port 0` and waits for its `listening` log line. */
-async function serve(): Promise<Served> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-format', 'json'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      for (const line of stderr.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const record = JSON.parse(line) as { msg?: string; port?: number };
-        if (record.msg === 'listening' && typeof record.port === 'number') resolve(record.port);
-      }
-    });
-    void exited.then((code) => reject(new Error(`freshet serve exited with ${code}: ${stderr}`)));
-  });
-  return { child, port, log: () => stderr, exited };
-}
-
-async function stop(served: Served): Promise<void> {
-  served.child.kill('SIGTERM');
-  assert.equal(await served.exited, 0, served.log());
+async function stop(served: ServedFreshet): Promise<void> {
+  assert.equal(await served.stop(), 0, served.log());
 }
 
 test('freshet serve runs SQL from psql and pg, stops cleanly, and keeps its data across a restart', async () => {
