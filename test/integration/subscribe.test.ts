@@ -4,41 +4,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type pg from 'pg';
-import { connectProducer, startMockCluster, type MockCluster, type TestProducer } from '../helpers/kafka-mock.js';
-import { connectPg, eventuallyRows, pollUntil, queryArrays, serveFreshet, type ServedFreshet } from '../helpers/server-process.js';
+import { startKafkaServer, type KafkaServer } from '../helpers/kafka-server.js';
+import { eventuallyRows, pollUntil, queryArrays } from '../helpers/server-process.js';
 import { PSQL } from '../server/harness.js';
 
-let cluster: MockCluster | undefined;
-let producer: TestProducer | undefined;
-let server: ServedFreshet | undefined;
-const clients: pg.Client[] = [];
-const dataDir = mkdtempSync(join(tmpdir(), 'freshet-integration-subscribe-'));
-
+let fixture: KafkaServer | undefined;
 before(async () => {
-  cluster = startMockCluster(1);
-  producer = await connectProducer(cluster.bootstrap);
-  server = await serveFreshet(dataDir);
-  const c = await client();
-  await c.query(`CREATE CONNECTION kc TO KAFKA (BROKER '${cluster.bootstrap}')`);
+  fixture = await startKafkaServer('integration-subscribe');
 });
+after(() => fixture?.stop());
 
-after(async () => {
-  for (const c of clients) await c.end().catch(() => undefined);
-  await server?.stop();
-  await producer?.close();
-  cluster?.destroy();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function client(): Promise<pg.Client> {
-  const c = await connectPg(server!.port);
-  clients.push(c);
-  return c;
-}
+const client = (): Promise<pg.Client> => fixture!.connect();
 
 type Update = [timestamp: bigint, diff: number, ...columns: unknown[]];
 
@@ -85,7 +62,7 @@ test('COPY (SUBSCRIBE ...) TO STDOUT from psql streams the snapshot, then each c
   await c.query("INSERT INTO readings VALUES ('a', 1), ('b', 2)");
   await c.query('CREATE MATERIALIZED VIEW totals AS SELECT sum(value) AS total, count(*) AS n FROM readings');
   // psql writes COPY data with stdio, fully buffered into a pipe: stdbuf makes it line-buffered, as on a terminal.
-  const psql = spawn('stdbuf', ['-oL', PSQL, '-X', '-h', '127.0.0.1', '-p', String(server!.port), '-U', 'materialize', '-d', 'materialize', '-c', 'COPY (SUBSCRIBE totals) TO STDOUT'], {
+  const psql = spawn('stdbuf', ['-oL', PSQL, '-X', '-h', '127.0.0.1', '-p', String(fixture!.server.port), '-U', 'materialize', '-d', 'materialize', '-c', 'COPY (SUBSCRIBE totals) TO STDOUT'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
   });
@@ -124,7 +101,7 @@ test('COPY (SUBSCRIBE ...) TO STDOUT from psql streams the snapshot, then each c
 test('DECLARE CURSOR FOR SUBSCRIBE and FETCH: SNAPSHOT = false, PROGRESS, changes from table INSERTs and Kafka messages', async () => {
   const c = await client();
   const writer = await client();
-  const { cluster: mock, producer: p } = { cluster: cluster!, producer: producer! };
+  const { cluster: mock, producer: p } = { cluster: fixture!.cluster, producer: fixture!.producer };
   mock.createTopic('clicks4', 4);
   await writer.query('CREATE TABLE pages (id int, title text)');
   await writer.query("INSERT INTO pages VALUES (1, 'home'), (2, 'about')");
@@ -192,7 +169,7 @@ test('several concurrent subscribers see the same changes at the same timestamps
 
 test('one SELECT over a source, a view and a materialized view over it reads them all at one timestamp', async () => {
   const c = await client();
-  const { cluster: mock, producer: p } = { cluster: cluster!, producer: producer! };
+  const { cluster: mock, producer: p } = { cluster: fixture!.cluster, producer: fixture!.producer };
   mock.createTopic('amounts4', 4);
   await c.query("CREATE SOURCE amounts FROM KAFKA CONNECTION kc (TOPIC 'amounts4') FORMAT TEXT");
   await c.query('CREATE VIEW amount_values AS SELECT text::int AS v FROM amounts');
