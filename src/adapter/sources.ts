@@ -173,7 +173,9 @@ export class SourceManager {
       // Let ticks already handed over become durable and visible first.
       await this.core.timeline.exclusive(() => undefined);
       const meta = state.shard.lastMeta() as SourceBatchMeta | undefined;
-      this.launch(state, meta?.offsets ?? null, { updates: this.core.compute.snapshot(state.item.id), errors: [...state.errors.values()] });
+      // The source's decode errors are handed back separately: its contents must not fail on them.
+      const updates = this.core.compute.snapshot(state.item.id, { ignoreErrors: true });
+      this.launch(state, meta?.offsets ?? null, { updates, errors: [...state.errors.values()] });
     }
   }
 

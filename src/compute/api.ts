@@ -87,8 +87,12 @@ export interface ComputeController {
    */
   peek(plan: RelExpr): Row[];
 
-  /** Current contents of a collection as (row, multiplicity) pairs. */
-  snapshot(id: GlobalId): Update[];
+  /**
+   * Current contents of a collection as (row, multiplicity) pairs. Throws the
+   * collection's first error unless `ignoreErrors` (for internal uses such as
+   * handing a source its own state back, where errors travel separately).
+   */
+  snapshot(id: GlobalId, options?: { ignoreErrors?: boolean }): Update[];
 
   /** Streams the changes of `plan` from now on (after an optional snapshot). */
   subscribe(plan: RelExpr, options: SubscribeOptions, onBatch: (batch: SubscribeBatch) => void, onError: (err: SqlError) => void): Subscription;

@@ -152,9 +152,9 @@ class Controller implements ComputeControllerImpl {
     return out;
   }
 
-  snapshot(id: GlobalId): Update[] {
+  snapshot(id: GlobalId, options?: { ignoreErrors?: boolean }): Update[] {
     const state = this.collection(id).state;
-    const error = state.errors.first();
+    const error = options?.ignoreErrors === true ? undefined : state.errors.first();
     if (error !== undefined) throw error;
     return state.contents().map(({ row, diff }) => ({ row, diff }));
   }

@@ -23,7 +23,7 @@ export const MONTHS_PER_YEAR = 12;
 /** Days from 1970-01-01 back to PostgreSQL's first valid date, 4714-11-24 BC (Julian day 0). */
 export const MIN_DATE_DAYS = -2_440_588;
 /** 5874897-12-31, PostgreSQL's last valid date. */
-export const MAX_DATE_DAYS = 2_145_031_948;
+export const MAX_DATE_DAYS = 2_145_042_905;
 /** 4714-11-24 00:00:00 BC, PostgreSQL's first valid timestamp. */
 export const MIN_TIMESTAMP_MICROS = -210_866_803_200_000_000n;
 /** 294277-01-01 00:00:00 (exclusive), PostgreSQL's end of timestamps. */

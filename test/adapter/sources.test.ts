@@ -172,6 +172,33 @@ test('ALTER CONNECTION restarts its sources on the new brokers, resuming at the 
   }
 });
 
+test('ALTER CONNECTION restarts a source that holds a decode error; it keeps reading and keeps the error', async () => {
+  const cluster = startMockCluster(1);
+  const producer = await connectProducer(cluster.bootstrap);
+  cluster.createTopic('bad', 1);
+  const t = await startTestCoordinator();
+  try {
+    const s = t.session;
+    await producer.send([
+      { topic: 'bad', partition: 0, value: '{"a": 1}' },
+      { topic: 'bad', partition: 0, value: 'not json' },
+    ]);
+    await runSql(s, `CREATE CONNECTION kc TO KAFKA (BROKER '${cluster.bootstrap}', SECURITY PROTOCOL PLAINTEXT)`);
+    await runSql(s, "CREATE SOURCE bad FROM KAFKA CONNECTION kc (TOPIC 'bad') FORMAT JSON");
+    await eventually(s, "SELECT messages_received FROM mz_internal.mz_source_statistics WHERE id = (SELECT id FROM mz_sources WHERE name = 'bad')", [['2']]);
+    await runSql(s, `ALTER CONNECTION kc SET (BROKER = '${cluster.bootstrap}')`);
+    await producer.send([{ topic: 'bad', partition: 0, value: '{"a": 2}' }]);
+    // The restarted source reads on from the stored offsets...
+    await eventually(s, "SELECT messages_received FROM mz_internal.mz_source_statistics WHERE id = (SELECT id FROM mz_sources WHERE name = 'bad')", [['1']]);
+    // ...and the undecodable message still makes queries fail.
+    await assert.rejects(queryText(s, 'SELECT count(*) FROM bad'), /Decode error/);
+  } finally {
+    await t.stop();
+    await producer.close();
+    cluster.destroy();
+  }
+});
+
 test('secrets: CREATE, ALTER, SHOW, never shown in SHOW CREATE', async () => {
   const t = await startTestCoordinator();
   try {
