@@ -16,7 +16,7 @@ import { planConstantExpr, planQuery, typeFromAst } from '../plan/planner.js';
 import { planKafkaConnection, planKafkaSource } from '../storage/kafka/plan.js';
 import { DEFAULT_CLUSTER, kindDisplayName, type CatalogItem, type ItemKind } from '../catalog/objects.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
-import { maintainedPlan } from './query.js';
+import { checkMaintainable, maintainedPlan } from './query.js';
 import { qualifyQuery } from './qualify.js';
 import { planIndexKeys, type StatementSource } from './index-keys.js';
 
@@ -84,7 +84,9 @@ export function planViewItem(exec: ExecContext, stmt: CreateViewStatement, ident
     const query = qualifyQuery(stmt.query, (parts) => exec.core.qualifyRelation(parts, exec.vars, exec.user));
     return { ...baseItem(identity, 'view', [...deps]), desc, view: { query, columns: stmt.columns } };
   }
-  return { ...baseItem(identity, 'materialized-view', [...deps]), desc, plan: maintainedPlan(planned), cluster: stmt.inCluster ?? DEFAULT_CLUSTER };
+  const plan = maintainedPlan(planned);
+  checkMaintainable(plan, 'materialized view');
+  return { ...baseItem(identity, 'materialized-view', [...deps]), desc, plan, cluster: stmt.inCluster ?? DEFAULT_CLUSTER };
 }
 
 /** Name Materialize gives an unnamed index: <relation>_<keys>_idx, or <relation>_primary_idx for a default index. */
@@ -103,6 +105,7 @@ export function planIndexItem(exec: ExecContext, stmt: CreateIndexStatement, ide
   let plan: RelExpr;
   if (on.kind === 'view') {
     plan = maintainedPlan(planQuery(on.view!.query, planContextFor(exec, [])));
+    checkMaintainable(plan, 'index');
   } else {
     plan = { op: 'get', id: on.id, desc };
   }

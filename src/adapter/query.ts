@@ -6,6 +6,7 @@ import { describe as describeRel } from '../plan/mir.js';
 import { planConstantExpr, planQuery, bindParameters, type PlannedQuery } from '../plan/planner.js';
 import { optimize } from '../optimize/optimizer.js';
 import { compareDatums } from '../repr/compare.js';
+import { SqlError, SqlState } from '../repr/errors.js';
 import type { ResultColumn } from './api.js';
 import { columnsOf } from './results.js';
 import type { ExecContext } from './exec-context.js';
@@ -77,6 +78,90 @@ export function maintainedPlan(planned: PlannedQuery): RelExpr {
   const identity = finishing.project.length === width && finishing.project.every((c, i) => c === i);
   if (!identity) plan = { op: 'project', input: plan, outputs: finishing.project };
   return optimize(plan);
+}
+
+/**
+ * Refuses plans that cannot be maintained: a volatile call (now(), random())
+ * has no single value to keep up to date, and mz_now() outside a filter
+ * would change every row at every tick. Inside a filter mz_now() is a
+ * temporal filter, which compute maintains. (Materialize refuses both too.)
+ */
+export function checkMaintainable(plan: RelExpr, what: string): void {
+  const visitScalar = (expr: ScalarExpr, inFilter: boolean): void => {
+    switch (expr.kind) {
+      case 'mzNow':
+        if (!inFilter) {
+          throw new SqlError(SqlState.featureNotSupported, `${what} cannot use mz_now() outside a temporal filter`, {
+            hint: 'Use mz_now() only in WHERE or HAVING comparisons, e.g. WHERE mz_now() <= ts + INTERVAL \'1 hour\'.',
+          });
+        }
+        return;
+      case 'call':
+        if (expr.func.volatile === true) {
+          throw new SqlError(SqlState.featureNotSupported, `cannot materialize call to ${expr.func.name}`, {
+            detail: `${what} would have to change as time passes without any input changing.`,
+            hint: 'Use mz_now() in a WHERE clause (a temporal filter) instead.',
+          });
+        }
+        for (const arg of expr.args) visitScalar(arg, inFilter);
+        return;
+      case 'if':
+        visitScalar(expr.cond, inFilter);
+        visitScalar(expr.then, inFilter);
+        visitScalar(expr.else, inFilter);
+        return;
+      default:
+        return;
+    }
+  };
+  const visit = (rel: RelExpr): void => {
+    switch (rel.op) {
+      case 'get':
+      case 'getLocal':
+      case 'constant':
+        return;
+      case 'let':
+        visit(rel.value);
+        visit(rel.body);
+        return;
+      case 'map':
+        rel.scalars.forEach((s) => visitScalar(s, false));
+        visit(rel.input);
+        return;
+      case 'filter':
+        rel.predicates.forEach((s) => visitScalar(s, true));
+        visit(rel.input);
+        return;
+      case 'flatMap':
+        rel.args.forEach((s) => visitScalar(s, false));
+        visit(rel.input);
+        return;
+      case 'join':
+        rel.equivalences.forEach((cls) => cls.forEach((s) => visitScalar(s, false)));
+        rel.inputs.forEach(visit);
+        return;
+      case 'reduce':
+        rel.groupKey.forEach((s) => visitScalar(s, false));
+        for (const agg of rel.aggregates) {
+          agg.args.forEach((s) => visitScalar(s, false));
+          if (agg.filter) visitScalar(agg.filter, false);
+          agg.orderBy.forEach((o) => visitScalar(o.expr, false));
+        }
+        visit(rel.input);
+        return;
+      case 'union':
+        rel.inputs.forEach(visit);
+        return;
+      case 'project':
+      case 'distinct':
+      case 'negate':
+      case 'threshold':
+      case 'topK':
+        visit(rel.input);
+        return;
+    }
+  };
+  visit(plan);
 }
 
 /** Evaluates a scalar expression with no inputs (option values, SECRET values, EXECUTE parameters). */

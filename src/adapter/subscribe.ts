@@ -10,7 +10,7 @@ import { bindParameters } from '../plan/planner.js';
 import type { ResultColumn, RowStream } from './api.js';
 import { checkOptions, optionBool } from './options.js';
 import { diffOutput, upsertOutput, type SubscribeOutput } from './subscribe-output.js';
-import { evalConstantExpr, maintainedPlan, planSelect } from './query.js';
+import { checkMaintainable, evalConstantExpr, maintainedPlan, planSelect } from './query.js';
 import { paramHints, type ExecContext } from './exec-context.js';
 
 
@@ -130,6 +130,7 @@ export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, para
   const options = readOptions(stmt);
   const planned = planSelect(exec, subscribeQuery(stmt), paramHints(exec, params.length));
   const plan = bindParameters(maintainedPlan(planned), params);
+  checkMaintainable(plan, 'SUBSCRIBE');
   const output = outputFor(stmt, planned.desc.columns, options.progress);
   const queue = new RowQueue();
   const upTo = stmt.upTo ? timestampValue(evalConstantExpr(exec, stmt.upTo)) : undefined;
