@@ -48,6 +48,14 @@ test('CSV records: quoting, doubled quotes, empty fields, trailing newline', () 
   assert.equal(splitCsvRecord('"a"b', ','), null);
 });
 
+/** Each document parses as it does inside an array with an exponent, which only the exact parser takes. */
+function assertAgreesWithExactParser(docs: readonly string[]): void {
+  for (const doc of docs) {
+    const exact = parseJsonBytes(Buffer.from(`[${doc}, 1e0]`)) as unknown[];
+    assert.deepEqual(parse(doc), exact[0], doc);
+  }
+}
+
 test('the JSON.parse fast path and the exact parser agree', () => {
   const docs = [
     '{"id": 1, "user": "u1", "amount": 12.25, "ok": true, "n": null, "list": [1, -2, 0.5, "s\\"q"]}',
@@ -55,12 +63,26 @@ test('the JSON.parse fast path and the exact parser agree', () => {
     '{"a": 1, "a": 2, "10": "x", "2": "y"}',
     '"\\u00e9\\ud83d\\ude00"',
   ];
-  for (const doc of docs) {
-    const viaText = parseJsonBytes(Buffer.from(doc));
-    // Force the exact parser: an exponent anywhere disables the fast path.
-    const exact = parseJsonBytes(Buffer.from(`[${doc}, 1e0]`)) as unknown[];
-    assert.deepEqual(viaText, exact[0], doc);
-  }
+  assertAgreesWithExactParser(docs);
   assert.deepEqual(parse('[0.0000001, 0.000001]'), [new JsonbNumber('0.0000001'), new JsonbNumber('0.000001')]);
   assert.throws(() => parse('{"a": "\\u0000"}'), JsonSyntaxError);
+});
+
+test('the flat-object fast path and the exact parser agree', () => {
+  const docs = [
+    '{"id": 1, "user": "u1", "amount": 12.25, "ok": true, "no": false, "n": null}',
+    // Same shape again, then keys that share a prefix or length with the previous ones.
+    '{"id": 2, "user": "u2", "amount": 0.5, "ok": false, "no": true, "n": null}',
+    '{"ie": 2, "users": "u2", "amoun": 1}',
+    ' \t{ "b" :-0 ,"a":0.0,"c":-0.0e0, "d": 1.50, "e": 1E+2, "f": -12e-1, "g": 0.000001 }\r\n',
+    '{"a": 1, "a": 2, "10": "x", "2": "y", "ä": "grüße", "z": ""}',
+    '{}',
+    '{"k": "v"}',
+    '{"nested": {"a": 1}, "x": 1}',
+    '{"esc": "a\\"b", "x": [1]}',
+  ];
+  assertAgreesWithExactParser(docs);
+  for (const bad of ['{"a": 01}', '{"a": 1.}', '{"a": -}', '{"a": 1,}', '{"a": truex}', '{"a" 1}', '{"a": 1} x', '{"a": "\u0001"}', '{"a": 1']) {
+    assert.throws(() => parse(bad), JsonSyntaxError, bad);
+  }
 });

@@ -30,6 +30,8 @@ export function parseJsonBytes(bytes: Buffer): JsonbValue {
  * and every error, through the exact parser below.
  */
 export function parseJsonText(text: string): JsonbValue {
+  const flat = parseFlatObject(text);
+  if (flat !== undefined) return flat;
   if (suitsNativeParse(text)) {
     let parsed: unknown;
     try {
@@ -49,6 +51,139 @@ function parseExactly(text: string): JsonbValue {
   parser.skipWhitespace();
   if (parser.pos !== text.length) parser.fail('trailing characters');
   return value;
+}
+
+/** Keys of the last flat object, in source order (see parseFlatObject). */
+const recentKeys: string[] = [];
+/** Objects with more keys than this do not have their later keys reused. */
+const MAX_RECENT_KEYS = 64;
+
+function skipJsonWhitespace(text: string, pos: number): number {
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return pos;
+    pos++;
+  }
+}
+
+/** End (closing quote) of a string starting at `start` without escapes or control characters; -1 otherwise. */
+function plainStringEnd(text: string, start: number): number {
+  for (let pos = start; ; pos++) {
+    const c = text.charCodeAt(pos); // NaN past the end
+    if (c === QUOTE) return pos;
+    if (c === BACKSLASH || !(c >= 0x20)) return -1;
+  }
+}
+
+/** End of the JSON number starting at `pos`, or -1 if it is not one. */
+function numberEnd(text: string, pos: number): number {
+  if (text.charCodeAt(pos) === 0x2d) pos++;
+  const first = text.charCodeAt(pos);
+  if (first === 0x30) pos++;
+  else if (first >= 0x31 && first <= 0x39) pos = digitsEnd(text, pos + 1);
+  else return -1;
+  if (text.charCodeAt(pos) === 0x2e) {
+    const end = digitsEnd(text, pos + 1);
+    if (end === pos + 1) return -1;
+    pos = end;
+  }
+  const e = text.charCodeAt(pos);
+  if (e === 0x65 || e === 0x45) {
+    pos++;
+    const sign = text.charCodeAt(pos);
+    if (sign === 0x2b || sign === 0x2d) pos++;
+    const end = digitsEnd(text, pos);
+    if (end === pos) return -1;
+    pos = end;
+  }
+  return pos;
+}
+
+function digitsEnd(text: string, pos: number): number {
+  for (;;) {
+    const c = text.charCodeAt(pos);
+    if (!(c >= 0x30 && c <= 0x39)) return pos;
+    pos++;
+  }
+}
+
+/**
+ * Fast path for the usual message shape: one flat object whose values are
+ * strings without escapes, numbers, true, false or null. Builds the jsonb
+ * value in one pass, without JSON.parse's intermediate object. Returns
+ * undefined for anything else (nesting, escapes, any syntax error): the
+ * general parsers then handle (and report) it. A stream of same-shaped
+ * documents reuses the previous document's key strings instead of
+ * allocating new ones.
+ */
+function parseFlatObject(text: string): JsonbObject | undefined {
+  let pos = skipJsonWhitespace(text, 0);
+  if (text.charCodeAt(pos) !== 0x7b) return undefined;
+  pos = skipJsonWhitespace(text, pos + 1);
+  const entries: [string, JsonbValue][] = [];
+  if (text.charCodeAt(pos) === 0x7d) pos++;
+  else {
+    for (;;) {
+      if (text.charCodeAt(pos) !== QUOTE) return undefined;
+      const keyStart = pos + 1;
+      const keyEnd = plainStringEnd(text, keyStart);
+      if (keyEnd < 0) return undefined;
+      const index = entries.length;
+      let key = recentKeys[index];
+      if (key === undefined || key.length !== keyEnd - keyStart || !text.startsWith(key, keyStart)) {
+        key = text.slice(keyStart, keyEnd);
+        if (index < MAX_RECENT_KEYS) recentKeys[index] = key;
+      }
+      pos = skipJsonWhitespace(text, keyEnd + 1);
+      if (text.charCodeAt(pos) !== 0x3a) return undefined;
+      pos = skipJsonWhitespace(text, pos + 1);
+      const c = text.charCodeAt(pos);
+      let value: JsonbValue;
+      if (c === QUOTE) {
+        const end = plainStringEnd(text, pos + 1);
+        if (end < 0) return undefined;
+        value = text.slice(pos + 1, end);
+        pos = end + 1;
+      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+        const end = numberEnd(text, pos);
+        if (end < 0) return undefined;
+        const numberText = text.slice(pos, end);
+        // Only a leading zero or an exponent can make the text non-canonical.
+        const first = text.charCodeAt(c === 0x2d ? pos + 1 : pos);
+        value = new JsonbNumber(first !== 0x30 && !hasExponent(numberText) ? numberText : canonicalNumberText(numberText));
+        pos = end;
+      } else if (c === 0x74 && text.startsWith('true', pos)) {
+        value = true;
+        pos += 4;
+      } else if (c === 0x66 && text.startsWith('false', pos)) {
+        value = false;
+        pos += 5;
+      } else if (c === 0x6e && text.startsWith('null', pos)) {
+        value = null;
+        pos += 4;
+      } else return undefined;
+      entries.push([key, value]);
+      pos = skipJsonWhitespace(text, pos);
+      const d = text.charCodeAt(pos);
+      if (d === 0x7d) {
+        pos++;
+        break;
+      }
+      if (d !== 0x2c) return undefined;
+      pos = skipJsonWhitespace(text, pos + 1);
+    }
+  }
+  if (skipJsonWhitespace(text, pos) !== text.length) return undefined;
+  if (entries.length > 1) sortAndDedupe(entries);
+  return new JsonbObject(entries);
+}
+
+function hasExponent(numberText: string): boolean {
+  for (let i = 0; i < numberText.length; i++) {
+    const c = numberText.charCodeAt(i);
+    if (c === 0x65 || c === 0x45) return true;
+  }
+  return false;
 }
 
 /**
@@ -202,15 +337,7 @@ function compareSameLength(a: string, b: string): number {
 
 /** Canonical text of a JSON number as PostgreSQL's numeric prints it (no exponent, -0 -> 0). */
 export function canonicalNumberText(text: string): string {
-  let hasExponent = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x65 || c === 0x45) {
-      hasExponent = true;
-      break;
-    }
-  }
-  if (!hasExponent) {
+  if (!hasExponent(text)) {
     if (text.charCodeAt(0) === 0x2d && /^-0(\.0*)?$/.test(text)) return text.slice(1);
     return text;
   }
