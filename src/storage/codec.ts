@@ -23,6 +23,7 @@ import {
   type Row,
 } from '../repr/types.js';
 import type { Update } from '../compute/api.js';
+import { formatNumeric, parseNumeric } from '../repr/numeric.js';
 
 const enum Tag {
   Null = 0,
@@ -322,7 +323,8 @@ function writeObject(w: ByteWriter, v: object | null): void {
     writeJsonb(w, v.value);
   } else if (Decimal.isDecimal(v)) {
     w.u8(Tag.Decimal);
-    w.string((v as Decimal).toString());
+    // numeric_out's text keeps the value's display scale (1.50 stays 1.50 across a restart).
+    w.string(formatNumeric(v as Decimal));
   } else if (v instanceof RecordValue) {
     w.u8(Tag.Record);
     writeList(w, v.fields);
@@ -422,7 +424,7 @@ export function readValue(r: ByteReader): unknown {
     case Tag.String:
       return r.string();
     case Tag.Decimal:
-      return new Decimal(r.string());
+      return parseNumeric(r.string());
     case Tag.Bytes:
       return r.bytes();
     case Tag.Jsonb:

@@ -57,6 +57,8 @@ test('tables and their rows survive a restart', async () => {
   await runSql(first.session, 'CREATE VIEW kept_view AS SELECT k * 10 AS k10 FROM kept');
   await runSql(first.session, 'CREATE MATERIALIZED VIEW kept_count AS SELECT count(*) AS n FROM kept');
   await runSql(first.session, 'SELECT 1; CREATE INDEX kept_upper ON kept (upper(v))');
+  await runSql(first.session, 'CREATE TABLE prices (p numeric)');
+  await runSql(first.session, "INSERT INTO prices VALUES (1.50), (2.000), ('3.10')");
   await first.stop(true);
 
   const second = await startTestCoordinator(first.dataDir);
@@ -65,6 +67,8 @@ test('tables and their rows survive a restart', async () => {
     assert.deepEqual(await queryText(s, 'SELECT k, v FROM kept ORDER BY k'), [['1', 'a'], ['2', 'B']]);
     assert.deepEqual(await queryText(s, 'SELECT k10 FROM kept_view ORDER BY 1'), [['10'], ['20']]);
     assert.deepEqual(await queryText(s, 'SELECT n FROM kept_count'), [['2']]);
+    // numeric values keep their display scale (PostgreSQL's 1.50, not 1.5).
+    assert.deepEqual(await queryText(s, 'SELECT p FROM prices ORDER BY p'), [['1.50'], ['2.000'], ['3.10']]);
     assert.deepEqual(await queryText(s, 'SHOW INDEXES ON kept'), [['kept_upper', 'kept', 'quickstart', '{upper(v)}']]);
     await runSql(s, "INSERT INTO kept VALUES (3, 'c')");
     assert.deepEqual(await queryText(s, 'SELECT n FROM kept_count'), [['3']]);

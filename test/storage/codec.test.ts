@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
+import { formatNumeric, parseNumeric } from '../../src/repr/numeric.js';
 import { decodeRow, encodeRow, ByteWriter, ByteReader, writeValue, readValue, skipRow } from '../../src/storage/codec.js';
 import { ArrayValue, Jsonb, JsonbNumber, JsonbObject, ListValue, MapValue, RecordValue, type Datum, type Interval } from '../../src/repr/types.js';
 
@@ -68,4 +69,11 @@ test('equal rows have equal encodings', () => {
 test('truncated input is an error, not garbage', () => {
   const bytes = Buffer.from(encodeRow(['a long enough string value', 5n]));
   assert.throws(() => decodeRow(bytes.subarray(0, bytes.length - 3)), RangeError);
+});
+
+test('numeric keeps its display scale through the codec (1.50 prints 1.50 after a restart)', () => {
+  const value = parseNumeric('1.50');
+  const decoded = decodeRow(Buffer.from(encodeRow([value])))[0] as Decimal;
+  assert.equal(formatNumeric(decoded), '1.50');
+  assert.equal(formatNumeric(decodeRow(Buffer.from(encodeRow([parseNumeric('-0.000')])))[0] as Decimal), '0.000');
 });
