@@ -76,6 +76,9 @@ test('the flat-object fast path and the exact parser agree', () => {
     '{"ie": 2, "users": "u2", "amoun": 1}',
     ' \t{ "b" :-0 ,"a":0.0,"c":-0.0e0, "d": 1.50, "e": 1E+2, "f": -12e-1, "g": 0.000001 }\r\n',
     '{"a": 1, "a": 2, "10": "x", "2": "y", "ä": "grüße", "z": ""}',
+    // The same shape again (its cached key order, duplicates included), then a prefix of it.
+    '{"a": 3, "a": 4, "10": "x", "2": "y", "ä": "grüße", "z": "z"}',
+    '{"a": 5, "a": 6}',
     '{}',
     '{"k": "v"}',
     '{"nested": {"a": 1}, "x": 1}',

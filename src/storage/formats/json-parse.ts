@@ -53,10 +53,18 @@ function parseExactly(text: string): JsonbValue {
   return value;
 }
 
-/** Keys of the last flat object, in source order (see parseFlatObject). */
+/**
+ * The shape of the last flat object (see parseFlatObject): its keys in
+ * source order, and the source indexes of its entries in jsonb order
+ * (sorted, duplicates resolved). Null when unknown.
+ */
 const recentKeys: string[] = [];
-/** Objects with more keys than this do not have their later keys reused. */
+let recentOrder: number[] | null = null;
+/** Objects with more keys than this are not remembered. */
 const MAX_RECENT_KEYS = 64;
+/** The flat object being parsed, in source order (reused: parsing never nests here). */
+const flatKeys: string[] = [];
+const flatValues: JsonbValue[] = [];
 
 function skipJsonWhitespace(text: string, pos: number): number {
   for (;;) {
@@ -120,7 +128,8 @@ function parseFlatObject(text: string): JsonbObject | undefined {
   let pos = skipJsonWhitespace(text, 0);
   if (text.charCodeAt(pos) !== 0x7b) return undefined;
   pos = skipJsonWhitespace(text, pos + 1);
-  const entries: [string, JsonbValue][] = [];
+  let count = 0;
+  let sameShape = true;
   if (text.charCodeAt(pos) === 0x7d) pos++;
   else {
     for (;;) {
@@ -128,11 +137,12 @@ function parseFlatObject(text: string): JsonbObject | undefined {
       const keyStart = pos + 1;
       const keyEnd = plainStringEnd(text, keyStart);
       if (keyEnd < 0) return undefined;
-      const index = entries.length;
-      let key = recentKeys[index];
+      let key = recentKeys[count];
       if (key === undefined || key.length !== keyEnd - keyStart || !text.startsWith(key, keyStart)) {
         key = text.slice(keyStart, keyEnd);
-        if (index < MAX_RECENT_KEYS) recentKeys[index] = key;
+        sameShape = false;
+        recentOrder = null;
+        if (count < MAX_RECENT_KEYS) recentKeys[count] = key;
       }
       pos = skipJsonWhitespace(text, keyEnd + 1);
       if (text.charCodeAt(pos) !== 0x3a) return undefined;
@@ -162,7 +172,9 @@ function parseFlatObject(text: string): JsonbObject | undefined {
         value = null;
         pos += 4;
       } else return undefined;
-      entries.push([key, value]);
+      flatKeys[count] = key;
+      flatValues[count] = value;
+      count++;
       pos = skipJsonWhitespace(text, pos);
       const d = text.charCodeAt(pos);
       if (d === 0x7d) {
@@ -174,8 +186,35 @@ function parseFlatObject(text: string): JsonbObject | undefined {
     }
   }
   if (skipJsonWhitespace(text, pos) !== text.length) return undefined;
-  if (entries.length > 1) sortAndDedupe(entries);
+  let order = recentOrder;
+  if (order === null || !sameShape || recentKeys.length !== count) {
+    order = jsonbOrder(flatKeys, count);
+    recentKeys.length = Math.min(count, MAX_RECENT_KEYS);
+    recentOrder = count <= MAX_RECENT_KEYS ? order : null;
+  }
+  // Exactly sized: these arrays usually live as long as the row does.
+  const entries = new Array<[string, JsonbValue]>(order.length);
+  for (let i = 0; i < order.length; i++) {
+    const from = order[i]!;
+    entries[i] = [flatKeys[from]!, flatValues[from]!];
+  }
+  flatValues.fill(null, 0, count); // let the values go
   return new JsonbObject(entries);
+}
+
+/** Source indexes of the first `count` keys in jsonb order, keeping the last of duplicate keys. */
+function jsonbOrder(keys: readonly string[], count: number): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < count; i++) order.push(i);
+  // Stable: duplicates stay in source order, so the last one is the last of its run.
+  order.sort((a, b) => compareJsonbKeys(keys[a]!, keys[b]!) || a - b);
+  let write = 0;
+  for (let i = 0; i < count; i++) {
+    if (i + 1 < count && keys[order[i + 1]!] === keys[order[i]!]) continue;
+    order[write++] = order[i]!;
+  }
+  order.length = write;
+  return order;
 }
 
 function hasExponent(numberText: string): boolean {
