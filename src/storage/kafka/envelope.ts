@@ -66,8 +66,13 @@ class UpsertErrorEntry {
 
 type UpsertEntry = Row | UpsertErrorEntry;
 
+/** A key's current entry, replaced in place: an update of a known key costs one map lookup. */
+class UpsertSlot {
+  constructor(public entry: UpsertEntry) {}
+}
+
 export class UpsertEnvelope implements SourceEnvelope {
-  private readonly state = new Map<string, UpsertEntry>();
+  private readonly state = new Map<string, UpsertSlot>();
   private nullKeyError: ErrorUpdate | null = null;
   private readonly keyWriter = new ByteWriter(256);
   /** TEXT keys are their own map keys; other keys use their encoding in hex. */
@@ -126,16 +131,18 @@ export class UpsertEnvelope implements SourceEnvelope {
   }
 
   private upsert(mapKey: string, next: UpsertEntry | null, out: TickBuffer): void {
-    const prev = this.state.get(mapKey);
-    if (prev !== undefined) {
+    const slot = this.state.get(mapKey);
+    if (slot !== undefined) {
+      const prev = slot.entry;
       if (prev instanceof UpsertErrorEntry) out.errors.push({ ...prev.update, diff: -1 });
       else out.updates.push({ row: prev, diff: -1 });
     }
     if (next === null) {
-      if (prev !== undefined) this.state.delete(mapKey);
+      if (slot !== undefined) this.state.delete(mapKey);
       return;
     }
-    this.state.set(mapKey, next);
+    if (slot !== undefined) slot.entry = next;
+    else this.state.set(mapKey, new UpsertSlot(next));
     if (next instanceof UpsertErrorEntry) out.errors.push(next.update);
     else out.updates.push({ row: next, diff: 1 });
   }
@@ -166,12 +173,12 @@ export class UpsertEnvelope implements SourceEnvelope {
   restore(contents: readonly Update[], errors: readonly ErrorUpdate[]): void {
     for (const u of contents) {
       if (u.diff <= 0) continue;
-      this.state.set(this.mapKey(u.row), u.row);
+      this.state.set(this.mapKey(u.row), new UpsertSlot(u.row));
     }
     for (const e of errors) {
       if (e.diff <= 0) continue;
       if (e.key === NULL_KEY_ERROR_KEY) this.nullKeyError = { ...e, diff: 1 };
-      else if (e.key.startsWith(UPSERT_ERROR_PREFIX)) this.state.set(e.key.slice(UPSERT_ERROR_PREFIX.length), new UpsertErrorEntry({ ...e, diff: 1 }));
+      else if (e.key.startsWith(UPSERT_ERROR_PREFIX)) this.state.set(e.key.slice(UPSERT_ERROR_PREFIX.length), new UpsertSlot(new UpsertErrorEntry({ ...e, diff: 1 })));
     }
   }
 }
