@@ -2,6 +2,7 @@
 // real `freshet serve` on a temporary data dir and a pg client, with a
 // connection `kc` to the cluster. stop() releases everything, also after a
 // partial start.
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +52,29 @@ export async function startKafkaServer(name: string): Promise<KafkaServer> {
     await stop();
     throw err;
   }
+}
+
+/** 2025-11-24 16:00:00 UTC: message timestamps are set explicitly (the mock keeps them). */
+export const T0 = 1_764_000_000_000;
+
+export interface KafkaServerFixture {
+  sql(): pg.Client;
+  kafka(): { cluster: MockCluster; producer: TestProducer };
+  server(): { port: number };
+  fixture(): KafkaServer;
+}
+
+/** Starts a KafkaServer before the file's tests and stops it after them; accessors read it. */
+export function useKafkaServer(name: string): KafkaServerFixture {
+  let fixture: KafkaServer | undefined;
+  before(async () => {
+    fixture = await startKafkaServer(name);
+  });
+  after(() => fixture?.stop());
+  return {
+    sql: () => fixture!.client,
+    kafka: () => ({ cluster: fixture!.cluster, producer: fixture!.producer }),
+    server: () => fixture!.server,
+    fixture: () => fixture!,
+  };
 }

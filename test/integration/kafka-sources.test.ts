@@ -1,26 +1,13 @@
 // Issue 3 through the real server: `freshet serve` as a child process, a
 // librdkafka mock cluster, a real producer, and exact results over the wire
 // (pg, and psql where its rendering matters).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type pg from 'pg';
-import { type MockCluster, type TestProducer } from '../helpers/kafka-mock.js';
-import { startKafkaServer, type KafkaServer } from '../helpers/kafka-server.js';
+import { T0, useKafkaServer } from '../helpers/kafka-server.js';
 import { eventuallyError, eventuallyRows, pollUntil, queryArrays } from '../helpers/server-process.js';
 import { runPsql } from '../server/harness.js';
 
-/** 2025-11-24 16:00:00 UTC: message timestamps are set explicitly (the mock keeps them). */
-const T0 = 1_764_000_000_000;
-
-let fixture: KafkaServer | undefined;
-before(async () => {
-  fixture = await startKafkaServer('integration-sources');
-});
-after(() => fixture?.stop());
-
-const sql = (): pg.Client => fixture!.client;
-const kafka = (): { cluster: MockCluster; producer: TestProducer } => ({ cluster: fixture!.cluster, producer: fixture!.producer });
-const server = (): { port: number } => fixture!.server;
+const { sql, kafka, server } = useKafkaServer('integration-sources');
 
 /** `SHOW COLUMNS FROM obj` as [name, nullable, type]. */
 async function columnsOf(obj: string): Promise<unknown[][]> {
