@@ -4,7 +4,8 @@
 // collecting aggregates keep the group's multiset of values.
 import { Decimal } from 'decimal.js';
 import { compareDatums } from '../repr/compare.js';
-import { storedDatumKey, storedRowKey } from './zset.js';
+import { RowCounts } from './row-counts.js';
+import { storedDatumKey } from './zset.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { formatText } from '../repr/text.js';
 import { displayScaleOf, withDisplayScale } from '../repr/numeric.js';
@@ -156,18 +157,6 @@ class BoolState implements AggregateState {
 }
 
 /** A multiset of input tuples (arguments and ORDER BY values) with counts. */
-class ValueMultiset {
-  readonly entries = new Map<string, { values: Datum[]; count: number }>();
-  add(values: Datum[], diff: number): void {
-    const key = values.length === 1 ? storedDatumKey(values[0]!) : storedRowKey(values);
-    const entry = this.entries.get(key);
-    if (entry === undefined) this.entries.set(key, { values, count: diff });
-    else {
-      entry.count += diff;
-      if (entry.count === 0) this.entries.delete(key);
-    }
-  }
-}
 
 /**
  * Counts of single values. Primitive datums are their own map keys (no key
@@ -264,7 +253,7 @@ type Collector = (ordered: Datum[][]) => Datum;
 
 /** Aggregates whose result depends on every value: keep the multiset, rebuild on read. */
 class CollectState implements AggregateState {
-  private readonly values = new ValueMultiset();
+  private readonly values = new RowCounts();
   constructor(
     private readonly order: (a: Datum[], b: Datum[]) => number,
     private readonly collect: Collector,
@@ -273,11 +262,13 @@ class CollectState implements AggregateState {
     this.values.add(values, diff);
   }
   isEmpty(): boolean {
-    return this.values.entries.size === 0;
+    return this.values.size === 0;
   }
   result(): Datum {
     const rows: Datum[][] = [];
-    for (const { values, count } of this.values.entries.values()) for (let i = 0; i < count; i++) rows.push(values);
+    this.values.forEach((values, count) => {
+      for (let i = 0; i < count; i++) rows.push(values);
+    });
     if (rows.length === 0) return null;
     rows.sort(this.order);
     return this.collect(rows);
@@ -286,17 +277,14 @@ class CollectState implements AggregateState {
 
 /** DISTINCT: the inner state sees each value once, while its count is positive. */
 class DistinctState implements AggregateState {
-  private readonly counts = new Map<string, number>();
+  private readonly counts = new RowCounts();
   constructor(
     private readonly inner: AggregateState,
     private readonly argCount: number,
   ) {}
   add(values: Datum[], diff: number): void {
-    const key = storedRowKey(values.slice(0, this.argCount));
-    const before = this.counts.get(key) ?? 0;
+    const before = this.counts.add(values.length === this.argCount ? values : values.slice(0, this.argCount), diff);
     const after = before + diff;
-    if (after === 0) this.counts.delete(key);
-    else this.counts.set(key, after);
     if (before <= 0 && after > 0) this.inner.add(values, 1);
     else if (before > 0 && after <= 0) this.inner.add(values, -1);
   }

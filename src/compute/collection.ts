@@ -4,15 +4,16 @@
 import type { Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
 import { evalError } from './stream.js';
-import { Arrangement, ErrorSet, keyOf, RowMultiset, type GroupKey, type KeyedUpdate } from './zset.js';
+import { OrderedRowCounts } from './row-counts.js';
+import { Arrangement, ErrorSet, type GroupKey } from './zset.js';
 
 export class CollectionState {
   readonly errors = new ErrorSet();
-  private readonly unkeyed: RowMultiset | undefined;
+  private readonly unkeyed: OrderedRowCounts | undefined;
   private readonly keyed: Arrangement | undefined;
 
   constructor(private readonly keyOf?: (row: Row) => GroupKey) {
-    if (keyOf === undefined) this.unkeyed = new RowMultiset();
+    if (keyOf === undefined) this.unkeyed = new OrderedRowCounts();
     else this.keyed = new Arrangement();
   }
 
@@ -29,21 +30,21 @@ export class CollectionState {
           forwarded.push(evalError('index', u.row, u.diff, err));
           continue;
         }
-        this.keyed.update(key, keyOf(u), u.row, u.diff);
+        this.keyed.update(key, u.row, u.diff);
       }
     } else {
       const rows = this.unkeyed!;
-      for (const u of updates) rows.update(keyOf(u), u.row, u.diff);
+      for (const u of updates) rows.add(u.row, u.diff);
     }
     if (forwarded.length > 0) this.errors.apply(forwarded);
     return forwarded;
   }
 
-  /** The rows with multiplicities (carrying their row keys when known, for states that store them). */
-  contents(): KeyedUpdate[] {
-    const out: KeyedUpdate[] = [];
+  /** The rows with multiplicities. */
+  contents(): Update[] {
+    const out: Update[] = [];
     if (this.keyed !== undefined) this.keyed.forEach((row, diff) => out.push({ row, diff }));
-    else this.unkeyed!.forEach((row, diff, key) => out.push({ row, diff, key }));
+    else this.unkeyed!.forEach((row, diff) => out.push({ row, diff }));
     return out;
   }
 

@@ -19,7 +19,7 @@ import { collectionsRead, render } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
 import { Stream, type Sink } from './stream.js';
-import { compileGroupKey, ErrorSet, storedRowKey, UpdateAccumulator, valuesGroupKey, type GroupKey, type KeyedUpdate } from './zset.js';
+import { compileGroupKey, ErrorSet, UpdateAccumulator, valuesGroupKey, type GroupKey } from './zset.js';
 
 interface Dataflow {
   alive: boolean;
@@ -106,9 +106,7 @@ class Controller implements ComputeControllerImpl {
     for (let i = 0; i < changes.length; i++) {
       const change = changes[i]!;
       const collection = targets[i]!;
-      // Each input row's key is computed once, here, and shared by every state holding the row.
-      const keyed: KeyedUpdate[] = change.updates.map((u) => ({ row: u.row, diff: u.diff, key: storedRowKey(u.row) }));
-      this.publish(collection, keyed, change.errors ?? []);
+      this.publish(collection, change.updates, change.errors ?? []);
     }
     this.flush(time, true);
   }

@@ -1,9 +1,10 @@
 // Z-set plumbing: consolidation of (row, diff) updates and of error updates,
-// and the multiset of rows that every stateful operator keeps.
-import { datumKey, rowKey } from '../repr/compare.js';
+// group keys, and arrangements (rows indexed by a key).
+import { datumKey, rowKey, rowKeyEquals } from '../repr/compare.js';
 import type { SqlError } from '../repr/errors.js';
 import type { Datum, Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
+import { OrderedRowCounts, RowCounts } from './row-counts.js';
 
 let _flattenSink = 0;
 
@@ -56,41 +57,26 @@ export function valuesGroupKey(width: number): (values: Datum[]) => GroupKey {
   return compileGroupKey(Array.from({ length: width }, (_, i) => (values: Datum[]) => values[i]!));
 }
 
-/**
- * An update that may carry its row's rowKey. Inputs compute the key once;
- * operators passing rows through unchanged keep it, so every state storing
- * the same row shares one key string instead of building its own.
- */
-export interface KeyedUpdate extends Update {
-  key?: string;
-}
-
-export function keyOf(u: KeyedUpdate): string {
-  return u.key ?? storedRowKey(u.row);
-}
-
-/** Sums diffs of equal rows; `drain` returns the non-zero ones and starts over. */
+/** Sums diffs of equal rows; `drain` returns the non-zero ones (in first-seen order) and starts over. */
 export class UpdateAccumulator {
-  private readonly entries = new Map<string, Update>();
+  private readonly counts = new OrderedRowCounts();
 
-  add(row: Row, diff: number, key: string = storedRowKey(row)): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) this.entries.set(key, { row, diff });
-    else entry.diff += diff;
+  add(row: Row, diff: number): void {
+    this.counts.add(row, diff);
   }
 
-  addAll(updates: readonly KeyedUpdate[]): void {
-    for (const u of updates) this.add(u.row, u.diff, keyOf(u));
+  addAll(updates: readonly Update[]): void {
+    for (const u of updates) this.counts.add(u.row, u.diff);
   }
 
   get isEmpty(): boolean {
-    return this.entries.size === 0;
+    return this.counts.size === 0;
   }
 
   drain(): Update[] {
     const out: Update[] = [];
-    for (const u of this.entries.values()) if (u.diff !== 0) out.push(u);
-    this.entries.clear();
+    this.counts.forEach((row, diff) => out.push({ row, diff }));
+    this.counts.clear();
     return out;
   }
 }
@@ -130,105 +116,60 @@ export class ErrorSet {
 }
 
 /**
- * A multiset of rows keyed by rowKey. Multiplicities equal to 1 (the common
- * case) are implied, so a row costs one map entry.
- */
-export class RowMultiset {
-  private readonly rows = new Map<string, Row>();
-  private multiplicities: Map<string, number> | undefined;
-
-  get size(): number {
-    return this.rows.size;
-  }
-
-  multiplicity(key: string): number {
-    if (!this.rows.has(key)) return 0;
-    return this.multiplicities?.get(key) ?? 1;
-  }
-
-  update(key: string, row: Row, diff: number): void {
-    if (diff === 0) return;
-    // One lookup in the (large) row map per update: on big collections every
-    // hash probe is a cache miss, so probes dominate the cost of a batch.
-    if (this.rows.get(key) === undefined) {
-      this.rows.set(key, row);
-      if (diff !== 1) (this.multiplicities ??= new Map()).set(key, diff);
-      return;
-    }
-    const mult = this.multiplicities;
-    const next = (mult?.get(key) ?? 1) + diff;
-    if (next === 0) {
-      this.rows.delete(key);
-      mult?.delete(key);
-    } else if (next === 1) mult?.delete(key);
-    else (this.multiplicities ??= new Map()).set(key, next);
-  }
-
-  forEach(visit: (row: Row, diff: number, key: string) => void): void {
-    const mult = this.multiplicities;
-    if (mult === undefined || mult.size === 0) {
-      for (const [key, row] of this.rows) visit(row, 1, key);
-    } else {
-      for (const [key, row] of this.rows) visit(row, mult.get(key) ?? 1, key);
-    }
-  }
-}
-
-/**
  * Rows indexed by a key (join keys, index keys): key -> the rows having it.
  * A key holding one row with multiplicity 1 stores the row itself, not a
- * multiset, which keeps unique keys (dimension tables) at one map entry.
+ * table, which keeps unique keys (dimension tables) at one map entry.
  */
 export class Arrangement {
-  private readonly groups = new Map<GroupKey, Row | RowMultiset>();
+  private readonly groups = new Map<GroupKey, Row | RowCounts>();
 
   get keyCount(): number {
     return this.groups.size;
   }
 
-  update(key: GroupKey, rk: string, row: Row, diff: number): void {
+  update(key: GroupKey, row: Row, diff: number): void {
+    if (diff === 0) return;
     const group = this.groups.get(key);
     if (group === undefined) {
       if (diff === 1) this.groups.set(key, row);
-      else if (diff !== 0) {
-        const set = new RowMultiset();
-        set.update(rk, row, diff);
+      else {
+        const set = new RowCounts();
+        set.add(row, diff);
         this.groups.set(key, set);
       }
       return;
     }
-    if (group instanceof RowMultiset) {
-      group.update(rk, row, diff);
+    if (group instanceof RowCounts) {
+      group.add(row, diff);
       if (group.size === 0) this.groups.delete(key);
       return;
     }
-    if (group === row || rowKey(group) === rk) {
+    if (group === row || rowKeyEquals(group, row)) {
       if (diff === -1) {
         this.groups.delete(key);
         return;
       }
-      const set = new RowMultiset();
-      set.update(rk, group, 1 + diff);
-      if (set.size === 0) this.groups.delete(key);
-      else this.groups.set(key, set);
+      const set = new RowCounts();
+      set.add(group, 1 + diff);
+      this.groups.set(key, set);
       return;
     }
-    const set = new RowMultiset();
-    set.update(rowKey(group), group, 1);
-    set.update(rk, row, diff);
+    const set = new RowCounts();
+    set.add(group, 1);
+    set.add(row, diff);
     this.groups.set(key, set);
   }
 
   forEachInGroup(key: GroupKey, visit: (row: Row, diff: number) => void): void {
     const group = this.groups.get(key);
     if (group === undefined) return;
-    if (group instanceof RowMultiset) group.forEach(visit);
+    if (group instanceof RowCounts) group.forEach(visit);
     else visit(group, 1);
   }
 
   forEach(visit: (row: Row, diff: number) => void): void {
     for (const group of this.groups.values()) {
-      if (group instanceof RowMultiset) group.forEach(visit);
+      if (group instanceof RowCounts) group.forEach(visit);
       else visit(group, 1);
     }
   }

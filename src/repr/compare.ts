@@ -239,3 +239,78 @@ export function rowKey(row: Row): string {
 export function datumKey(value: Datum): string {
   return appendKey('', value);
 }
+
+// ---------------------------------------------------------------------------
+// Row hashing
+//
+// Compute state keeps rows in hash tables keyed by the rows themselves:
+// hashing a row's datums directly costs a few multiplications per column,
+// where building its key string costs an allocation and a copy of every
+// character. Equality is that of the canonical keys above (datumKeyEquals),
+// so both views of "the same row" agree; primitives never build a key.
+// A typed column holds one representation, so a number never meets a
+// numeric or a bigint of the same value in one table (their hashes differ).
+
+const floatScratch = new Float64Array(1);
+const floatWords = new Int32Array(floatScratch.buffer);
+
+function stringHash(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h;
+}
+
+function numberHash(v: number): number {
+  if ((v | 0) === v) return v | 0; // -0 hashes as 0, as it keys as 0
+  if (v !== v) return 0x7ff80000;
+  floatScratch[0] = v;
+  return floatWords[0]! ^ floatWords[1]!;
+}
+
+/** A 32-bit hash of one datum, equal for datums with equal datumKey. */
+export function datumHash(v: Datum): number {
+  switch (typeof v) {
+    case 'number':
+      return numberHash(v);
+    case 'string':
+      return stringHash(v);
+    case 'bigint':
+      return numberHash(Number(v));
+    case 'boolean':
+      return v ? 0x2f6b4a11 : 0x1d3c8e57;
+    default:
+      return v === null ? 0x1b873593 : stringHash(appendObjectKey('', v));
+  }
+}
+
+/** A 32-bit hash of a row, equal for rows with equal rowKey. */
+export function rowHash(row: Row): number {
+  let h = row.length;
+  for (let i = 0; i < row.length; i++) {
+    h = Math.imul(h ^ datumHash(row[i]!), 0x5bd1e995);
+    h ^= h >>> 15;
+  }
+  // Final avalanche (murmur3's fmix32): tables index by the low bits.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** datumKey(a) === datumKey(b), without building keys for primitives. */
+export function datumKeyEquals(a: Datum, b: Datum): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  const type = typeof a;
+  if (type === 'number' && typeof b === 'number') return a !== a && b !== b; // NaN keys as NaN
+  if (type !== 'object' && type === typeof b) return false;
+  return appendKey('', a) === appendKey('', b);
+}
+
+/** rowKey(a) === rowKey(b), without building keys. */
+export function rowKeyEquals(a: Row, b: Row): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!datumKeyEquals(a[i]!, b[i]!)) return false;
+  return true;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareDatums, datumEquals, datumKey, rowKey } from '../../src/repr/compare.js';
+import { compareDatums, datumEquals, datumKey, rowHash, rowKey, rowKeyEquals } from '../../src/repr/compare.js';
 import { parseJsonb } from '../../src/repr/jsonb.js';
 import { Decimal } from '../../src/repr/numeric.js';
 import { ArrayValue, ListValue, MapValue, RecordValue, type Datum, type Row } from '../../src/repr/types.js';
@@ -100,6 +100,27 @@ test('randomized: compare === 0 iff rowKey equal; ordering is antisymmetric and 
     const sorted = [...rows].sort((x, y) => compareDatums(x[0]!, y[0]!));
     for (let i = 1; i < sorted.length; i++) assert.ok(compareDatums(sorted[i - 1]![0]!, sorted[i]![0]!) <= 0, name);
   }
+});
+
+test('randomized: rowKeyEquals iff rowKey equal, and equal rows hash alike', () => {
+  for (const [name, gen] of Object.entries(generators)) {
+    const schema = [gen, generators.text!, gen];
+    const rows: Row[] = Array.from({ length: 60 }, () => schema.map((g) => g()));
+    for (const a of rows) {
+      for (const b of rows) {
+        const equal = rowKey(a) === rowKey(b);
+        assert.equal(rowKeyEquals(a, b), equal, `${name}: ${rowKey(a)} vs ${rowKey(b)}`);
+        if (equal) assert.equal(rowHash(a), rowHash(b), `${name}: ${rowKey(a)}`);
+      }
+    }
+  }
+  assert.ok(rowKeyEquals([-0, NaN, new Decimal('1.50')], [0, NaN, new Decimal('1.5')]));
+  assert.equal(rowHash([-0, NaN, new Decimal('1.50')]), rowHash([0, NaN, new Decimal('1.5')]));
+  assert.ok(!rowKeyEquals([1], [1, null]));
+  // Hashes spread: distinct small integer rows rarely share a hash.
+  const hashes = new Set<number>();
+  for (let i = 0; i < 10000; i++) hashes.add(rowHash([i % 100, Math.floor(i / 100)]));
+  assert.ok(hashes.size > 9990, `${hashes.size} distinct hashes`);
 });
 
 test('row keys distinguish column boundaries', () => {

@@ -2,21 +2,18 @@
 // changes only when the row's presence (distinct) or positive part
 // (threshold) changes.
 import { Stream } from '../stream.js';
-import { keyOf, type KeyedUpdate } from '../zset.js';
+import type { Update } from '../api.js';
+import { RowCounts } from '../row-counts.js';
 
 function renderCounting(input: Stream, outputOf: (count: number) => number): Stream {
   const output = new Stream();
-  const counts = new Map<string, number>();
+  const counts = new RowCounts();
   input.connect((updates, errors) => {
-    const out: KeyedUpdate[] = [];
+    const out: Update[] = [];
     for (const u of updates) {
-      const key = keyOf(u);
-      const before = counts.get(key) ?? 0;
-      const after = before + u.diff;
-      if (after === 0) counts.delete(key);
-      else counts.set(key, after);
-      const delta = outputOf(after) - outputOf(before);
-      if (delta !== 0) out.push({ row: u.row, diff: delta, key });
+      const before = counts.add(u.row, u.diff);
+      const delta = outputOf(before + u.diff) - outputOf(before);
+      if (delta !== 0) out.push({ row: u.row, diff: delta });
     }
     output.emit(out, errors);
   });

@@ -15,7 +15,7 @@ import { datumEquals } from '../../repr/compare.js';
 import type { Datum, Row } from '../../repr/types.js';
 import type { ScalarExpr } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
-import { Arrangement, compileGroupKey, keyOf, type GroupKey } from '../zset.js';
+import { Arrangement, compileGroupKey, type GroupKey } from '../zset.js';
 import { columnsOf, shiftColumns, type CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
 
@@ -169,8 +169,7 @@ export function renderJoin(inputs: Stream[], widths: number[], equivalences: Sca
         const start: Row = new Array<Datum>(total).fill(null);
         for (let c = 0; c < u.row.length; c++) start[offset + c] = u.row[c]!;
         extend(start, u.diff, 0);
-        const rk = keyOf(u);
-        for (const arranged of arrangementsOf[i]!) arranged.state.update(arranged.keyOf(u.row), rk, u.row, u.diff);
+        for (const arranged of arrangementsOf[i]!) arranged.state.update(arranged.keyOf(u.row), u.row, u.diff);
       }
       output.emit(out, errs ?? errors);
     });

@@ -5,7 +5,6 @@ import type { TableFunc } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
 import type { CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
-import type { KeyedUpdate } from '../zset.js';
 
 /**
  * Runs `transform` on every update; evaluation errors it throws become error
@@ -67,7 +66,7 @@ export function renderNegate(input: Stream): Stream {
   const output = new Stream();
   input.connect((updates, errors) => {
     output.emit(
-      updates.map((u: KeyedUpdate) => ({ row: u.row, diff: -u.diff, key: u.key })),
+      updates.map((u) => ({ row: u.row, diff: -u.diff })),
       errors,
     );
   });

@@ -8,7 +8,9 @@ import type { ErrorUpdate } from '../api.js';
 import type { AggregateState, CompiledAggregate } from '../aggregates.js';
 import type { CompiledScalar } from '../scalar.js';
 import { evalError, Stream } from '../stream.js';
-import { storedRowKey, valuesGroupKey, type GroupKey, type KeyedUpdate } from '../zset.js';
+import { rowKeyEquals } from '../../repr/compare.js';
+import type { Update } from '../api.js';
+import { valuesGroupKey, type GroupKey } from '../zset.js';
 
 interface Group {
   key: Row;
@@ -16,7 +18,6 @@ interface Group {
   states: AggregateState[];
   /** The row currently in the output (undefined when none). */
   output: Row | undefined;
-  outputKey: string | undefined;
   /** An error computing the group's result, currently in the error output. */
   error: ErrorUpdate | undefined;
 }
@@ -43,7 +44,7 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
       const key = keyOf(keyValues);
       let group = groups.get(key);
       if (group === undefined) {
-        group = { key: keyValues.slice(), count: 0, states: aggregates.map((a) => a.create()), output: undefined, outputKey: undefined, error: undefined };
+        group = { key: keyValues.slice(), count: 0, states: aggregates.map((a) => a.create()), output: undefined, error: undefined };
         groups.set(key, group);
       }
       if (!touched.has(group)) {
@@ -56,7 +57,7 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
         if (values !== undefined) group.states[i]!.add(values, u.diff);
       }
     }
-    const out: KeyedUpdate[] = [];
+    const out: Update[] = [];
     for (const key of touchedKeys) {
       const group = groups.get(key)!;
       let next: Row | undefined;
@@ -68,13 +69,12 @@ export function renderReduce(input: Stream, groupKey: CompiledScalar[], aggregat
           error = { error: toSqlError(err), key: `${label}:group:${String(key)}`, diff: 1 };
         }
       }
-      const nextKey = next === undefined ? undefined : storedRowKey(next);
-      if (nextKey !== group.outputKey) {
-        // The output carries its key, which the view's state then shares.
-        if (group.output !== undefined) out.push({ row: group.output, diff: -1, key: group.outputKey });
-        if (next !== undefined) out.push({ row: next, diff: 1, key: nextKey });
+      const previous = group.output;
+      const changed = previous === undefined || next === undefined ? previous !== next : !rowKeyEquals(previous, next);
+      if (changed) {
+        if (previous !== undefined) out.push({ row: previous, diff: -1 });
+        if (next !== undefined) out.push({ row: next, diff: 1 });
         group.output = next;
-        group.outputKey = nextKey;
       }
       if (group.error !== error) {
         errs ??= [...errors];
