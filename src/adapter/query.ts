@@ -3,7 +3,7 @@ import type { Query } from '../sql/ast.js';
 import type { Datum, Row, SqlType } from '../repr/types.js';
 import type { ColumnOrder, RelExpr, RowSetFinishing, ScalarExpr } from '../plan/mir.js';
 import { describe as describeRel } from '../plan/mir.js';
-import { planConstantExpr, planQuery, bindParameters, type PlannedQuery } from '../plan/planner.js';
+import { planConstantExpr, planQuery, bindFinishing, bindParameters, type PlannedQuery } from '../plan/planner.js';
 import { optimize } from '../optimize/optimizer.js';
 import { compareDatums } from '../repr/compare.js';
 import { SqlError, SqlState } from '../repr/errors.js';
@@ -27,7 +27,8 @@ export function planSelect(exec: ExecContext, query: Query, paramTypes: (SqlType
 /** Runs a planned query once over the current contents of its inputs. */
 export function runPlanned(compute: ComputeController, planned: PlannedQuery, params: Datum[]): QueryResult {
   const plan = optimize(bindParameters(planned.plan, params));
-  const rows = applyFinishing(compute.peek(plan), planned.finishing);
+  const finishing = bindFinishing(planned.finishing, params);
+  const rows = applyFinishing(compute.peek(plan), finishing);
   return { columns: columnsOf(planned.desc), rows };
 }
 
@@ -70,6 +71,9 @@ export function applyFinishing(rows: Row[], finishing: RowSetFinishing): Row[] {
  */
 export function maintainedPlan(planned: PlannedQuery): RelExpr {
   const { finishing } = planned;
+  if (finishing.limitExpr !== undefined || finishing.offsetExpr !== undefined) {
+    throw new SqlError(SqlState.featureNotSupported, `${finishing.limitExpr !== undefined ? 'LIMIT' : 'OFFSET'} must be a constant`);
+  }
   let plan = planned.plan;
   if (finishing.limit !== undefined || finishing.offset > 0) {
     plan = { op: 'topK', input: plan, groupKey: [], order: finishing.order, limit: finishing.limit, offset: finishing.offset };

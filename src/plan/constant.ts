@@ -1,4 +1,5 @@
 // Evaluation of expressions without columns at planning time (LIMIT, window frame offsets).
+import { SqlError, SqlState } from '../repr/errors.js';
 import type { Datum } from '../repr/types.js';
 import type { ScalarExpr } from './mir.js';
 
@@ -31,4 +32,34 @@ export function evaluateConstant(expr: ScalarExpr): Datum | undefined {
       return expr.func.eval(args);
     }
   }
+}
+
+/** Whether an expression reads nothing but parameters and literals (and is not volatile). */
+export function onlyParameters(expr: ScalarExpr): boolean {
+  switch (expr.kind) {
+    case 'literal':
+    case 'parameter':
+      return true;
+    case 'column':
+    case 'mzNow':
+      return false;
+    case 'if':
+      return onlyParameters(expr.cond) && onlyParameters(expr.then) && onlyParameters(expr.else);
+    case 'call':
+      return !expr.func.volatile && expr.args.every(onlyParameters);
+  }
+}
+
+/** The row count of a LIMIT / OFFSET value (int8 or NULL: no limit); negative counts are errors. */
+export function rowCount(value: Datum, clause: 'LIMIT' | 'OFFSET', pos?: number): number | undefined {
+  if (value === null) return undefined;
+  const n = Number(value as bigint);
+  if (n < 0) {
+    throw new SqlError(
+      clause === 'LIMIT' ? SqlState.invalidRowCountInLimitClause : SqlState.invalidRowCountInResultOffsetClause,
+      `${clause} must not be negative`,
+      pos === undefined ? {} : { position: pos + 1 },
+    );
+  }
+  return n;
 }

@@ -134,6 +134,13 @@ export interface RowSetFinishing {
   order: ColumnOrder[];
   limit?: number;
   offset: number;
+  /**
+   * LIMIT / OFFSET of a top-level query written with parameters (`LIMIT $1`):
+   * int8 expressions over parameters only, evaluated when the parameters are
+   * bound (resolveFinishing); `limit` / `offset` are unset meanwhile.
+   */
+  limitExpr?: ScalarExpr;
+  offsetExpr?: ScalarExpr;
   /** Columns to return, after sorting (ORDER BY may use columns not returned). */
   project: number[];
 }

@@ -14,6 +14,7 @@ import { mapPlanScalars, rewriteScalar } from './visit.js';
 import { typeFromAst as resolveDataType } from './types.js';
 import { explainPlan as explainText } from './explain.js';
 import { columnNullability } from './nullability.js';
+import { evaluateConstant, rowCount } from './constant.js';
 
 export interface PlannedQuery {
   /** The relation; its desc carries the output column names. */
@@ -110,17 +111,31 @@ export function typeFromAst(dataType: DataType): SqlType {
   return resolveDataType(dataType);
 }
 
+function bindScalar(expr: ScalarExpr, params: Datum[]): ScalarExpr {
+  return rewriteScalar(expr, (x) => {
+    if (x.kind !== 'parameter') return x;
+    if (x.index < 1 || x.index > params.length) {
+      throw new SqlError(SqlState.undefinedParameter, `there is no parameter $${x.index}`);
+    }
+    return { kind: 'literal', value: params[x.index - 1] ?? null, type: x.type };
+  });
+}
+
 /** Replaces $n parameters by literals of the given values (already in the parameter's type). */
 export function bindParameters(plan: RelExpr, params: Datum[]): RelExpr {
-  const bind = (e: ScalarExpr): ScalarExpr =>
-    rewriteScalar(e, (x) => {
-      if (x.kind !== 'parameter') return x;
-      if (x.index < 1 || x.index > params.length) {
-        throw new SqlError(SqlState.undefinedParameter, `there is no parameter $${x.index}`);
-      }
-      return { kind: 'literal', value: params[x.index - 1] ?? null, type: x.type };
-    });
-  return mapPlanScalars(plan, bind);
+  return mapPlanScalars(plan, (e) => bindScalar(e, params));
+}
+
+/** The finishing with LIMIT / OFFSET written as parameters (`LIMIT $1`) counted from the bound values. */
+export function bindFinishing(finishing: RowSetFinishing, params: Datum[]): RowSetFinishing {
+  const { limitExpr, offsetExpr, ...bound } = finishing;
+  const count = (expr: ScalarExpr, clause: 'LIMIT' | 'OFFSET'): number | undefined => rowCount(evaluateConstant(bindScalar(expr, params)) ?? null, clause);
+  if (limitExpr !== undefined) {
+    const limit = count(limitExpr, 'LIMIT');
+    if (limit !== undefined) bound.limit = limit;
+  }
+  if (offsetExpr !== undefined) bound.offset = count(offsetExpr, 'OFFSET') ?? 0;
+  return bound;
 }
 
 /** Text of EXPLAIN for a plan (indented operator tree, like Materialize's EXPLAIN). */

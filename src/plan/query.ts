@@ -16,7 +16,7 @@ import { resolveColumn, groupingError, type ScopeItem } from './scope.js';
 import { coerce, coerceBool, resolveUnknown, withPosition } from './coerce.js';
 import { collectAggregates, emptyValue, planAggregate, type AggregateFinalizer } from './aggregates.js';
 import { scalarText } from './explain.js';
-import { evaluateConstant } from './constant.js';
+import { evaluateConstant, onlyParameters, rowCount } from './constant.js';
 import { typeEquals } from './types.js';
 import * as b from './builtins.js';
 import {
@@ -120,8 +120,13 @@ export class QueryPlanner {
         columns = prepared.columns.map((c, i) => column(c.name, types[i]!));
         order = this.setOrder(query.orderBy, columns, frame);
       }
-      const { limit, offset } = this.limits(query);
-      return { rel, columns, finishing: { order, ...(limit !== undefined ? { limit } : {}), offset, project: range(0, columns.length) } };
+      const limit = query.limit ? this.countOrParameters(query.limit, 'LIMIT') : undefined;
+      const offset = query.offset ? this.countOrParameters(query.offset, 'OFFSET') : 0;
+      const finishing: RowSetFinishing = { order, offset: typeof offset === 'number' ? offset : 0, project: range(0, columns.length) };
+      if (typeof limit === 'number') finishing.limit = limit;
+      else if (limit !== undefined) finishing.limitExpr = limit;
+      if (typeof offset !== 'number' && offset !== undefined) finishing.offsetExpr = offset;
+      return { rel, columns, finishing };
     });
   }
 
@@ -209,22 +214,23 @@ export class QueryPlanner {
 
   /** LIMIT / OFFSET: a constant non-negative count (NULL means no limit). */
   private constantCount(e: ast.Expr, clause: 'LIMIT' | 'OFFSET'): number | undefined {
+    const count = this.countOrParameters(e, clause);
+    if (typeof count === 'object') {
+      throw new SqlError(SqlState.featureNotSupported, `${clause} must be a constant`, { position: e.pos + 1 });
+    }
+    return count;
+  }
+
+  /** A top-level LIMIT / OFFSET may also be an expression of parameters, counted when they are bound. */
+  private countOrParameters(e: ast.Expr, clause: 'LIMIT' | 'OFFSET'): number | undefined | ScalarExpr {
     const ec: ExprCtx = { rel: UNIT, scope: { levels: [] }, frame: topFrame(), clause, allowTableFunctions: false };
     const planned = coerce(this.state, this.exprs.plan(e, ec), { kind: 'int8' }, 'implicit', e.pos);
     const value = withPosition(e.pos, () => evaluateConstant(planned));
     if (value === undefined) {
+      if (ec.rel === UNIT && onlyParameters(planned)) return planned;
       throw new SqlError(SqlState.featureNotSupported, `${clause} must be a constant`, { position: e.pos + 1 });
     }
-    if (value === null) return undefined;
-    const n = Number(value as bigint);
-    if (n < 0) {
-      throw new SqlError(
-        clause === 'LIMIT' ? SqlState.invalidRowCountInLimitClause : SqlState.invalidRowCountInResultOffsetClause,
-        `${clause} must not be negative`,
-        { position: e.pos + 1 },
-      );
-    }
-    return n;
+    return rowCount(value, clause, e.pos);
   }
 
   // ------------------------------------------------------------ set operands

@@ -43,6 +43,13 @@ test('freshet serve runs SQL from psql and pg, stops cleanly, and keeps its data
   await client.connect();
   const byId = await client.query('SELECT name FROM items WHERE id = $1', [2]);
   assert.deepEqual(byId.rows, [{ name: 'pear' }]);
+  // LIMIT / OFFSET as parameters (pagination from a driver), counted when bound.
+  const page = await client.query('SELECT id FROM items ORDER BY id LIMIT $1 OFFSET $2', [2, 1]);
+  assert.deepEqual(page.rows, [{ id: 2 }, { id: 3 }]);
+  const unlimited = await client.query('SELECT id FROM items ORDER BY id LIMIT $1', [null]);
+  assert.equal(unlimited.rows.length, 3);
+  await assert.rejects(client.query('SELECT id FROM items LIMIT $1', [-1]), (err) => (err as { code?: string }).code === '2201W');
+  await assert.rejects(client.query('CREATE VIEW paged AS SELECT id FROM items LIMIT $1', [1]), (err) => (err as { code?: string }).code !== undefined);
   const counted = await client.query('SELECT count(*) AS n FROM items');
   assert.equal(String(counted.rows[0].n), '3');
   await assert.rejects(client.query('SELECT * FROM missing_table'), (err) => (err as { code?: string }).code === '42P01');
