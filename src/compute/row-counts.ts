@@ -207,7 +207,7 @@ export class OrderedRowCounts {
     entries.push(row, diff);
     index[i * INDEX_STRIDE] = hash;
     index[i * INDEX_STRIDE + 1] = entries.length / 2;
-    if (++this.live * 2 > mask + 1) this.reindex((mask + 1) * 2);
+    if (++this.live * 2 > mask + 1) this.rebuild((mask + 1) * 2, false);
     return 0;
   }
 
@@ -250,27 +250,40 @@ export class OrderedRowCounts {
     if (holes > 16 && holes > this.live) {
       let capacity = mask + 1;
       while (capacity > MIN_CAPACITY && this.live * 8 < capacity) capacity /= 2;
-      this.reindex(capacity);
+      this.rebuild(capacity, true);
     }
   }
 
-  /** Rebuilds the index at `capacity` slots, compacting the entries (order kept). */
-  private reindex(capacity: number): void {
-    const old = this.entries;
-    const entries: Slot[] = [];
+  /**
+   * Rebuilds the index at `capacity` slots from its own [hash, position]
+   * pairs (no row is hashed again), compacting the entries first when asked
+   * (order kept, positions remapped).
+   */
+  private rebuild(capacity: number, compact: boolean): void {
+    let remap: Int32Array | undefined;
+    if (compact) {
+      const old = this.entries;
+      const entries: Slot[] = [];
+      remap = new Int32Array(old.length / 2 + 1);
+      for (let at = 0; at < old.length; at += 2) {
+        if (old[at] === undefined) continue;
+        entries.push(old[at], old[at + 1]);
+        remap[at / 2 + 1] = entries.length / 2;
+      }
+      this.entries = entries;
+    }
+    const old = this.index;
     const index = new Int32Array(capacity * INDEX_STRIDE);
     const mask = capacity - 1;
-    for (let at = 0; at < old.length; at += 2) {
-      const row = old[at] as Row | undefined;
-      if (row === undefined) continue;
-      entries.push(row, old[at + 1]);
-      const hash = rowHash(row);
+    for (let s = 0; s < old.length; s += INDEX_STRIDE) {
+      const position = old[s + 1]!;
+      if (position === 0) continue;
+      const hash = old[s]!;
       let i = hash & mask;
       while (index[i * INDEX_STRIDE + 1] !== 0) i = (i + 1) & mask;
       index[i * INDEX_STRIDE] = hash;
-      index[i * INDEX_STRIDE + 1] = entries.length / 2;
+      index[i * INDEX_STRIDE + 1] = remap === undefined ? position : remap[position]!;
     }
-    this.entries = entries;
     this.index = index;
     this.mask = mask;
   }
