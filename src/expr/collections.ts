@@ -2,16 +2,12 @@
 // sizes, concatenation, search, containment. Element comparisons are
 // specialized on the element type once, at resolution.
 import type { Datum, SqlType } from '../repr/types.js';
-import { ArrayValue, ListValue, MapValue, T } from '../repr/types.js';
+import { ArrayValue, ListValue, MapValue } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { mapGet } from '../repr/values.js';
 import { define, P, type Evaluator, type Param } from './registry.js';
+import { I4, TEXT, BOOL, TEXT_ARRAY } from './signatures.js';
 import { comparatorFor } from './compare-ops.js';
-
-const I4: SqlType = T.int4;
-const TEXT: SqlType = T.text;
-const BOOL: SqlType = T.bool;
-const TEXT_ARRAY: SqlType = { kind: 'array', element: TEXT };
 
 const elementType = (t: SqlType): SqlType => (t.kind === 'array' || t.kind === 'list' ? t.element : t.kind === 'map' ? t.value : t);
 const sameAs = (i: number) => (types: SqlType[]) => types[i]!;

@@ -86,49 +86,39 @@ export function isComparison(op: string): op is Comparison {
   return op in COMPARISON_NAMES;
 }
 
-for (const op of Object.keys(COMPARISON_NAMES) as Comparison[]) {
-  define(`op ${op}`, {
+function defineComparison(key: string, op: Comparison): void {
+  define(`op ${key}`, {
     name: COMPARISON_NAMES[op],
     params: [P.anyelement, P.anyelement],
     returns: T.bool,
     build: (types) => comparisonFor(op, types[0]!),
   });
 }
-define('op !=', {
-  name: 'neq',
-  params: [P.anyelement, P.anyelement],
-  returns: T.bool,
-  build: (types) => comparisonFor('<>', types[0]!),
-});
+for (const op of Object.keys(COMPARISON_NAMES) as Comparison[]) defineComparison(op, op);
+defineComparison('!=', '<>'); // PostgreSQL's other spelling of <>
 
 // ---- boolean logic (non-strict: NULL AND false is false) ----
 
-define('op and', {
-  name: 'and',
-  params: [T.bool, T.bool],
-  returns: T.bool,
-  strict: false,
-  eval: (a) => {
-    const l = a[0];
-    const r = a[1];
-    if (l === false || r === false) return false;
-    if (l === null || r === null) return null;
-    return true;
-  },
-});
-define('op or', {
-  name: 'or',
-  params: [T.bool, T.bool],
-  returns: T.bool,
-  strict: false,
-  eval: (a) => {
-    const l = a[0];
-    const r = a[1];
-    if (l === true || r === true) return true;
-    if (l === null || r === null) return null;
-    return false;
-  },
-});
+// The dominant value decides alone (false for AND, true for OR); otherwise NULL
+// makes the result unknown.
+for (const [name, dominant] of [
+  ['and', false],
+  ['or', true],
+] as const) {
+  define(`op ${name}`, {
+    name,
+    params: [T.bool, T.bool],
+    returns: T.bool,
+    strict: false,
+    eval: (a) => {
+      const l = a[0];
+      const r = a[1];
+      if (l === dominant || r === dominant) return dominant;
+      if (l === null || r === null) return null;
+      return !dominant;
+    },
+  });
+}
 define('prefix not', { name: 'not', params: [T.bool], returns: T.bool, eval: (a) => !a[0] });
 
 // ---- conditionals ----

@@ -30,26 +30,13 @@ import {
   type TimestampParts,
 } from '../repr/datetime.js';
 import { define, type Evaluator } from './registry.js';
+import { defineFunction as fn, DATE, TIME, TS, TSTZ, IV, TEXT, I4, F8, NUM } from './signatures.js';
 import { Decimal, numericDivide, withDisplayScale } from './decimal.js';
 import { displayType } from './type-info.js';
 import { dateOutOfRange } from './datetime-ops.js';
 import { compileToChar } from './to-char.js';
 import { compileNumberFormat } from './to-char-number.js';
 import { toTimestamp } from './to-timestamp.js';
-
-const DATE: SqlType = T.date;
-const TIME: SqlType = T.time;
-const TS: SqlType = T.timestamp;
-const TSTZ: SqlType = T.timestamptz;
-const IV: SqlType = T.interval;
-const TEXT: SqlType = T.text;
-const I4: SqlType = T.int4;
-const F8: SqlType = T.float8;
-const NUM: SqlType = T.numeric;
-
-function fn(name: string, opName: string, params: SqlType[], returns: SqlType, eval_: Evaluator, volatile = false): void {
-  define(name, { name: opName, params, returns, eval: eval_, volatile });
-}
 
 /** Caches the last compiled value of a text argument (units, formats): literals compile once. */
 function lastCompiled<R>(compile: (key: string) => R): (key: string) => R {

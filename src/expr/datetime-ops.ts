@@ -1,8 +1,8 @@
 // Date/time arithmetic operators (PostgreSQL's date_pli, timestamp_pl_interval,
 // timestamp_mi, interval_mul, ...). timestamptz arithmetic uses UTC as the
 // session zone: eval closures have no session, and UTC is Materialize's default.
-import type { Interval, SqlType } from '../repr/types.js';
-import { T, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
+import type { Interval } from '../repr/types.js';
+import { TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import {
   addIntervals,
@@ -15,20 +15,9 @@ import {
   subtractIntervals,
   subtractTimestamps,
 } from '../repr/datetime.js';
-import { define, type Evaluator } from './registry.js';
+import { define } from './registry.js';
+import { defineBinaryOperator as op2, DATE, TIME, TS, TSTZ, IV, I4, F8 } from './signatures.js';
 import { divisionByZero } from './errors.js';
-
-const DATE: SqlType = T.date;
-const TIME: SqlType = T.time;
-const TS: SqlType = T.timestamp;
-const TSTZ: SqlType = T.timestamptz;
-const IV: SqlType = T.interval;
-const I4: SqlType = T.int4;
-const F8: SqlType = T.float8;
-
-function op2(key: string, name: string, left: SqlType, right: SqlType, returns: SqlType, fn: Evaluator): void {
-  define(`op ${key}`, { name, params: [left, right], returns, eval: fn });
-}
 
 export function dateOutOfRange(): SqlError {
   return new SqlError(SqlState.datetimeFieldOverflow, 'date out of range');

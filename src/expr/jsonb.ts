@@ -1,11 +1,12 @@
 // jsonb operators and functions (PostgreSQL 15 semantics): field and index
 // access, paths, containment, existence, concatenation, deletion, builders
 // and the jsonb_each / jsonb_array_elements / jsonb_object_keys table functions.
-import type { Datum, JsonbValue, SqlType } from '../repr/types.js';
-import { ArrayValue, Jsonb, JsonbObject, T } from '../repr/types.js';
+import type { Datum, JsonbValue } from '../repr/types.js';
+import { ArrayValue, Jsonb, JsonbObject } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { jsonbTypeName } from './cast.js';
-import { alias, define, P, type Evaluator } from './registry.js';
+import { alias, define, P } from './registry.js';
+import { defineBinaryOperator as op2, defineFunction as fn, JSONB, TEXT, I4, BOOL, TEXT_ARRAY } from './signatures.js';
 import { invalidParameter } from './errors.js';
 import { textOf } from './string.js';
 import { aliasTable, defineTable } from './table-funcs.js';
@@ -17,19 +18,6 @@ import {
   toJsonbConverter,
 } from './jsonb-value.js';
 import { jsonbObjectGet, jsonbValueToText } from '../repr/jsonb.js';
-
-const JSONB: SqlType = T.jsonb;
-const TEXT: SqlType = T.text;
-const I4: SqlType = T.int4;
-const BOOL: SqlType = T.bool;
-const TEXT_ARRAY: SqlType = { kind: 'array', element: TEXT };
-
-function op2(key: string, name: string, left: SqlType, right: SqlType, returns: SqlType, fn: Evaluator): void {
-  define(`op ${key}`, { name, params: [left, right], returns, eval: fn });
-}
-function fn(name: string, opName: string, params: SqlType[], returns: SqlType, eval_: Evaluator): void {
-  define(name, { name: opName, params, returns, eval: eval_ });
-}
 
 const jv = (d: Datum): JsonbValue => (d as Jsonb).value;
 /** Wraps a found value as a jsonb datum; a missing one is SQL NULL. */
@@ -278,7 +266,6 @@ defineTable('jsonb_array_elements', [JSONB], [{ name: 'value', type: JSONB }], (
 defineTable('jsonb_array_elements_text', [JSONB], [{ name: 'value', type: TEXT }], () => (a) =>
   a[0] === null ? NO_ROWS : arrayElements(jv(a[0])).map((v) => [asText(v)]),
 );
-
 
 // ---- json_* spellings: Materialize reads json as jsonb, so they are the same functions ----
 

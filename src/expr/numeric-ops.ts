@@ -8,6 +8,7 @@ import { approximately, Decimal, decimalScale, numericDivide, withDisplayScale }
 import { INT8_MAX, INT8_MIN, roundHalfEven } from './cast.js';
 import { divisionByZero, floatOverflow, floatUnderflow, outOfRange } from './errors.js';
 import { define, type Evaluator } from './registry.js';
+import { defineBinaryOperator as op2, definePrefixOperator as op1, defineFunction as fn, NUM, F8, I4 } from './signatures.js';
 
 type NumFn = (a: number, b: number) => number;
 type BigFn = (a: bigint, b: bigint) => bigint;
@@ -17,16 +18,6 @@ const INT_KINDS = [
   { type: T.int2 as SqlType, name: 'int2', what: 'smallint', min: -32768, max: 32767 },
   { type: T.int4 as SqlType, name: 'int4', what: 'integer', min: -2147483648, max: 2147483647 },
 ] as const;
-
-function op2(key: string, name: string, left: SqlType, right: SqlType, returns: SqlType, fn: Evaluator): void {
-  define(`op ${key}`, { name, params: [left, right], returns, eval: fn });
-}
-function op1(key: string, name: string, arg: SqlType, returns: SqlType, fn: Evaluator): void {
-  define(`prefix ${key}`, { name, params: [arg], returns, eval: fn });
-}
-function fn(fname: string, name: string, params: SqlType[], returns: SqlType, eval_: Evaluator, volatile = false): void {
-  define(fname, { name, params, returns, eval: eval_, volatile });
-}
 
 // ---- small integers (number) ----
 
@@ -236,7 +227,6 @@ for (const [l, r, name] of [
 
 // ---- numeric ----
 
-const NUM = T.numeric as SqlType;
 const NAN = new Decimal(NaN);
 
 function numericChecked(f: DecFn): Evaluator {
@@ -337,8 +327,6 @@ define('abs', { name: 'numeric_abs', params: [NUM], returns: sameScale, eval: ke
 
 // ---- math functions ----
 
-const F8 = T.float8 as SqlType;
-const I4 = T.int4 as SqlType;
 const I8 = T.int8 as SqlType;
 
 function f8(fname: string, name: string, f: (x: number) => number): void {

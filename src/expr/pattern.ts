@@ -1,15 +1,12 @@
 // LIKE / ILIKE and POSIX regular expressions (~, ~*, regexp_*), compiled to
 // JS RegExps. Each evaluator remembers the last pattern it compiled, so a
 // literal pattern (the common case) is compiled once per plan, not per row.
-import type { Datum, SqlType } from '../repr/types.js';
-import { ArrayValue, T } from '../repr/types.js';
+import type { Datum } from '../repr/types.js';
+import { ArrayValue } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { define, type Evaluator } from './registry.js';
+import { TEXT, BOOL, TEXT_ARRAY } from './signatures.js';
 import { invalidParameter } from './errors.js';
-
-const TEXT: SqlType = T.text;
-const BOOL: SqlType = T.bool;
-const TEXT_ARRAY: SqlType = { kind: 'array', element: TEXT };
 
 function escapeRegExp(c: string): string {
   // Only syntax characters: the 'u' flag rejects identity escapes such as \-.

@@ -8,11 +8,10 @@ import { formatText } from '../repr/text.js';
 import { charLength } from '../repr/strings.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { define, P, type Evaluator } from './registry.js';
+import { defineFunction as fn, TEXT, I4 } from './signatures.js';
 import { invalidParameter } from './errors.js';
 import { isStringKind } from './type-info.js';
 
-const TEXT: SqlType = T.text;
-const I4: SqlType = T.int4;
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Characters [start, start+count) counted in code points (0-based start, clamped). */
@@ -31,10 +30,6 @@ function chars(s: string): string[] {
 export function textOf(type: SqlType): (v: Datum) => string {
   if (isStringKind(type) || type.kind === 'unknown') return (v) => v as string;
   return (v) => formatText(v, type);
-}
-
-function fn(name: string, opName: string, params: SqlType[], returns: SqlType, eval_: Evaluator): void {
-  define(name, { name: opName, params, returns, eval: eval_ });
 }
 
 // ---- concatenation ----
@@ -58,36 +53,20 @@ define('op ||', {
     return (a) => left(a[0]!) + (a[1] as string);
   },
 });
-define('concat', {
-  name: 'concat',
-  params: [],
-  variadic: P.any,
-  returns: TEXT,
-  strict: false,
-  build: (types) => {
-    const conv = types.map(textOf);
-    return (a) => {
-      let out = '';
-      for (let i = 0; i < a.length; i++) if (a[i] !== null) out += conv[i]!(a[i]!);
-      return out;
-    };
-  },
+/** A non-strict text function of any further arguments, each converted by its type's text output. */
+function defineTextOfAny(name: string, params: SqlType[], evalWith: (texts: Array<(v: Datum) => string>) => Evaluator): void {
+  define(name, { name, params, variadic: P.any, returns: TEXT, strict: false, build: (types) => evalWith(types.map(textOf)) });
+}
+defineTextOfAny('concat', [], (conv) => (a) => {
+  let out = '';
+  for (let i = 0; i < a.length; i++) if (a[i] !== null) out += conv[i]!(a[i]!);
+  return out;
 });
-define('concat_ws', {
-  name: 'concat_ws',
-  params: [TEXT],
-  variadic: P.any,
-  returns: TEXT,
-  strict: false,
-  build: (types) => {
-    const conv = types.map(textOf);
-    return (a) => {
-      if (a[0] === null) return null;
-      const parts: string[] = [];
-      for (let i = 1; i < a.length; i++) if (a[i] !== null) parts.push(conv[i]!(a[i]!));
-      return parts.join(a[0] as string);
-    };
-  },
+defineTextOfAny('concat_ws', [TEXT], (conv) => (a) => {
+  if (a[0] === null) return null;
+  const parts: string[] = [];
+  for (let i = 1; i < a.length; i++) if (a[i] !== null) parts.push(conv[i]!(a[i]!));
+  return parts.join(a[0] as string);
 });
 
 // ---- length and case ----
@@ -373,35 +352,25 @@ define('quote_nullable', {
 
 // ---- format(fmt, args...) : %s %I %L and %% with optional positions ----
 
-define('format', {
-  name: 'format',
-  params: [TEXT],
-  variadic: P.any,
-  returns: TEXT,
-  strict: false,
-  build: (types) => {
-    const conv = types.map(textOf);
-    return (a) => {
-      if (a[0] === null) return null;
-      let next = 1;
-      return (a[0] as string).replace(/%(?:(\d+)\$)?(-?\d*)([sIL%])/g, (_m, pos: string | undefined, width: string, kind: string) => {
-        if (kind === '%') return '%';
-        const i = pos !== undefined ? Number(pos) : next;
-        next = i + 1;
-        if (i >= a.length) throw invalidParameter('too few arguments for format()');
-        const v = a[i]!;
-        let s: string;
-        if (kind === 'L') s = v === null ? 'NULL' : quoteLiteral(conv[i]!(v));
-        else if (kind === 'I') {
-          if (v === null) throw new SqlError(SqlState.nullValueNotAllowed, 'null values cannot be formatted as an SQL identifier');
-          s = quoteIdent(conv[i]!(v));
-        } else s = v === null ? '' : conv[i]!(v);
-        const w = width === '' ? 0 : Number(width);
-        checkResultLength(Math.abs(w));
-        return w < 0 ? s.padEnd(-w) : s.padStart(w);
-      });
-    };
-  },
+defineTextOfAny('format', [TEXT], (conv) => (a) => {
+  if (a[0] === null) return null;
+  let next = 1;
+  return (a[0] as string).replace(/%(?:(\d+)\$)?(-?\d*)([sIL%])/g, (_m, pos: string | undefined, width: string, kind: string) => {
+    if (kind === '%') return '%';
+    const i = pos !== undefined ? Number(pos) : next;
+    next = i + 1;
+    if (i >= a.length) throw invalidParameter('too few arguments for format()');
+    const v = a[i]!;
+    let s: string;
+    if (kind === 'L') s = v === null ? 'NULL' : quoteLiteral(conv[i]!(v));
+    else if (kind === 'I') {
+      if (v === null) throw new SqlError(SqlState.nullValueNotAllowed, 'null values cannot be formatted as an SQL identifier');
+      s = quoteIdent(conv[i]!(v));
+    } else s = v === null ? '' : conv[i]!(v);
+    const w = width === '' ? 0 : Number(width);
+    checkResultLength(Math.abs(w));
+    return w < 0 ? s.padEnd(-w) : s.padStart(w);
+  });
 });
 
 // ---- text <-> arrays ----

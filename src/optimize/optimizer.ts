@@ -8,7 +8,7 @@ import { describe } from '../plan/mir.js';
 import { rowKey } from '../repr/compare.js';
 import { AND, isNotNull } from '../plan/builtins.js';
 import { equalityFuncs } from '../plan/expr.js';
-import { mapPlanScalars } from '../plan/visit.js';
+import { mapChildren, mapPlanScalars } from '../plan/visit.js';
 import { explainPlan, scalarText as explainScalar } from '../plan/explain.js';
 import { columnsUsed, evaluate, foldScalar, isEvaluable, remapColumns, shiftColumns, substitute } from './scalar.js';
 import { inlineLets } from './lets.js';
@@ -71,53 +71,40 @@ function mapConstant(rows: Array<[Row, number]>, fn: (row: Row) => Row | null | 
   return out;
 }
 
+/** One bottom-up pass: children first, then the rule for the node over its simplified children. */
 function simplify(rel: RelExpr): RelExpr {
-  switch (rel.op) {
+  const node = mapChildren(rel, simplify);
+  switch (node.op) {
     case 'get':
     case 'getLocal':
     case 'constant':
-      return rel;
     case 'let':
-      return { ...rel, value: simplify(rel.value), body: simplify(rel.body) };
+      return node;
     case 'map':
-      return simplifyMap(simplify(rel.input), rel.scalars);
+      return simplifyMap(node.input, node.scalars);
     case 'filter':
-      return simplifyFilter(simplify(rel.input), rel.predicates);
+      return simplifyFilter(node.input, node.predicates);
     case 'project':
-      return simplifyProject(simplify(rel.input), rel.outputs);
-    case 'flatMap': {
-      const input = simplify(rel.input);
-      return isEmpty(input) ? empty({ ...rel, input }) : { ...rel, input };
-    }
+      return simplifyProject(node.input, node.outputs);
+    case 'flatMap':
+      return isEmpty(node.input) ? empty(node) : node;
     case 'join':
-      return simplifyJoin(rel.inputs.map(simplify), rel.equivalences);
-    case 'reduce': {
-      const input = simplify(rel.input);
-      return isEmpty(input) ? empty({ ...rel, input }) : pruneReduceInput({ ...rel, input });
-    }
-    case 'distinct': {
-      const input = simplify(rel.input);
-      if (input.op === 'distinct' || isEmpty(input)) return input;
-      return { op: 'distinct', input };
-    }
-    case 'threshold': {
-      const input = simplify(rel.input);
-      if (input.op === 'threshold' || isEmpty(input)) return input;
-      return { op: 'threshold', input };
-    }
-    case 'topK': {
-      const input = simplify(rel.input);
-      if (isEmpty(input) || rel.limit === 0) return empty(input);
-      return { ...rel, input };
-    }
+      return simplifyJoin(node.inputs, node.equivalences);
+    case 'reduce':
+      return isEmpty(node.input) ? empty(node) : pruneReduceInput(node);
+    case 'distinct':
+    case 'threshold':
+      return node.input.op === node.op || isEmpty(node.input) ? node.input : node;
+    case 'topK':
+      return isEmpty(node.input) || node.limit === 0 ? empty(node.input) : node;
     case 'negate': {
-      const input = simplify(rel.input);
+      const input = node.input;
       if (input.op === 'negate') return input.input;
       if (input.op === 'constant') return { ...input, rows: input.rows.map(([row, d]): [Row, number] => [row, -d]) };
-      return { op: 'negate', input };
+      return node;
     }
     case 'union':
-      return simplifyUnion(rel.inputs.map(simplify));
+      return simplifyUnion(node.inputs);
   }
 }
 

@@ -1,4 +1,5 @@
-// Generic traversals of plans: rewriting every scalar expression in a plan.
+// Generic traversals of plans: rebuilding a node over rewritten children,
+// rewriting every scalar expression in a plan.
 import type { AggregateExpr, RelExpr, ScalarExpr } from './mir.js';
 
 /** Rewrites a scalar bottom-up with `fn`. */
@@ -22,34 +23,39 @@ function rewriteAggregate(agg: AggregateExpr, fn: (e: ScalarExpr) => ScalarExpr)
   };
 }
 
-/** Applies `fn` to every top-level scalar of every node (not recursing into scalars: fn decides). */
-export function mapPlanScalars(rel: RelExpr, fn: (e: ScalarExpr) => ScalarExpr): RelExpr {
-  const go = (r: RelExpr): RelExpr => mapPlanScalars(r, fn);
+/** The node with each child plan replaced by `fn(child)`; its scalars are left as they are. */
+export function mapChildren(rel: RelExpr, fn: (r: RelExpr) => RelExpr): RelExpr {
   switch (rel.op) {
     case 'get':
     case 'getLocal':
     case 'constant':
       return rel;
     case 'let':
-      return { ...rel, value: go(rel.value), body: go(rel.body) };
-    case 'map':
-      return { ...rel, input: go(rel.input), scalars: rel.scalars.map(fn) };
-    case 'filter':
-      return { ...rel, input: go(rel.input), predicates: rel.predicates.map(fn) };
-    case 'project':
-    case 'distinct':
-    case 'negate':
-    case 'threshold':
-    case 'topK':
-      return { ...rel, input: go(rel.input) };
-    case 'flatMap':
-      return { ...rel, input: go(rel.input), args: rel.args.map(fn) };
+      return { ...rel, value: fn(rel.value), body: fn(rel.body) };
     case 'join':
-      return { ...rel, inputs: rel.inputs.map(go), equivalences: rel.equivalences.map((cls) => cls.map(fn)) };
-    case 'reduce':
-      return { ...rel, input: go(rel.input), groupKey: rel.groupKey.map(fn), aggregates: rel.aggregates.map((a) => rewriteAggregate(a, fn)) };
     case 'union':
-      return { ...rel, inputs: rel.inputs.map(go) };
+      return { ...rel, inputs: rel.inputs.map(fn) };
+    default:
+      return { ...rel, input: fn(rel.input) };
+  }
+}
+
+/** Applies `fn` to every top-level scalar of every node (not recursing into scalars: fn decides). */
+export function mapPlanScalars(rel: RelExpr, fn: (e: ScalarExpr) => ScalarExpr): RelExpr {
+  const node = mapChildren(rel, (child) => mapPlanScalars(child, fn));
+  switch (node.op) {
+    case 'map':
+      return { ...node, scalars: node.scalars.map(fn) };
+    case 'filter':
+      return { ...node, predicates: node.predicates.map(fn) };
+    case 'flatMap':
+      return { ...node, args: node.args.map(fn) };
+    case 'join':
+      return { ...node, equivalences: node.equivalences.map((cls) => cls.map(fn)) };
+    case 'reduce':
+      return { ...node, groupKey: node.groupKey.map(fn), aggregates: node.aggregates.map((a) => rewriteAggregate(a, fn)) };
+    default:
+      return node;
   }
 }
 
