@@ -190,14 +190,21 @@ def('array_replace', [P.anyarray, P.anyelement, P.anyelement], sameAs(0), (types
 function containsAll(hay: Datum[], needles: Datum[], cmp: (a: Datum, b: Datum) => number): boolean {
   return needles.every((n) => n !== null && hay.some((h) => h !== null && cmp(h, n) === 0));
 }
-def('op @>', [P.anyarray, P.anyarray], BOOL, (types) => {
-  const cmp = comparatorFor(elementType(types[0]!));
-  return (a) => containsAll((a[0] as ArrayValue).elements, (a[1] as ArrayValue).elements, cmp);
-}, true, undefined, 'array_contains');
-def('op <@', [P.anyarray, P.anyarray], BOOL, (types) => {
-  const cmp = comparatorFor(elementType(types[0]!));
-  return (a) => containsAll((a[1] as ArrayValue).elements, (a[0] as ArrayValue).elements, cmp);
-}, true, undefined, 'array_contained');
+// @> and <@ on arrays and on lists: the containing side is argument `hay`.
+for (const [param, kind] of [
+  [P.anyarray, 'array'],
+  [P.anylist, 'list'],
+] as const) {
+  for (const [key, suffix, hay] of [
+    ['op @>', 'contains', 0],
+    ['op <@', 'contained', 1],
+  ] as const) {
+    def(key, [param, param], BOOL, (types) => {
+      const cmp = comparatorFor(elementType(types[0]!));
+      return (a) => containsAll((a[hay] as ArrayValue | ListValue).elements, (a[1 - hay] as ArrayValue | ListValue).elements, cmp);
+    }, true, undefined, `${kind}_${suffix}`);
+  }
+}
 def('op &&', [P.anyarray, P.anyarray], BOOL, (types) => {
   const cmp = comparatorFor(elementType(types[0]!));
   return (a) => (a[0] as ArrayValue).elements.some((x) => x !== null && (a[1] as ArrayValue).elements.some((y) => y !== null && cmp(x, y) === 0));
@@ -269,14 +276,6 @@ def('list_remove', [P.anylist, P.anyelement], sameAs(0), (types) => {
   const eq = notDistinct(elementType(types[0]!));
   return (a) => (a[0] === null ? null : new ListValue((a[0] as ListValue).elements.filter((e) => !eq(e, a[1]!))));
 }, false);
-def('op @>', [P.anylist, P.anylist], BOOL, (types) => {
-  const cmp = comparatorFor(elementType(types[0]!));
-  return (a) => containsAll((a[0] as ListValue).elements, (a[1] as ListValue).elements, cmp);
-}, true, undefined, 'list_contains');
-def('op <@', [P.anylist, P.anylist], BOOL, (types) => {
-  const cmp = comparatorFor(elementType(types[0]!));
-  return (a) => containsAll((a[1] as ListValue).elements, (a[0] as ListValue).elements, cmp);
-}, true, undefined, 'list_contained');
 def('list_to_array', [P.anylist], (types) => ({ kind: 'array', element: elementType(types[0]!) }), () => (a) =>
   oneDimensional([...(a[0] as ListValue).elements]),
 );

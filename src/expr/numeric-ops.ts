@@ -470,31 +470,26 @@ function gcdBig(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];
   return a;
 }
-fn('gcd', 'int4_gcd', [I4, I4], I4, (a) => {
-  const r = gcdBig(BigInt(a[0] as number), BigInt(a[1] as number));
-  if (r > 2147483647n) throw outOfRange('integer');
-  return Number(r);
-});
-fn('gcd', 'int8_gcd', [I8, I8], I8, (a) => {
-  const r = gcdBig(a[0] as bigint, a[1] as bigint);
-  if (r > INT8_MAX) throw outOfRange('bigint');
-  return r;
-});
 function lcmBig(a: bigint, b: bigint): bigint {
   if (a === 0n || b === 0n) return 0n;
   const r = (a / gcdBig(a, b)) * b;
   return r < 0n ? -r : r;
 }
-fn('lcm', 'int4_lcm', [I4, I4], I4, (a) => {
-  const r = lcmBig(BigInt(a[0] as number), BigInt(a[1] as number));
-  if (r > 2147483647n) throw outOfRange('integer');
-  return Number(r);
-});
-fn('lcm', 'int8_lcm', [I8, I8], I8, (a) => {
-  const r = lcmBig(a[0] as bigint, a[1] as bigint);
-  if (r > INT8_MAX) throw outOfRange('bigint');
-  return r;
-});
+for (const [name, combine] of [
+  ['gcd', gcdBig],
+  ['lcm', lcmBig],
+] as const) {
+  fn(name, `int4_${name}`, [I4, I4], I4, (a) => {
+    const r = combine(BigInt(a[0] as number), BigInt(a[1] as number));
+    if (r > 2147483647n) throw outOfRange('integer');
+    return Number(r);
+  });
+  fn(name, `int8_${name}`, [I8, I8], I8, (a) => {
+    const r = combine(a[0] as bigint, a[1] as bigint);
+    if (r > INT8_MAX) throw outOfRange('bigint');
+    return r;
+  });
+}
 fn('width_bucket', 'float8_width_bucket', [F8, F8, F8, I4], I4, (a) => {
   const [x, lo, hi, n] = a as [number, number, number, number];
   if (n <= 0) throw new SqlError('2201G', 'count must be greater than zero');
