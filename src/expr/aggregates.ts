@@ -3,7 +3,7 @@
 import type { SqlType } from '../repr/types.js';
 import { T } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { argList, define, lookup, P, type Param } from './registry.js';
+import { argList, define, lookup, noSingleOverload, P, type Param } from './registry.js';
 import type { ResolvedAggregate } from './resolve.js';
 
 type AggName = ResolvedAggregate['name'];
@@ -98,12 +98,5 @@ export function resolveAggregateType(name: string, argTypes: SqlType[]): Resolve
     const returnType = found.ok.returnType.kind === 'unknown' ? T.text : found.ok.returnType;
     return { name: def!.name, argTypes: argTypesOut, returnType };
   }
-  if ('ambiguous' in found) {
-    throw new SqlError(SqlState.ambiguousFunction, `function ${name}(${argList(argTypes)}) is not unique`, {
-      hint: 'Could not choose a best candidate function. You might need to add explicit type casts.',
-    });
-  }
-  throw new SqlError(SqlState.undefinedFunction, `function ${name}(${argList(argTypes)}) does not exist`, {
-    hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
-  });
+  throw noSingleOverload(found, 'function', `${name}(${argList(argTypes)})`);
 }

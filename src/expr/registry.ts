@@ -308,6 +308,22 @@ export function argList(types: SqlType[]): string {
   return types.map(displayType).join(', ');
 }
 
+/**
+ * PostgreSQL's error for a call that no single overload fits: 42725 when
+ * candidates tie, 42883 when none applies. `signature` is the call as the
+ * message shows it: `f(integer, text)`, or `integer + text` for an operator.
+ */
+export function noSingleOverload(found: Exclude<LookupResult, { ok: Selected }>, kind: 'operator' | 'function', signature: string): SqlError {
+  if ('ambiguous' in found) {
+    return new SqlError(SqlState.ambiguousFunction, kind === 'operator' ? `operator is not unique: ${signature}` : `function ${signature} is not unique`, {
+      hint: `Could not choose a best candidate ${kind}. You might need to add explicit type casts.`,
+    });
+  }
+  return new SqlError(SqlState.undefinedFunction, kind === 'operator' ? `operator does not exist: ${signature}` : `function ${signature} does not exist`, {
+    hint: `No ${kind} matches the given name and argument types. You might need to add explicit type casts.`,
+  });
+}
+
 /** Every registered overload with its key (tests sweep them; tools can list functions). */
 export function listOverloads(): Array<{ key: string; overload: Overload }> {
   const out: Array<{ key: string; overload: Overload }> = [];

@@ -16,7 +16,7 @@ import type { ArrayValue, Datum, SqlType } from '../repr/types.js';
 import type { AggregateFuncName, ScalarFunc, TableFunc } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { buildCast, buildZonedCast, type CastContext } from './cast.js';
-import { argList, instantiate, lookup, type SessionContext } from './registry.js';
+import { argList, instantiate, lookup, noSingleOverload, type SessionContext } from './registry.js';
 
 export type { SessionContext };
 import { commonTypeOf } from './common-type.js';
@@ -49,14 +49,7 @@ function resolveKey(
     if (s.overload.volatile) func.volatile = true;
     return { func, argTypes: s.argTypes, returnType: s.returnType };
   }
-  if ('ambiguous' in found) {
-    throw new SqlError(SqlState.ambiguousFunction, kind === 'operator' ? `operator is not unique: ${describe()}` : `function ${describe()} is not unique`, {
-      hint: `Could not choose a best candidate ${kind}. You might need to add explicit type casts.`,
-    });
-  }
-  throw new SqlError(SqlState.undefinedFunction, kind === 'operator' ? `operator does not exist: ${describe()}` : `function ${describe()} does not exist`, {
-    hint: `No ${kind} matches the given name and argument types. You might need to add explicit type casts.`,
-  });
+  throw noSingleOverload(found, kind, describe());
 }
 
 /** Binary operator (op as in the AST: '+', '||', '->>', '=', 'and', ...) or prefix operator when `left` is null. */

@@ -4,10 +4,10 @@
 import type { Datum, Interval, Row, SqlType } from '../repr/types.js';
 import { ArrayValue, ListValue, MapValue, T } from '../repr/types.js';
 import type { TableFunc } from '../plan/mir.js';
-import { SqlError, SqlState } from '../repr/errors.js';
+import { SqlError } from '../repr/errors.js';
 import { addIntervalToTimestamp, compareIntervals, ZERO_INTERVAL } from '../repr/datetime.js';
 import { Decimal } from './decimal.js';
-import { alias, argList, define, lookup, P, type Param } from './registry.js';
+import { alias, argList, define, lookup, noSingleOverload, P, type Param } from './registry.js';
 import { invalidParameter } from './errors.js';
 import { compileRegex, regexpSplit } from './pattern.js';
 import type { ResolvedTableFunc } from './resolve.js';
@@ -85,14 +85,7 @@ export function lookupTableFunction(name: string, argTypes: SqlType[]): Resolved
     };
     return { func, argTypes: s.argTypes };
   }
-  if ('ambiguous' in found) {
-    throw new SqlError(SqlState.ambiguousFunction, `function ${name}(${argList(argTypes)}) is not unique`, {
-      hint: 'Could not choose a best candidate function. You might need to add explicit type casts.',
-    });
-  }
-  throw new SqlError(SqlState.undefinedFunction, `function ${name}(${argList(argTypes)}) does not exist`, {
-    hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
-  });
+  throw noSingleOverload(found, 'function', `${name}(${argList(argTypes)})`);
 }
 
 const NO_ROWS: Row[] = [];
