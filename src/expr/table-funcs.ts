@@ -157,18 +157,14 @@ for (const t of [T.timestamp as SqlType, T.timestamptz as SqlType]) {
 
 const elementOf = (t: SqlType): SqlType => (t.kind === 'array' || t.kind === 'list' ? t.element : T.text);
 
-defineTable(
-  'unnest',
-  [P.anyarray],
-  (types) => [{ name: 'unnest', type: elementOf(types[0]!) }],
-  () => (a) => (a[0] === null ? NO_ROWS : (a[0] as ArrayValue).elements.map((e) => [e])),
-);
-defineTable(
-  'unnest',
-  [P.anylist],
-  (types) => [{ name: 'unnest', type: elementOf(types[0]!) }],
-  () => (a) => (a[0] === null ? NO_ROWS : (a[0] as ListValue).elements.map((e) => [e])),
-);
+for (const param of [P.anyarray, P.anylist]) {
+  defineTable(
+    'unnest',
+    [param],
+    (types) => [{ name: 'unnest', type: elementOf(types[0]!) }],
+    () => (a) => (a[0] === null ? NO_ROWS : (a[0] as ArrayValue | ListValue).elements.map((e) => [e])),
+  );
+}
 defineTable(
   'unnest',
   [P.anymap],
