@@ -1,20 +1,41 @@
 // The maintained contents of one collection (an input, a materialized view or
 // an index): its rows with multiplicities and its error stream. Indexes keep
 // their rows arranged by the index key so key lookups touch one group.
+//
+// Joins reading a collection directly may share its rows instead of keeping
+// a copy: the collection then holds them arranged by the join's key columns
+// (one copy, updated before the collection's listeners run) rather than in
+// its own table, for as long as a dataflow uses that arrangement.
 import type { Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
-import { evalError } from './stream.js';
 import { OrderedRowCounts } from './row-counts.js';
-import { Arrangement, ErrorSet, type GroupKey } from './zset.js';
+import { evalError } from './stream.js';
+import { Arrangement, compileGroupKey, ErrorSet, type GroupKey } from './zset.js';
+
+interface SharedArrangement {
+  arrangement: Arrangement;
+  keyOf: (row: Row) => GroupKey;
+  users: number;
+}
 
 export class CollectionState {
   readonly errors = new ErrorSet();
-  private readonly unkeyed: OrderedRowCounts | undefined;
+  /** The rows, in insertion order, while no arrangement is shared (unkeyed collections). */
+  private unkeyed: OrderedRowCounts | undefined;
   private readonly keyed: Arrangement | undefined;
+  /** Arrangements shared with joins, by key columns; while any exists, they hold the rows instead of `unkeyed`. */
+  private readonly shared = new Map<string, SharedArrangement>();
 
   constructor(private readonly keyOf?: (row: Row) => GroupKey) {
     if (keyOf === undefined) this.unkeyed = new OrderedRowCounts();
     else this.keyed = new Arrangement();
+  }
+
+  /** Number of distinct rows (an estimate for indexes: their key count). */
+  get size(): number {
+    if (this.unkeyed !== undefined) return this.unkeyed.size;
+    const first = this.shared.values().next().value;
+    return first !== undefined ? first.arrangement.rowCount : this.keyed!.keyCount;
   }
 
   /** Applies changes; returns the errors to forward (input errors plus index-key evaluation errors). */
@@ -32,19 +53,60 @@ export class CollectionState {
         }
         this.keyed.update(key, u.row, u.diff);
       }
-    } else {
-      const rows = this.unkeyed!;
+    } else if (this.unkeyed !== undefined) {
+      const rows = this.unkeyed;
       for (const u of updates) rows.add(u.row, u.diff);
+    } else {
+      for (const { arrangement, keyOf } of this.shared.values()) {
+        for (const u of updates) arrangement.update(keyOf(u.row), u.row, u.diff);
+      }
     }
     if (forwarded.length > 0) this.errors.apply(forwarded);
     return forwarded;
   }
 
+  /**
+   * The collection's rows arranged by `keyColumns`, maintained by the
+   * collection from now on (until `release`); undefined for indexes.
+   */
+  share(keyColumns: number[]): Arrangement | undefined {
+    if (this.keyed !== undefined) return undefined;
+    const signature = keyColumns.join(',');
+    let entry = this.shared.get(signature);
+    if (entry === undefined) {
+      const keyOf = compileGroupKey(keyColumns.map((c) => (row: Row) => row[c] ?? null));
+      const arrangement = new Arrangement();
+      this.forEach((row, diff) => arrangement.update(keyOf(row), row, diff));
+      entry = { arrangement, keyOf, users: 0 };
+      this.shared.set(signature, entry);
+      this.unkeyed = undefined;
+    }
+    entry.users++;
+    return entry.arrangement;
+  }
+
+  /** Ends one use of a shared arrangement; the last use of the last one gives the rows back to the collection's table. */
+  release(keyColumns: number[]): void {
+    const signature = keyColumns.join(',');
+    const entry = this.shared.get(signature);
+    if (entry === undefined || --entry.users > 0) return;
+    if (this.shared.size === 1) {
+      const rows = new OrderedRowCounts();
+      entry.arrangement.forEach((row, diff) => rows.add(row, diff));
+      this.unkeyed = rows;
+    }
+    this.shared.delete(signature);
+  }
+
+  /** Key columns of the arrangements currently shared. */
+  sharedKeys(): number[][] {
+    return [...this.shared.keys()].map((signature) => signature.split(',').map(Number));
+  }
+
   /** The rows with multiplicities. */
   contents(): Update[] {
     const out: Update[] = [];
-    if (this.keyed !== undefined) this.keyed.forEach((row, diff) => out.push({ row, diff }));
-    else this.unkeyed!.forEach((row, diff) => out.push({ row, diff }));
+    this.forEach((row, diff) => out.push({ row, diff }));
     return out;
   }
 
@@ -53,5 +115,11 @@ export class CollectionState {
     const out: Update[] = [];
     if (this.keyed !== undefined) this.keyed.forEachInGroup(key, (row, diff) => out.push({ row, diff }));
     return out;
+  }
+
+  private forEach(visit: (row: Row, diff: number) => void): void {
+    if (this.keyed !== undefined) this.keyed.forEach(visit);
+    else if (this.unkeyed !== undefined) this.unkeyed.forEach(visit);
+    else this.shared.values().next().value!.arrangement.forEach(visit);
   }
 }

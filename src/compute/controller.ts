@@ -15,7 +15,7 @@ import type {
   Update,
 } from './api.js';
 import { CollectionState } from './collection.js';
-import { collectionsRead, render } from './render.js';
+import { collectionsRead, forEachInput, render } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
 import { Stream, type Sink } from './stream.js';
@@ -51,6 +51,8 @@ export interface ComputeControllerImpl extends ComputeController {
   dependents(id: GlobalId): GlobalId[];
   /** Rows of index `id` whose key equals `key` (one value per arrangeBy expression). */
   lookupIndex(id: GlobalId, key: Datum[]): Update[];
+  /** Key columns of the arrangements collection `id` maintains for joins reading it (see CollectionState.share). */
+  sharedArrangements(id: GlobalId): number[][];
 }
 
 class Controller implements ComputeControllerImpl {
@@ -165,6 +167,10 @@ class Controller implements ComputeControllerImpl {
     return collection.state.lookup(valuesGroupKey(key.length)(key));
   }
 
+  sharedArrangements(id: GlobalId): number[][] {
+    return this.collection(id).state.sharedKeys();
+  }
+
   subscribe(plan: RelExpr, options: SubscribeOptions, onBatch: (batch: SubscribeBatch) => void, onError: (err: SqlError) => void): Subscription {
     const pending = new UpdateAccumulator();
     const errors = new ErrorSet();
@@ -242,6 +248,25 @@ class Controller implements ComputeControllerImpl {
           hydrate.push(() => stream.emit(rows.map(([row, diff]) => ({ row, diff })), []));
           return stream;
         },
+        ...(oneShot
+          ? {}
+          : {
+              collectionSize: (id: GlobalId) => this.collection(id).state.size,
+              arrangedSource: (id: GlobalId, keyColumns: number[]) => {
+                if (!this.mayShare(plan, id)) return undefined;
+                const collection = this.collection(id);
+                const arrangement = collection.state.share(keyColumns);
+                if (arrangement === undefined) return undefined;
+                detachers.push(() => collection.state.release(keyColumns));
+                const stream = new Stream();
+                // The rows are in the arrangement already; only the errors flow in.
+                hydrate.push(() => stream.emit([], collection.state.errors.contents()));
+                const listener: Sink = (updates, errors) => stream.emit(updates, errors);
+                collection.listeners.add(listener);
+                detachers.push(() => collection.listeners.delete(listener));
+                return { stream, arrangement };
+              },
+            }),
       });
       output.connect((updates, errors) => {
         if (dataflow.alive) sink(updates, errors);
@@ -253,6 +278,38 @@ class Controller implements ComputeControllerImpl {
       throw toSqlError(err);
     }
     return dataflow;
+  }
+
+  /**
+   * Whether a dataflow computing `plan` may read collection `id` through an
+   * arrangement the collection maintains: the collection updates it before
+   * any dataflow sees the batch, so nothing else in the dataflow may see
+   * that batch (by reading `id` again, or a view computed from it) before
+   * the join has; a join's other inputs must still be at their old state.
+   */
+  private mayShare(plan: RelExpr, id: GlobalId): boolean {
+    let reads = 0;
+    const others = new Set<GlobalId>();
+    const visit = (rel: RelExpr): void => {
+      if (rel.op === 'get') {
+        if (rel.id === id) reads++;
+        else others.add(rel.id);
+      }
+      forEachInput(rel, visit);
+    };
+    visit(plan);
+    if (reads !== 1) return false;
+    const seen = new Set<GlobalId>();
+    const dependsOnId = (other: GlobalId): boolean => {
+      if (seen.has(other)) return false;
+      seen.add(other);
+      const reads = this.collections.get(other)?.dataflow?.reads;
+      if (reads === undefined) return false;
+      for (const r of reads) if (r === id || dependsOnId(r)) return true;
+      return false;
+    };
+    for (const other of others) if (dependsOnId(other)) return false;
+    return true;
   }
 
   /** Moves time forward to `time`, firing scheduled (temporal) changes at their own times on the way. */

@@ -6,7 +6,7 @@ import type { Row } from '../repr/types.js';
 import { describe, type GlobalId, type RelExpr, type ScalarExpr } from '../plan/mir.js';
 import { compileAggregate } from './aggregates.js';
 import { renderDistinct, renderThreshold } from './ops/distinct.js';
-import { renderJoin } from './ops/join.js';
+import { planJoin, renderJoin, shareableKey, type JoinPlan, type SharedJoinInput } from './ops/join.js';
 import { renderFilter, renderFlatMap, renderMap, renderNegate, renderProject, renderUnion } from './ops/linear.js';
 import { renderReduce } from './ops/reduce.js';
 import { compileValidity, renderTemporalFilter } from './ops/temporal.js';
@@ -14,6 +14,7 @@ import { renderTopK } from './ops/topk.js';
 import { compileScalar, containsMzNow, type CompiledScalar, type EvalClock } from './scalar.js';
 import type { Scheduler } from './scheduler.js';
 import { Stream } from './stream.js';
+import type { Arrangement } from './zset.js';
 
 export interface RenderEnv {
   /** The controller's clock: mz_now() outside temporal filters, and "now" for scheduling. */
@@ -26,10 +27,21 @@ export interface RenderEnv {
   source(id: GlobalId): Stream;
   /** A stream fed `rows` at hydration. */
   constant(rows: Array<[Row, number]>): Stream;
+  /**
+   * For a join reading collection `id` directly: the collection's own
+   * arrangement of its rows by `keyColumns` and a stream of its changes
+   * (hydrated with its errors only: the rows are already arranged), when
+   * the controller can share one with this dataflow.
+   */
+  arrangedSource?(id: GlobalId, keyColumns: number[]): { stream: Stream; arrangement: Arrangement } | undefined;
+  /** Rows held by collection `id` (to share the largest input's arrangement). */
+  collectionSize?(id: GlobalId): number;
 }
 
 export function render(plan: RelExpr, env: RenderEnv): Stream {
   const locals = new Map<string, Stream>();
+  /** Streams of collections a join reads through their own arrangement (see shareInput). */
+  const sharedStreams = new Map<GlobalId, Stream>();
   let counter = 0;
   const label = (): string => `n${counter++}`;
   const compile = (e: ScalarExpr): CompiledScalar => compileScalar(e, env.clock);
@@ -37,7 +49,7 @@ export function render(plan: RelExpr, env: RenderEnv): Stream {
   const go = (rel: RelExpr): Stream => {
     switch (rel.op) {
       case 'get':
-        return env.source(rel.id);
+        return sharedStreams.get(rel.id) ?? env.source(rel.id);
       case 'getLocal': {
         const local = locals.get(rel.name);
         if (local === undefined) throw new SqlError(SqlState.internalError, `unbound local ${rel.name}`);
@@ -71,7 +83,12 @@ export function render(plan: RelExpr, env: RenderEnv): Stream {
       case 'join': {
         if (rel.inputs.length === 0) return env.constant([[[], 1]]);
         const widths = rel.inputs.map((i) => describe(i).columns.length);
-        return renderJoin(rel.inputs.map(go), widths, rel.equivalences, { compile, label });
+        const plan = planJoin(widths, rel.equivalences);
+        const shared = env.arrangedSource === undefined ? undefined : shareInput(rel.inputs, plan, env);
+        if (shared !== undefined) sharedStreams.set(shared.id, shared.stream);
+        const inputs = rel.inputs.map(go);
+        if (shared !== undefined) sharedStreams.delete(shared.id);
+        return renderJoin(inputs, plan, { compile, label }, shared);
       }
       case 'reduce':
         return renderReduce(
@@ -95,25 +112,104 @@ export function render(plan: RelExpr, env: RenderEnv): Stream {
   return go(plan);
 }
 
-/** Ids of the catalog collections a plan reads. */
-export function collectionsRead(plan: RelExpr, out = new Set<GlobalId>()): Set<GlobalId> {
+/** A join input that reads a collection through projections and key IS NOT NULL filters. */
+interface CollectionRead {
+  id: GlobalId;
+  /** Column of the input -> column of the collection. */
+  projection: number[];
+  /** Collection columns the filters require to be non-null. */
+  nonNull: Set<number>;
+}
+
+/** `col IS NOT NULL` (as the planner lowers SQL `=` in joins): the column, else undefined. */
+function notNullColumn(p: ScalarExpr): number | undefined {
+  if (p.kind !== 'call' || p.func.name !== 'not' || p.args.length !== 1) return undefined;
+  const inner = p.args[0]!;
+  if (inner.kind !== 'call' || inner.func.name !== 'isnull' || inner.args.length !== 1) return undefined;
+  const arg = inner.args[0]!;
+  return arg.kind === 'column' ? arg.index : undefined;
+}
+
+function collectionRead(rel: RelExpr): CollectionRead | undefined {
+  switch (rel.op) {
+    case 'get':
+      return { id: rel.id, projection: rel.desc.columns.map((_, i) => i), nonNull: new Set() };
+    case 'project': {
+      const inner = collectionRead(rel.input);
+      return inner === undefined ? undefined : { ...inner, projection: rel.outputs.map((c) => inner.projection[c]!) };
+    }
+    case 'filter': {
+      const inner = collectionRead(rel.input);
+      if (inner === undefined) return undefined;
+      for (const p of rel.predicates) {
+        const c = notNullColumn(p);
+        if (c === undefined) return undefined;
+        inner.nonNull.add(inner.projection[c]!);
+      }
+      return inner;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Picks the join input whose collection's own arrangement the join reads
+ * instead of keeping a copy: one that reads a collection through
+ * projections and IS NOT NULL filters on its join key only (so every row of
+ * the collection either joins by key or has a NULL key no lookup may find),
+ * the largest such. One input at most: the join's first result is computed
+ * when the other inputs hydrate against it.
+ */
+function shareInput(inputs: RelExpr[], plan: JoinPlan, env: RenderEnv): SharedJoinInput | undefined {
+  const candidates: Array<{ input: number; read: CollectionRead; key: number[]; size: number }> = [];
+  inputs.forEach((rel, input) => {
+    const read = collectionRead(rel);
+    const columns = read === undefined ? undefined : shareableKey(plan, input);
+    if (read === undefined || columns === undefined) return;
+    const key = columns.map((c) => read.projection[c]!);
+    if ([...read.nonNull].some((c) => !key.includes(c))) return;
+    candidates.push({ input, read, key, size: env.collectionSize?.(read.id) ?? 0 });
+  });
+  candidates.sort((a, b) => b.size - a.size);
+  for (const { input, read, key } of candidates) {
+    const arranged = env.arrangedSource!(read.id, key);
+    if (arranged === undefined) continue;
+    return {
+      input,
+      id: read.id,
+      stream: arranged.stream,
+      arrangement: arranged.arrangement,
+      projection: read.projection,
+      skipNullKeys: key.map((c) => read.nonNull.has(c)),
+    };
+  }
+  return undefined;
+}
+
+/** Calls `visit` on each direct input of a plan node. */
+export function forEachInput(plan: RelExpr, visit: (input: RelExpr) => void): void {
   switch (plan.op) {
     case 'get':
-      out.add(plan.id);
-      break;
     case 'getLocal':
     case 'constant':
-      break;
+      return;
     case 'let':
-      collectionsRead(plan.value, out);
-      collectionsRead(plan.body, out);
-      break;
+      visit(plan.value);
+      visit(plan.body);
+      return;
     case 'join':
     case 'union':
-      for (const i of plan.inputs) collectionsRead(i, out);
-      break;
+      plan.inputs.forEach(visit);
+      return;
     default:
-      collectionsRead(plan.input, out);
+      visit(plan.input);
   }
+}
+
+/** Ids of the catalog collections a plan reads. */
+export function collectionsRead(plan: RelExpr, out = new Set<GlobalId>()): Set<GlobalId> {
+  if (plan.op === 'get') out.add(plan.id);
+  forEachInput(plan, (input) => collectionsRead(input, out));
   return out;
 }

@@ -5,7 +5,8 @@
 // time, so each change meets the others' current state, which sums to the
 // change of the join (dA⋈B⋈C + A'⋈dB⋈C + A'⋈B'⋈dC). Only base inputs are
 // arranged (by the keys their lookups use): no intermediate join results are
-// stored.
+// stored. One input may instead be read through an arrangement its
+// collection maintains (SharedJoinInput), so large inputs are held once.
 //
 // Rows under construction are laid out in the final column order (input i's
 // columns at its offset), so every equivalence expression is evaluated on
@@ -35,6 +36,10 @@ interface PathStep {
   arranged: ArrangedInput;
   /** Key to look up, evaluated on the row under construction. */
   lookup: (row: Row) => GroupKey;
+  /** For an arrangement of collection rows (shared): the collection column of each input column. */
+  projection?: number[];
+  /** For a shared arrangement: lookups that must find nothing (a NULL key the input filters out). */
+  findsNothing?: (row: Row) => boolean;
 }
 
 interface Layout {
@@ -54,7 +59,19 @@ function inputOfExpr(expr: ScalarExpr, layout: Layout): number | undefined {
   return found;
 }
 
-export function renderJoin(inputs: Stream[], widths: number[], equivalences: ScalarExpr[][], env: JoinEnv): Stream {
+/** How a join evaluates: per input, its path of lookups, the arrangements it keeps and the expressions checked on its rows. */
+export interface JoinPlan {
+  layout: Layout;
+  classes: Array<Array<{ expr: ScalarExpr; input: number | undefined }>>;
+  /** Per input: its lookups, in order (step input, the arrangement signature it reads, the lookup expressions). */
+  paths: Array<Array<{ input: number; arrangement: string; lookups: ScalarExpr[] }>>;
+  /** Arrangement signature -> the input it arranges and its key expressions (over the input's own columns). */
+  arrangements: Map<string, { input: number; keys: ScalarExpr[] }>;
+  /** Per input: expressions evaluated on its rows (keys and lookups), validated once per row. */
+  validators: ScalarExpr[][];
+}
+
+export function planJoin(widths: number[], equivalences: ScalarExpr[][]): JoinPlan {
   const offsets: number[] = [];
   let total = 0;
   for (const w of widths) {
@@ -65,31 +82,23 @@ export function renderJoin(inputs: Stream[], widths: number[], equivalences: Sca
   const classes = equivalences
     .filter((c) => c.length >= 2)
     .map((c) => c.map((expr) => ({ expr, input: inputOfExpr(expr, layout) })));
-
-  // Arrangements, shared by every path that looks an input up by the same key.
-  const arrangements = new Map<string, ArrangedInput>();
-  const arrangementsOf: ArrangedInput[][] = inputs.map(() => []);
-  // Expressions evaluated on each input's rows (as keys or lookups): validated once per row.
-  const validators: ScalarExpr[][] = inputs.map(() => []);
-  const arrange = (input: number, keyExprs: ScalarExpr[]): ArrangedInput => {
+  const arrangements = new Map<string, { input: number; keys: ScalarExpr[] }>();
+  const validators: ScalarExpr[][] = widths.map(() => []);
+  const arrange = (input: number, keyExprs: ScalarExpr[]): string => {
     const local = keyExprs.map((e) => shiftColumns(e, -offsets[input]!));
     const signature = `${input}|${JSON.stringify(local)}`;
-    let arranged = arrangements.get(signature);
-    if (arranged === undefined) {
-      arranged = { state: new Arrangement(), keyOf: compileGroupKey(local.map((e) => env.compile(e))) };
-      arrangements.set(signature, arranged);
-      arrangementsOf[input]!.push(arranged);
+    if (!arrangements.has(signature)) {
+      arrangements.set(signature, { input, keys: local });
       validators[input]!.push(...local);
     }
-    return arranged;
+    return signature;
   };
-
-  const paths: PathStep[][] = inputs.map((_, start) => {
+  const paths = widths.map((_, start) => {
     const joined = new Set([start]);
-    const steps: PathStep[] = [];
-    while (joined.size < inputs.length) {
+    const steps: JoinPlan['paths'][number] = [];
+    while (joined.size < widths.length) {
       let best: { input: number; lookups: ScalarExpr[]; keys: ScalarExpr[] } | undefined;
-      for (let j = 0; j < inputs.length; j++) {
+      for (let j = 0; j < widths.length; j++) {
         if (joined.has(j)) continue;
         const lookups: ScalarExpr[] = [];
         const keys: ScalarExpr[] = [];
@@ -109,11 +118,70 @@ export function renderJoin(inputs: Stream[], widths: number[], equivalences: Sca
         if (k === -1) validators[start]!.push(expr);
         else validators[k]!.push(shiftColumns(expr, -offsets[k]!));
       }
-      steps.push({ input, arranged: arrange(input, keys), lookup: compileGroupKey(lookups.map((e) => env.compile(e))) });
+      steps.push({ input, arrangement: arrange(input, keys), lookups });
       joined.add(input);
     }
     return steps;
   });
+  return { layout, classes, paths, arrangements, validators };
+}
+
+/**
+ * The key columns by which the join arranges `input`, when that is one
+ * arrangement keyed by plain columns and every expression checked on the
+ * input's rows is a plain column: then its rows can never fail to join, and
+ * the arrangement may be one the input collection already maintains.
+ */
+export function shareableKey(plan: JoinPlan, input: number): number[] | undefined {
+  const mine = [...plan.arrangements.values()].filter((a) => a.input === input);
+  if (mine.length !== 1 || plan.validators[input]!.some((e) => e.kind !== 'column')) return undefined;
+  const keys = mine[0]!.keys;
+  if (!keys.every((e) => e.kind === 'column')) return undefined;
+  return keys.map((e) => (e as { index: number }).index);
+}
+
+/**
+ * An input read through its collection's own arrangement (by the input's
+ * shareableKey, mapped to collection columns), which the collection updates
+ * before the input's batch arrives. The arrangement holds the collection's
+ * rows: `projection` maps them to the input's columns, and lookups whose key
+ * is NULL where the input filters NULL keys out find nothing.
+ */
+export interface SharedJoinInput {
+  input: number;
+  id: string;
+  stream: Stream;
+  arrangement: Arrangement;
+  projection: number[];
+  /** Per key column: whether the input keeps only rows where it is not NULL. */
+  skipNullKeys: boolean[];
+}
+
+/** Renders a join planned by planJoin; a shared input's arrangement is read, not kept. */
+export function renderJoin(inputs: Stream[], plan: JoinPlan, env: JoinEnv, shared?: SharedJoinInput): Stream {
+  const { layout, classes, validators } = plan;
+  const { offsets, total } = layout;
+  const arrangements = new Map<string, ArrangedInput>();
+  const arrangementsOf: ArrangedInput[][] = inputs.map(() => []);
+  for (const [signature, { input, keys }] of plan.arrangements) {
+    const external = shared?.input === input ? shared.arrangement : undefined;
+    const arranged: ArrangedInput = { state: external ?? new Arrangement(), keyOf: compileGroupKey(keys.map((e) => env.compile(e))) };
+    arrangements.set(signature, arranged);
+    // An input's own arrangements are updated as its batches pass, unless the collection does it.
+    if (external === undefined) arrangementsOf[input]!.push(arranged);
+  }
+  const paths: PathStep[][] = plan.paths.map((steps) =>
+    steps.map((step) => {
+      const lookups = step.lookups.map((e) => env.compile(e));
+      const pathStep: PathStep = { input: step.input, arranged: arrangements.get(step.arrangement)!, lookup: compileGroupKey(lookups) };
+      if (shared?.input === step.input) {
+        pathStep.projection = shared.projection;
+        const nullable = lookups.filter((_, k) => shared.skipNullKeys[k]);
+        if (nullable.length > 0) pathStep.findsNothing = (row) => nullable.some((l) => l(row) === null);
+      }
+      return pathStep;
+    }),
+  );
   const compiledValidators = validators.map((exprs) => exprs.map((e) => env.compile(e)));
   const checks = classes.map((cls) => cls.map((m) => env.compile(m.expr)));
   const satisfiesEquivalences = (row: Row): boolean => {
@@ -150,11 +218,14 @@ export function renderJoin(inputs: Stream[], widths: number[], equivalences: Sca
         }
         const step = path[s]!;
         const at = offsets[step.input]!;
+        if (step.findsNothing?.(partial) === true) return;
+        const projection = step.projection;
         let first = true;
         step.arranged.state.forEachInGroup(step.lookup(partial), (match, d) => {
           const row = first ? partial : partial.slice();
           first = false;
-          for (let c = 0; c < match.length; c++) row[at + c] = match[c]!;
+          if (projection === undefined) for (let c = 0; c < match.length; c++) row[at + c] = match[c]!;
+          else for (let c = 0; c < projection.length; c++) row[at + c] = match[projection[c]!]!;
           extend(row, diff * d, s + 1);
         });
       };
