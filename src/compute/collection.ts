@@ -31,13 +31,6 @@ export class CollectionState {
     else this.keyed = new Arrangement();
   }
 
-  /** Number of distinct rows (an estimate for indexes: their key count). */
-  get size(): number {
-    if (this.unkeyed !== undefined) return this.unkeyed.size;
-    const first = this.shared.values().next().value;
-    return first !== undefined ? first.arrangement.rowCount : this.keyed!.keyCount;
-  }
-
   /** Applies changes; returns the errors to forward (input errors plus index-key evaluation errors). */
   apply(updates: readonly Update[], errors: ErrorUpdate[]): ErrorUpdate[] {
     let forwarded = errors;

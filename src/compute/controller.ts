@@ -15,7 +15,7 @@ import type {
   Update,
 } from './api.js';
 import { CollectionState } from './collection.js';
-import { collectionsRead, forEachInput, render } from './render.js';
+import { collectionsRead, forEachInput, render, type ArrangedSource } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
 import { Stream, type Sink } from './stream.js';
@@ -251,20 +251,19 @@ class Controller implements ComputeControllerImpl {
         ...(oneShot
           ? {}
           : {
-              collectionSize: (id: GlobalId) => this.collection(id).state.size,
               arrangedSource: (id: GlobalId, keyColumns: number[]) => {
                 if (!this.mayShare(plan, id)) return undefined;
                 const collection = this.collection(id);
                 const arrangement = collection.state.share(keyColumns);
                 if (arrangement === undefined) return undefined;
                 detachers.push(() => collection.state.release(keyColumns));
-                const stream = new Stream();
-                // The rows are in the arrangement already; only the errors flow in.
-                hydrate.push(() => stream.emit([], collection.state.errors.contents()));
-                const listener: Sink = (updates, errors) => stream.emit(updates, errors);
+                const source: ArrangedSource = { stream: new Stream(), arrangement, hydrateRows: false };
+                // The rows are in the arrangement already: only the errors flow in, unless asked.
+                hydrate.push(() => source.stream.emit(source.hydrateRows ? collection.state.contents() : [], collection.state.errors.contents()));
+                const listener: Sink = (updates, errors) => source.stream.emit(updates, errors);
                 collection.listeners.add(listener);
                 detachers.push(() => collection.listeners.delete(listener));
-                return { stream, arrangement };
+                return source;
               },
             }),
       });

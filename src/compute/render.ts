@@ -30,12 +30,17 @@ export interface RenderEnv {
   /**
    * For a join reading collection `id` directly: the collection's own
    * arrangement of its rows by `keyColumns` and a stream of its changes
-   * (hydrated with its errors only: the rows are already arranged), when
-   * the controller can share one with this dataflow.
+   * (hydrated with its errors only, the rows being arranged already, unless
+   * `hydrateRows` is set before hydration), when the controller can share
+   * one with this dataflow.
    */
-  arrangedSource?(id: GlobalId, keyColumns: number[]): { stream: Stream; arrangement: Arrangement } | undefined;
-  /** Rows held by collection `id` (to share the largest input's arrangement). */
-  collectionSize?(id: GlobalId): number;
+  arrangedSource?(id: GlobalId, keyColumns: number[]): ArrangedSource | undefined;
+}
+
+export interface ArrangedSource {
+  stream: Stream;
+  arrangement: Arrangement;
+  hydrateRows: boolean;
 }
 
 export function render(plan: RelExpr, env: RenderEnv): Stream {
@@ -84,10 +89,10 @@ export function render(plan: RelExpr, env: RenderEnv): Stream {
         if (rel.inputs.length === 0) return env.constant([[[], 1]]);
         const widths = rel.inputs.map((i) => describe(i).columns.length);
         const plan = planJoin(widths, rel.equivalences);
-        const shared = env.arrangedSource === undefined ? undefined : shareInput(rel.inputs, plan, env);
-        if (shared !== undefined) sharedStreams.set(shared.id, shared.stream);
+        const shared = env.arrangedSource === undefined ? [] : shareInputs(rel.inputs, plan, env);
+        for (const s of shared) sharedStreams.set(s.id, s.stream);
         const inputs = rel.inputs.map(go);
-        if (shared !== undefined) sharedStreams.delete(shared.id);
+        for (const s of shared) sharedStreams.delete(s.id);
         return renderJoin(inputs, plan, { compile, label }, shared);
       }
       case 'reduce':
@@ -154,37 +159,36 @@ function collectionRead(rel: RelExpr): CollectionRead | undefined {
 }
 
 /**
- * Picks the join input whose collection's own arrangement the join reads
- * instead of keeping a copy: one that reads a collection through
- * projections and IS NOT NULL filters on its join key only (so every row of
- * the collection either joins by key or has a NULL key no lookup may find),
- * the largest such. One input at most: the join's first result is computed
- * when the other inputs hydrate against it.
+ * The join inputs to read through their collections' own arrangements
+ * instead of copies: those reading a collection through projections and
+ * IS NOT NULL filters on the join key only (every row of the collection
+ * then joins by key or has a NULL key no lookup may find), when the
+ * controller agrees. Shared inputs hydrate without rows (their arrangements
+ * are full already) and the others' hydration computes the join's first
+ * result; when every input is shared, the first one hydrates its rows.
  */
-function shareInput(inputs: RelExpr[], plan: JoinPlan, env: RenderEnv): SharedJoinInput | undefined {
-  const candidates: Array<{ input: number; read: CollectionRead; key: number[]; size: number }> = [];
-  inputs.forEach((rel, input) => {
-    const read = collectionRead(rel);
+function shareInputs(inputs: RelExpr[], plan: JoinPlan, env: RenderEnv): SharedJoinInput[] {
+  const shared: SharedJoinInput[] = [];
+  let first: ArrangedSource | undefined;
+  inputs.map(collectionRead).forEach((read, input) => {
     const columns = read === undefined ? undefined : shareableKey(plan, input);
     if (read === undefined || columns === undefined) return;
     const key = columns.map((c) => read.projection[c]!);
     if ([...read.nonNull].some((c) => !key.includes(c))) return;
-    candidates.push({ input, read, key, size: env.collectionSize?.(read.id) ?? 0 });
-  });
-  candidates.sort((a, b) => b.size - a.size);
-  for (const { input, read, key } of candidates) {
     const arranged = env.arrangedSource!(read.id, key);
-    if (arranged === undefined) continue;
-    return {
+    if (arranged === undefined) return;
+    first ??= arranged;
+    shared.push({
       input,
       id: read.id,
       stream: arranged.stream,
       arrangement: arranged.arrangement,
       projection: read.projection,
       skipNullKeys: key.map((c) => read.nonNull.has(c)),
-    };
-  }
-  return undefined;
+    });
+  });
+  if (first !== undefined && shared.length === inputs.length) first.hydrateRows = true;
+  return shared;
 }
 
 /** Calls `visit` on each direct input of a plan node. */

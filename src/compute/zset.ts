@@ -122,22 +122,15 @@ export class ErrorSet {
  */
 export class Arrangement {
   private readonly groups = new Map<GroupKey, Row | RowCounts>();
-  private rows = 0;
 
   get keyCount(): number {
     return this.groups.size;
-  }
-
-  /** Number of distinct (key, row) entries. */
-  get rowCount(): number {
-    return this.rows;
   }
 
   update(key: GroupKey, row: Row, diff: number): void {
     if (diff === 0) return;
     const group = this.groups.get(key);
     if (group === undefined) {
-      this.rows++;
       if (diff === 1) this.groups.set(key, row);
       else {
         const set = new RowCounts();
@@ -147,15 +140,12 @@ export class Arrangement {
       return;
     }
     if (group instanceof RowCounts) {
-      const before = group.add(row, diff);
-      if (before === 0) this.rows++;
-      else if (before + diff === 0) this.rows--;
+      group.add(row, diff);
       if (group.size === 0) this.groups.delete(key);
       return;
     }
     if (group === row || rowKeyEquals(group, row)) {
       if (diff === -1) {
-        this.rows--;
         this.groups.delete(key);
         return;
       }
@@ -164,7 +154,6 @@ export class Arrangement {
       this.groups.set(key, set);
       return;
     }
-    this.rows++;
     const set = new RowCounts();
     set.add(group, 1);
     set.add(row, diff);

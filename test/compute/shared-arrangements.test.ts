@@ -42,13 +42,13 @@ function setup() {
   return { c, apply, check };
 }
 
-test('a join planned from SQL `=` reads the larger input through its collection, and stays exact', () => {
+test('a join planned from SQL `=` reads its inputs through their collections, and stays exact', () => {
   const { c, apply, check } = setup();
   apply('dims', [[[1, 'a'], 1], [[2, 'b'], 1], [[null, 'n'], 1]]);
   apply('facts', [[[10, 1, 5], 1], [[11, 2, 6], 1], [[12, null, 7], 1], [[13, 1, 8], 2]]);
   c.createMaintained('v', sqlJoin);
   assert.deepEqual(c.sharedArrangements('facts'), [[1]], 'facts is arranged by its dim column, for the join');
-  assert.deepEqual(c.sharedArrangements('dims'), []);
+  assert.deepEqual(c.sharedArrangements('dims'), [[0]]);
   check('v', sqlJoin);
   // Changes on both sides, including rows with NULL keys (which join nothing) and multiplicities.
   apply('facts', [[[14, 2, 9], 1], [[13, 1, 8], -1], [[15, null, 1], 1]]);
@@ -84,6 +84,8 @@ test('no sharing where the dataflow would see the batch twice (self-join, a view
   c.createMaintained('w', withView);
   assert.deepEqual(c.sharedArrangements('facts'), [], 'dims_used is computed from facts');
   assert.deepEqual(c.sharedArrangements('dims_used'), [[0]], 'the view itself may be shared');
+  // A join whose inputs are all shared computes its first result from one of them.
+  assert.equal(c.snapshot('w').reduce((n, u) => n + u.diff, 0), 5);
   const live: Row[] = [[1, 1, 1], [2, 1, 2], [3, 2, 3]];
   for (let i = 0; i < 6; i++) {
     // Insert a row, and retract one (even steps) or insert a copy of one (odd steps).
@@ -119,6 +121,18 @@ test('views sharing one arrangement, and dropping them gives the rows back to th
   c.createMaintained('v3', sqlJoin);
   check('v3', sqlJoin);
   assert.equal(c.snapshot('v3').reduce((n, u) => n + u.diff, 0), 3);
+});
+
+test('a join over tables that are empty when the view is created shares both, and fills as they do', () => {
+  const { c, apply, check } = setup();
+  c.createMaintained('v', sqlJoin);
+  assert.deepEqual([c.sharedArrangements('facts'), c.sharedArrangements('dims')], [[[1]], [[0]]]);
+  apply('dims', [[[1, 'a'], 1]]);
+  apply('facts', [[[10, 1, 5], 1], [[11, 1, 6], 1], [[12, 2, 6], 1]]);
+  check('v', sqlJoin);
+  apply('dims', [[[2, 'b'], 1]]);
+  check('v', sqlJoin);
+  assert.equal(c.snapshot('v').reduce((n, u) => n + u.diff, 0), 3);
 });
 
 test('one-shot reads never take a shared arrangement', () => {

@@ -157,14 +157,15 @@ export interface SharedJoinInput {
   skipNullKeys: boolean[];
 }
 
-/** Renders a join planned by planJoin; a shared input's arrangement is read, not kept. */
-export function renderJoin(inputs: Stream[], plan: JoinPlan, env: JoinEnv, shared?: SharedJoinInput): Stream {
+/** Renders a join planned by planJoin; shared inputs' arrangements are read, not kept. */
+export function renderJoin(inputs: Stream[], plan: JoinPlan, env: JoinEnv, sharedInputs: SharedJoinInput[] = []): Stream {
+  const sharedOf = (input: number): SharedJoinInput | undefined => sharedInputs.find((s) => s.input === input);
   const { layout, classes, validators } = plan;
   const { offsets, total } = layout;
   const arrangements = new Map<string, ArrangedInput>();
   const arrangementsOf: ArrangedInput[][] = inputs.map(() => []);
   for (const [signature, { input, keys }] of plan.arrangements) {
-    const external = shared?.input === input ? shared.arrangement : undefined;
+    const external = sharedOf(input)?.arrangement;
     const arranged: ArrangedInput = { state: external ?? new Arrangement(), keyOf: compileGroupKey(keys.map((e) => env.compile(e))) };
     arrangements.set(signature, arranged);
     // An input's own arrangements are updated as its batches pass, unless the collection does it.
@@ -174,7 +175,8 @@ export function renderJoin(inputs: Stream[], plan: JoinPlan, env: JoinEnv, share
     steps.map((step) => {
       const lookups = step.lookups.map((e) => env.compile(e));
       const pathStep: PathStep = { input: step.input, arranged: arrangements.get(step.arrangement)!, lookup: compileGroupKey(lookups) };
-      if (shared?.input === step.input) {
+      const shared = sharedOf(step.input);
+      if (shared !== undefined) {
         pathStep.projection = shared.projection;
         const nullable = lookups.filter((_, k) => shared.skipNullKeys[k]);
         if (nullable.length > 0) pathStep.findsNothing = (row) => nullable.some((l) => l(row) === null);
