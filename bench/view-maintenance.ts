@@ -1,7 +1,7 @@
 // Benchmark: maintaining a join + GROUP BY view under mixed changes.
 //
 //   npx tsc -p . --outDir .build/compute --tsBuildInfoFile .build/compute/.tsbuildinfo
-//   node --expose-gc .build/compute/bench/view-maintenance.js [--sizes 10000,100000,1000000] [--batches 40]
+//   node --expose-gc .build/compute/bench/view-maintenance.js [--sizes 10000,100000,1000000] [--batches 200]
 //
 // View: SELECT d.category, count(*), sum(f.qty), min(f.qty), max(f.qty)
 //       FROM facts f JOIN dims d ON f.dim_id = d.id GROUP BY d.category
@@ -29,7 +29,7 @@ function option(name: string, fallback: string): string {
 }
 
 const sizes = option('sizes', '10000,100000,1000000').split(',').map(Number);
-const batches = Number(option('batches', '40'));
+const batches = Number(option('batches', '200'));
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function heapUsed(): number {
