@@ -14,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { createComputeController } from '../src/compute/controller.js';
 import type { Update } from '../src/compute/api.js';
 import type { RelExpr } from '../src/plan/mir.js';
+import type { CatalogItemRef, PlanContext } from '../src/plan/context.js';
+import { planQuery } from '../src/plan/planner.js';
+import { maintainedPlan } from '../src/adapter/query.js';
+import { parse } from '../src/sql/parser.js';
 import type { Row, SqlType } from '../src/repr/types.js';
 
 const INT4: SqlType = { kind: 'int4' };
-const INT8: SqlType = { kind: 'int8' };
 const TEXT: SqlType = { kind: 'text' };
 const DIMS = 1000;
 const CATEGORIES = 50;
@@ -46,25 +49,29 @@ function random(): number {
   return seed / 4294967296;
 }
 
-const col = (index: number, type: SqlType = INT4) => ({ kind: 'column' as const, index, type });
-const view: RelExpr = {
-  op: 'reduce',
-  input: {
-    op: 'join',
-    inputs: [
-      { op: 'get', id: 'facts', desc: { columns: ['id', 'dim_id', 'qty', 'price'].map((name) => ({ name, type: INT4, nullable: false })) } },
-      { op: 'get', id: 'dims', desc: { columns: [{ name: 'id', type: INT4, nullable: false }, { name: 'category', type: TEXT, nullable: false }] } },
-    ],
-    equivalences: [[col(1), col(4)]],
-  },
-  groupKey: [col(5, TEXT)],
-  aggregates: [
-    { func: 'count', args: [{ kind: 'literal', value: true, type: { kind: 'bool' } }], distinct: false, orderBy: [], type: INT8 },
-    { func: 'sum', args: [col(2)], distinct: false, orderBy: [], type: INT8 },
-    { func: 'min', args: [col(2)], distinct: false, orderBy: [], type: INT4 },
-    { func: 'max', args: [col(2)], distinct: false, orderBy: [], type: INT4 },
-  ],
+// The view as a user writes it, planned and optimized by the real front end:
+// what CREATE MATERIALIZED VIEW maintains (key IS NOT NULL filters and column
+// pruning below the join, as EXPLAIN shows).
+const VIEW_SQL = `SELECT d.category, count(*), sum(f.qty), min(f.qty), max(f.qty)
+                  FROM facts f JOIN dims d ON f.dim_id = d.id GROUP BY d.category`;
+const tables: Record<string, CatalogItemRef> = {
+  facts: { id: 'facts', kind: 'table', name: { database: 'materialize', schema: 'public', item: 'facts' }, oid: 20001, desc: { columns: ['id', 'dim_id', 'qty', 'price'].map((name) => ({ name, type: INT4, nullable: false })) } },
+  dims: { id: 'dims', kind: 'table', name: { database: 'materialize', schema: 'public', item: 'dims' }, oid: 20002, desc: { columns: [{ name: 'id', type: INT4, nullable: false }, { name: 'category', type: TEXT, nullable: false }] } },
 };
+function planView(): RelExpr {
+  const parsed = parse(VIEW_SQL)[0]!.statement;
+  if (parsed.kind !== 'select') throw new Error('the view is a SELECT');
+  const context: PlanContext = {
+    resolveRelation: (parts) => tables[parts[parts.length - 1]!],
+    paramTypes: [],
+    timeZone: 'UTC',
+    settings: new Map([['search_path', 'public']]),
+    currentUser: 'materialize',
+    currentDatabase: 'materialize',
+  };
+  return maintainedPlan(planQuery(parsed.query, context));
+}
+const view = planView();
 
 function factRow(id: number): Row {
   return [id, Math.floor(random() * DIMS), Math.floor(random() * 1000), Math.floor(random() * 100000)];
