@@ -24,6 +24,7 @@ import {
 } from '../repr/types.js';
 import type { Update } from '../compute/api.js';
 import { formatNumeric, parseNumeric } from '../repr/numeric.js';
+import { SHORT_ASCII_MAX, shortAscii } from './short-ascii.js';
 
 const enum Tag {
   Null = 0,
@@ -250,9 +251,9 @@ export class ByteReader {
   string(): string {
     const len = this.uvarint();
     this.need(len);
-    const s = this.buf.toString('utf8', this.pos, this.pos + len);
+    const start = this.pos;
     this.pos += len;
-    return s;
+    return (len <= SHORT_ASCII_MAX ? shortAscii(this.buf, start, start + len) : null) ?? this.buf.toString('utf8', start, start + len);
   }
 
   bytes(): Uint8Array {

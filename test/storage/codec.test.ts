@@ -26,6 +26,10 @@ const datums: [string, Datum][] = [
   ['ascii string', 'hello'],
   ['long unicode string', 'ünïcødé ✓ 😀 '.repeat(20)],
   ['short unicode string', '😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀'],
+  // Short strings are decoded by hand when ASCII: the limits and non-ASCII ones.
+  ['12-byte ascii string', 'abcdefghijk~'],
+  ['13-byte ascii string', 'abcdefghijkl\u007f'],
+  ['short non-ascii strings', new ListValue(['ä', 'aé', '€', 'x😀', 'grüße', '\u0000'])],
   ['decimal', new Decimal('12345678901234567890.000123')],
   ['decimal NaN', new Decimal(NaN)],
   ['bytes', new Uint8Array([0, 1, 255, 128])],

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalNumberText, JsonSyntaxError, parseJsonBytes } from '../../src/storage/formats/json-parse.js';
 import { splitCsvRecord } from '../../src/storage/formats/csv.js';
+import { decodeUtf8 } from '../../src/storage/formats/text.js';
 import { JsonbNumber, JsonbObject } from '../../src/repr/types.js';
 
 const parse = (s: string) => parseJsonBytes(Buffer.from(s));
@@ -88,4 +89,41 @@ test('the flat-object fast path and the exact parser agree', () => {
   for (const bad of ['{"a": 01}', '{"a": 1.}', '{"a": -}', '{"a": 1,}', '{"a": truex}', '{"a" 1}', '{"a": 1} x', '{"a": "\u0001"}', '{"a": 1']) {
     assert.throws(() => parse(bad), JsonSyntaxError, bad);
   }
+});
+
+test('documents of the remembered flat shape, and ones that leave it part-way, parse like the exact parser', () => {
+  const shape = (id: string, rest = '') => `{"id": ${id}, "user": "u", "dup": 1, "amount": 2.5, "dup": 2, "ok": true${rest}}`;
+  const docs = [
+    shape('1'),
+    shape('2'), // the remembered shape: built straight into jsonb order, the later duplicate wins
+    shape('3', ', "extra": null'), // one key more
+    shape('4'),
+    '{"id": 5, "user": "u", "dup": 1}', // fewer keys
+    shape('6'),
+    '{"id": 7, "usex": "u", "dup": 1, "amount": 2.5, "dup": 2, "ok": true}', // a key differs at the same length
+    shape('8'),
+    '{"id": 9, "user": {"n": 1}, "dup": 1, "amount": 2.5, "dup": 2, "ok": true}', // a nested value
+    shape('10'),
+    '{"id": 11, "user": "a\\"b", "dup": 1, "amount": 2.5, "dup": 2, "ok": true}', // an escape
+    shape('12'),
+    '{"id" : 13 , "user":"u","dup":1,"amount":2.5,"dup":2,"ok":true }  ', // other whitespace
+    shape('14'),
+    '{"idx": 15, "user": "u", "dup": 1, "amount": 2.5, "dup": 2, "ok": true}', // a longer key with the same prefix
+  ];
+  assertAgreesWithExactParser(docs);
+  parse(shape('16'));
+  for (const bad of [shape('01'), shape('1.'), `${shape('17')} x`, shape('18').slice(0, -1), shape('19').replace(', "ok"', ' "ok"'), shape('20').replace('"ok": true', '"ok": tru')]) {
+    assert.throws(() => parse(bad), JsonSyntaxError, bad);
+    parse(shape('21')); // the shape is remembered again before the next bad document
+  }
+});
+
+test('UTF-8 decoding: short ASCII by hand, the rest natively, invalid bytes rejected at any length', () => {
+  for (const text of ['', 'k1', 'abcdefghijkl', 'abcdefghijklm', 'é', 'k\u00e9', '\u0000\u007f', '😀', 'x'.repeat(100)]) {
+    assert.equal(decodeUtf8(Buffer.from(text)), text);
+  }
+  for (const bytes of [[0xff], [0x61, 0xc3], [0x61, 0x80, 0x62], [...Buffer.from('abcdefghijklmnop'), 0xfe]]) {
+    assert.equal(decodeUtf8(Buffer.from(bytes)), null, JSON.stringify(bytes));
+  }
+  assert.equal(decodeUtf8(Buffer.from('\ufffd')), '\ufffd'); // a real U+FFFD is valid
 });

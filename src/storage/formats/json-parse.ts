@@ -60,6 +60,9 @@ function parseExactly(text: string): JsonbValue {
  */
 const recentKeys: string[] = [];
 let recentOrder: number[] | null = null;
+/** Per source index of the remembered shape, its index in the jsonb entries (-1: a duplicate key that a later one replaces). */
+let recentSlots: number[] | null = null;
+let recentEntryCount = 0;
 /** Objects with more keys than this are not remembered. */
 const MAX_RECENT_KEYS = 64;
 /** The flat object being parsed, in source order (reused: parsing never nests here). */
@@ -125,6 +128,86 @@ function digitsEnd(text: string, pos: number): number {
  * allocating new ones.
  */
 function parseFlatObject(text: string): JsonbObject | undefined {
+  return parseRecentShape(text) ?? parseAnyFlatObject(text);
+}
+
+/** Where the value flatValueAt parsed ends (a module variable: no result object per value). */
+let flatValueEnd = 0;
+
+/**
+ * The flat value (string without escapes, number, true, false, null) at
+ * `pos`, its end in `flatValueEnd`; undefined for anything else.
+ */
+function flatValueAt(text: string, pos: number): JsonbValue | undefined {
+  const c = text.charCodeAt(pos);
+  if (c === QUOTE) {
+    const end = plainStringEnd(text, pos + 1);
+    if (end < 0) return undefined;
+    flatValueEnd = end + 1;
+    return text.slice(pos + 1, end);
+  }
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    const end = numberEnd(text, pos);
+    if (end < 0) return undefined;
+    flatValueEnd = end;
+    const numberText = text.slice(pos, end);
+    // Only a leading zero or an exponent can make the text non-canonical.
+    const first = text.charCodeAt(c === 0x2d ? pos + 1 : pos);
+    return new JsonbNumber(first !== 0x30 && !hasExponent(numberText) ? numberText : canonicalNumberText(numberText));
+  }
+  if (c === 0x74 && text.startsWith('true', pos)) {
+    flatValueEnd = pos + 4;
+    return true;
+  }
+  if (c === 0x66 && text.startsWith('false', pos)) {
+    flatValueEnd = pos + 5;
+    return false;
+  }
+  if (c === 0x6e && text.startsWith('null', pos)) {
+    flatValueEnd = pos + 4;
+    return null;
+  }
+  return undefined;
+}
+
+/**
+ * A flat object with exactly the remembered shape (same keys in the same
+ * source order), built straight into its jsonb entries: no staging of the
+ * values, so nothing young is stored into long-lived arrays. Undefined for
+ * any other document.
+ */
+function parseRecentShape(text: string): JsonbObject | undefined {
+  const slots = recentSlots;
+  if (slots === null || slots.length === 0) return undefined;
+  let pos = skipJsonWhitespace(text, 0);
+  if (text.charCodeAt(pos) !== 0x7b) return undefined;
+  pos = skipJsonWhitespace(text, pos + 1);
+  const entries = new Array<[string, JsonbValue]>(recentEntryCount);
+  const last = slots.length - 1;
+  for (let i = 0; ; i++) {
+    const key = recentKeys[i]!;
+    const keyStart = pos + 1;
+    if (text.charCodeAt(pos) !== QUOTE || !text.startsWith(key, keyStart) || text.charCodeAt(keyStart + key.length) !== QUOTE) return undefined;
+    pos = skipJsonWhitespace(text, keyStart + key.length + 1);
+    if (text.charCodeAt(pos) !== 0x3a) return undefined;
+    const value = flatValueAt(text, skipJsonWhitespace(text, pos + 1));
+    if (value === undefined) return undefined;
+    const slot = slots[i]!;
+    if (slot >= 0) entries[slot] = [key, value];
+    pos = skipJsonWhitespace(text, flatValueEnd);
+    const d = text.charCodeAt(pos);
+    if (i === last) {
+      if (d !== 0x7d) return undefined;
+      break;
+    }
+    if (d !== 0x2c) return undefined;
+    pos = skipJsonWhitespace(text, pos + 1);
+  }
+  if (skipJsonWhitespace(text, pos + 1) !== text.length) return undefined;
+  return new JsonbObject(entries);
+}
+
+function parseAnyFlatObject(text: string): JsonbObject | undefined {
   let pos = skipJsonWhitespace(text, 0);
   if (text.charCodeAt(pos) !== 0x7b) return undefined;
   pos = skipJsonWhitespace(text, pos + 1);
@@ -142,36 +225,15 @@ function parseFlatObject(text: string): JsonbObject | undefined {
         key = text.slice(keyStart, keyEnd);
         sameShape = false;
         recentOrder = null;
+        recentSlots = null;
         if (count < MAX_RECENT_KEYS) recentKeys[count] = key;
       }
       pos = skipJsonWhitespace(text, keyEnd + 1);
       if (text.charCodeAt(pos) !== 0x3a) return undefined;
       pos = skipJsonWhitespace(text, pos + 1);
-      const c = text.charCodeAt(pos);
-      let value: JsonbValue;
-      if (c === QUOTE) {
-        const end = plainStringEnd(text, pos + 1);
-        if (end < 0) return undefined;
-        value = text.slice(pos + 1, end);
-        pos = end + 1;
-      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-        const end = numberEnd(text, pos);
-        if (end < 0) return undefined;
-        const numberText = text.slice(pos, end);
-        // Only a leading zero or an exponent can make the text non-canonical.
-        const first = text.charCodeAt(c === 0x2d ? pos + 1 : pos);
-        value = new JsonbNumber(first !== 0x30 && !hasExponent(numberText) ? numberText : canonicalNumberText(numberText));
-        pos = end;
-      } else if (c === 0x74 && text.startsWith('true', pos)) {
-        value = true;
-        pos += 4;
-      } else if (c === 0x66 && text.startsWith('false', pos)) {
-        value = false;
-        pos += 5;
-      } else if (c === 0x6e && text.startsWith('null', pos)) {
-        value = null;
-        pos += 4;
-      } else return undefined;
+      const value = flatValueAt(text, pos);
+      if (value === undefined) return undefined;
+      pos = flatValueEnd;
       flatKeys[count] = key;
       flatValues[count] = value;
       count++;
@@ -191,6 +253,8 @@ function parseFlatObject(text: string): JsonbObject | undefined {
     order = jsonbOrder(flatKeys, count);
     recentKeys.length = Math.min(count, MAX_RECENT_KEYS);
     recentOrder = count <= MAX_RECENT_KEYS ? order : null;
+    recentSlots = recentOrder === null ? null : entrySlots(order, count);
+    recentEntryCount = order.length;
   }
   // Exactly sized: these arrays usually live as long as the row does.
   const entries = new Array<[string, JsonbValue]>(order.length);
@@ -200,6 +264,13 @@ function parseFlatObject(text: string): JsonbObject | undefined {
   }
   flatValues.fill(null, 0, count); // let the values go
   return new JsonbObject(entries);
+}
+
+/** The inverse of `order`: each source index's position in it, or -1. */
+function entrySlots(order: readonly number[], count: number): number[] {
+  const slots = new Array<number>(count).fill(-1);
+  for (let i = 0; i < order.length; i++) slots[order[i]!] = i;
+  return slots;
 }
 
 /** Source indexes of the first `count` keys in jsonb order, keeping the last of duplicate keys. */

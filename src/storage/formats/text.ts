@@ -2,13 +2,19 @@
 import { isUtf8 } from 'node:buffer';
 import type { Row } from '../../repr/types.js';
 import type { Decoder, DecodeOutcome, Format } from './format.js';
+import { SHORT_ASCII_MAX, shortAscii } from '../short-ascii.js';
 
 /**
  * Decodes UTF-8 bytes to a string; null if invalid. Decoding replaces invalid
  * sequences with U+FFFD, so only a result containing U+FFFD needs the
  * validation pass (measured: cheaper than validating every payload first).
+ * Short ASCII payloads (typical keys) skip the native call.
  */
 export function decodeUtf8(bytes: Buffer): string | null {
+  if (bytes.length <= SHORT_ASCII_MAX) {
+    const ascii = shortAscii(bytes, 0, bytes.length);
+    if (ascii !== null) return ascii;
+  }
   const text = bytes.toString('utf8');
   if (text.includes('\ufffd') && !isUtf8(bytes)) return null;
   return text;
