@@ -7,13 +7,12 @@ import { compareDatums } from '../repr/compare.js';
 import { RowCounts } from './row-counts.js';
 import { storedDatumKey } from './zset.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { formatText } from '../repr/text.js';
 import { displayScaleOf, withDisplayScale } from '../repr/numeric.js';
-import { ArrayValue, Jsonb, JsonbNumber, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
+import { ArrayValue, Jsonb, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
 import type { AggregateExpr, AggregateFuncName, ScalarExpr, ScalarOrder } from '../plan/mir.js';
 import { ExactFloatSum } from './float-sum.js';
 import { compareNullable } from './order.js';
-import { datumToJsonb, jsonbObject } from './jsonb.js';
+import { jsonbConverter, jsonbKeyConverter, jsonbObject } from './jsonb.js';
 import type { CompiledScalar } from './scalar.js';
 
 export interface AggregateState {
@@ -328,25 +327,18 @@ function collector(agg: AggregateExpr): Collector {
       return (rows) => new ArrayValue(rows.map((r) => r[0]!), [rows.length]);
     case 'list_agg':
       return (rows) => new ListValue(rows.map((r) => r[0]!));
-    case 'jsonb_agg':
-      return (rows) => new Jsonb(rows.map((r) => datumToJsonb(r[0]!, argType)));
+    case 'jsonb_agg': {
+      const convert = jsonbConverter(argType, agg.timeZone);
+      return (rows) => new Jsonb(rows.map((r) => convert(r[0]!)));
+    }
     case 'jsonb_object_agg': {
-      const valueType = agg.args[1]?.type ?? { kind: 'unknown' };
-      return (rows) =>
-        new Jsonb(jsonbObject(rows.map((r) => [jsonbKeyText(r[0]!, argType), datumToJsonb(r[1]!, valueType)] as const)));
+      const keyText = jsonbKeyConverter(argType, agg.timeZone);
+      const convert = jsonbConverter(agg.args[1]?.type ?? { kind: 'unknown' }, agg.timeZone);
+      return (rows) => new Jsonb(jsonbObject(rows.map((r) => [keyText(r[0]!), convert(r[1]!)] as const)));
     }
     default:
       throw new SqlError(SqlState.internalError, `${agg.func} is not a collecting aggregate`);
   }
-}
-
-/** Object keys are text: numbers and booleans as their JSON text, other values as their text form. */
-function jsonbKeyText(key: Datum, type: SqlType): string {
-  const converted = datumToJsonb(key, type);
-  if (typeof converted === 'string') return converted;
-  if (converted instanceof JsonbNumber) return converted.text;
-  if (typeof converted === 'boolean') return String(converted);
-  return formatText(key, type);
 }
 
 function stateFactory(agg: AggregateExpr): () => AggregateState {

@@ -401,14 +401,31 @@ function finiteShift(shift: (micros: bigint) => bigint): Converter {
   return (v) => (v === TIMESTAMP_INFINITY || v === TIMESTAMP_NEG_INFINITY ? v : shift(v as bigint));
 }
 
+function containsTimestamptz(t: SqlType): boolean {
+  switch (t.kind) {
+    case 'timestamptz':
+      return true;
+    case 'array':
+    case 'list':
+      return containsTimestamptz(t.element);
+    case 'map':
+      return containsTimestamptz(t.value);
+    case 'record':
+      return t.fields.some((f) => containsTimestamptz(f.type));
+    default:
+      return false;
+  }
+}
+
 /** The conversion a cast makes between timestamptz and local time or text in session time zone `zone`, if any. */
 function zonedConverter(from: SqlType, to: SqlType, zone: string): Converter | undefined {
   const fk = from.kind;
   const tk = to.kind;
   const toLocal = finiteShift((t) => utcToLocal(t, zone));
   const fromLocal = finiteShift((t) => localToUtc(t, zone));
+  // Text output of timestamptz, also inside arrays, lists, maps and records, is wall-clock time in the zone.
+  if (typeCategory(to) === 'S' && containsTimestamptz(from)) return (v) => formatText(v, from, { timeZone: zone });
   if (fk === 'timestamptz') {
-    if (typeCategory(to) === 'S') return (v) => formatText(v, from, { timeZone: zone });
     if (tk === 'timestamp') return toLocal;
     if (tk === 'date') return then(toLocal, timestampToDate);
     if (tk === 'time') return then(toLocal, timestampToTime);

@@ -1,7 +1,9 @@
 // Date/time functions: extract / date_part, date_trunc, age, make_*,
 // to_timestamp, to_char, date_bin, timezone (AT TIME ZONE), justify_*,
 // isfinite and the current-time functions. Calendar and zone arithmetic come
-// from repr/datetime.ts. The session zone is UTC (eval has no session).
+// from repr/datetime.ts. Functions of timestamptz that PostgreSQL computes in
+// the session's TimeZone (STABLE ones) take it from the SessionContext their
+// evaluator is built with; a UTC session takes the zone-free path.
 import type { Datum, Interval, SqlType } from '../repr/types.js';
 import { T, TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
@@ -27,9 +29,11 @@ import {
   timestampToParts,
   utcToLocal,
   ymdToDays,
+  zoneOffsetSeconds,
   type TimestampParts,
 } from '../repr/datetime.js';
-import { define, type Evaluator } from './registry.js';
+import { define, nonUtcZone, type Evaluator, type SessionContext } from './registry.js';
+import { zoneAbbreviation } from './zone-abbreviation.js';
 import { defineFunction as fn, DATE, TIME, TS, TSTZ, IV, TEXT, I4, F8, NUM } from './signatures.js';
 import { Decimal, numericDivide, withDisplayScale } from './decimal.js';
 import { displayType } from './type-info.js';
@@ -273,9 +277,29 @@ function withFieldScale(unit: Unit, extract: Extractor): Extractor {
   };
 }
 
-/** A timestamptz field (not epoch) read in the session's time zone: the local wall-clock time's field. */
+/** The timezone fields of extract: the session zone's offset east of UTC (seconds, or its hours / minutes part). */
+function zoneField(unit: Unit, offsetSeconds: number): Decimal | undefined {
+  switch (unit) {
+    case 'timezone':
+      return new Decimal(offsetSeconds);
+    case 'timezone_hour':
+      return new Decimal(Math.trunc(offsetSeconds / 3600));
+    case 'timezone_minute':
+      return new Decimal(Math.trunc(offsetSeconds / 60) % 60);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A timestamptz field (not epoch) read in the session's time zone: the local
+ * wall-clock time's field; the timezone fields are the zone's offset then.
+ */
 function inZone(unit: Unit, zone: string, extract: Extractor): Extractor {
   if (zone.toUpperCase() === 'UTC' || unit === 'epoch') return extract;
+  if (zoneField(unit, 0) !== undefined) {
+    return (v) => (isInfinite(v as bigint) ? null : zoneField(unit, zoneOffsetSeconds(zone, v as bigint))!);
+  }
   return (v) => extract(isInfinite(v as bigint) ? v : utcToLocal(v as bigint, zone));
 }
 
@@ -451,11 +475,15 @@ function truncInterval(unit: Unit, iv: Interval): Interval {
 
 // ---- age ----
 
-/** PostgreSQL's age(): field-wise difference with borrowing from the calendar. */
-export function age(a: bigint, b: bigint): Interval {
+/**
+ * PostgreSQL's age(): field-wise difference with borrowing from the calendar.
+ * With `zone` (timestamptz in a non-UTC session) the fields are the
+ * wall-clock times' in that zone; the sign still follows the instants.
+ */
+export function age(a: bigint, b: bigint, zone?: string): Interval {
   if (isInfinite(a) || isInfinite(b)) throw new SqlError(SqlState.datetimeFieldOverflow, 'interval out of range');
-  const p1 = timestampToParts(a);
-  const p2 = timestampToParts(b);
+  const p1 = timestampToParts(zone === undefined ? a : utcToLocal(a, zone));
+  const p2 = timestampToParts(zone === undefined ? b : utcToLocal(b, zone));
   const sign = a < b ? -1 : 1;
   let usec = sign * (p1.microsecond - p2.microsecond);
   let sec = sign * (p1.second - p2.second);
@@ -478,22 +506,37 @@ export function age(a: bigint, b: bigint): Interval {
 function nowMicros(): bigint {
   return BigInt(Date.now()) * 1000n;
 }
-function todayMidnight(): bigint {
-  return floorDiv(nowMicros(), MICROS_PER_DAY) * MICROS_PER_DAY;
+/** Wall-clock time now in `zone` (UTC when undefined). */
+function localNow(zone: string | undefined): bigint {
+  return zone === undefined ? nowMicros() : utcToLocal(nowMicros(), zone);
+}
+/** Midnight starting today's date in `zone`, as a local timestamp. */
+function todayMidnight(zone: string | undefined): bigint {
+  return floorDiv(localNow(zone), MICROS_PER_DAY) * MICROS_PER_DAY;
+}
+
+/** Registers a function of the session's TimeZone: `make` gets the zone, undefined in a UTC session. */
+function defineZoned(key: string, name: string, params: SqlType[], returns: SqlType, make: (zone: string | undefined) => Evaluator, volatile = false): void {
+  define(key, { name, params, returns, volatile, build: (_args, _returns, session: SessionContext) => make(nonUtcZone(session)) });
 }
 
 fn('age', 'age', [TS, TS], IV, (a) => age(a[0] as bigint, a[1] as bigint));
-fn('age', 'age_tz', [TSTZ, TSTZ], IV, (a) => age(a[0] as bigint, a[1] as bigint));
-fn('age', 'age_today', [TS], IV, (a) => age(todayMidnight(), a[0] as bigint), true);
-fn('age', 'age_today_tz', [TSTZ], IV, (a) => age(todayMidnight(), a[0] as bigint), true);
+defineZoned('age', 'age_tz', [TSTZ, TSTZ], IV, (zone) => (a) => age(a[0] as bigint, a[1] as bigint, zone));
+defineZoned('age', 'age_today', [TS], IV, (zone) => (a) => age(todayMidnight(zone), a[0] as bigint), true);
+// age(timestamptz) is age(current_date::timestamptz, t): today's local midnight in the session's zone.
+defineZoned('age', 'age_today_tz', [TSTZ], IV, (zone) => (a) => {
+  const midnight = zone === undefined ? todayMidnight(undefined) : localToUtc(todayMidnight(zone), zone);
+  return age(midnight, a[0] as bigint, zone);
+}, true);
 
 // ---- current time ----
 
 for (const name of ['now', 'current_timestamp', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']) {
   fn(name, name, [], TSTZ, () => nowMicros(), true);
 }
-fn('localtimestamp', 'localtimestamp', [], TS, () => nowMicros(), true);
-fn('current_date', 'current_date', [], DATE, () => Number(floorDiv(nowMicros(), MICROS_PER_DAY)), true);
+// The session's wall clock and date.
+defineZoned('localtimestamp', 'localtimestamp', [], TS, (zone) => () => localNow(zone), true);
+defineZoned('current_date', 'current_date', [], DATE, (zone) => () => Number(floorDiv(localNow(zone), MICROS_PER_DAY)), true);
 
 // ---- constructors ----
 
@@ -527,7 +570,10 @@ const makeTimestamp: Evaluator = (a) => {
   return t;
 };
 fn('make_timestamp', 'make_timestamp', [I4, I4, I4, I4, I4, F8], TS, makeTimestamp);
-fn('make_timestamptz', 'make_timestamptz', [I4, I4, I4, I4, I4, F8], TSTZ, makeTimestamp);
+// Without a zone argument the fields are wall-clock time in the session's zone.
+defineZoned('make_timestamptz', 'make_timestamptz', [I4, I4, I4, I4, I4, F8], TSTZ, (zone) =>
+  zone === undefined ? makeTimestamp : (a) => localToUtc(makeTimestamp(a) as bigint, zone),
+);
 fn('make_timestamptz', 'make_timestamptz_zone', [I4, I4, I4, I4, I4, F8, TEXT], TSTZ, (a) =>
   localToUtc(makeTimestamp(a) as bigint, a[6] as string),
 );
@@ -554,7 +600,10 @@ fn('to_timestamp', 'to_timestamp', [F8], TSTZ, (a) => {
   return t;
 });
 
-fn('to_timestamp', 'to_timestamp_format', [TEXT, TEXT], TSTZ, (a) => toTimestamp(a[0] as string, a[1] as string));
+// The parsed fields are wall-clock time in the session's zone.
+defineZoned('to_timestamp', 'to_timestamp_format', [TEXT, TEXT], TSTZ, (zone) =>
+  zone === undefined ? (a) => toTimestamp(a[0] as string, a[1] as string) : (a) => localToUtc(toTimestamp(a[0] as string, a[1] as string), zone),
+);
 fn('to_date', 'to_date', [TEXT, TEXT], DATE, (a) => Number(floorDiv(toTimestamp(a[0] as string, a[1] as string), MICROS_PER_DAY)));
 
 // ---- to_char ----
@@ -564,13 +613,24 @@ for (const t of [TS, TSTZ]) {
     name: `to_char_${t.kind}`,
     params: [t, TEXT],
     returns: TEXT,
-    build: () => {
+    build: (_args, _returns, session) => {
       const compile = lastCompiled(compileToChar);
-      const zone = t.kind === 'timestamptz' ? 'UTC' : '';
+      const zone = t.kind === 'timestamptz' ? nonUtcZone(session) : undefined;
+      if (zone === undefined) {
+        const abbreviation = t.kind === 'timestamptz' ? 'UTC' : '';
+        return (a) => {
+          const ts = a[0] as bigint;
+          if (isInfinite(ts)) return null;
+          return compile(a[1] as string)({ ...timestampToParts(ts), zone: abbreviation, offsetSeconds: 0 });
+        };
+      }
+      // timestamptz is formatted as wall-clock time in the session's zone, TZ/OF its abbreviation/offset there.
       return (a) => {
         const ts = a[0] as bigint;
         if (isInfinite(ts)) return null;
-        return compile(a[1] as string)({ ...timestampToParts(ts), zone, offsetSeconds: 0 });
+        const offsetSeconds = zoneOffsetSeconds(zone, ts);
+        const local = ts + BigInt(offsetSeconds) * MICROS_PER_SECOND;
+        return compile(a[1] as string)({ ...timestampToParts(local), zone: zoneAbbreviation(zone, ts, offsetSeconds), offsetSeconds });
       };
     },
   });

@@ -1,6 +1,6 @@
 // Date/time arithmetic operators (PostgreSQL's date_pli, timestamp_pl_interval,
-// timestamp_mi, interval_mul, ...). timestamptz arithmetic uses UTC as the
-// session zone: eval closures have no session, and UTC is Materialize's default.
+// timestamp_mi, interval_mul, ...). timestamptz ± interval adds days and
+// months in the session's TimeZone (the zone is fixed when the call is planned).
 import type { Interval } from '../repr/types.js';
 import { TIMESTAMP_INFINITY, TIMESTAMP_NEG_INFINITY } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
@@ -15,7 +15,7 @@ import {
   subtractIntervals,
   subtractTimestamps,
 } from '../repr/datetime.js';
-import { define } from './registry.js';
+import { define, nonUtcZone, type SessionContext } from './registry.js';
 import { defineBinaryOperator as op2, DATE, TIME, TS, TSTZ, IV, I4, F8 } from './signatures.js';
 import { divisionByZero } from './errors.js';
 
@@ -68,24 +68,33 @@ for (const [t, name] of [
   [TSTZ, 'timestamptz'],
 ] as const) {
   // timestamptz adds days and months in the session's time zone (across a DST change '1 day' is not 24 hours).
-  const zoneOf = (timeZone: string): string | undefined => (t.kind === 'timestamptz' && timeZone.toUpperCase() !== 'UTC' ? timeZone : undefined);
+  const zoneOf = (session: SessionContext): string | undefined => (t.kind === 'timestamptz' ? nonUtcZone(session) : undefined);
   define('op +', {
     name: `${name}_add_interval`,
     params: [t, IV],
     returns: t,
-    build: (_a, _r, session) => (a) => addIntervalToTimestamp(a[0] as bigint, a[1] as Interval, zoneOf(session.timeZone)),
+    build: (_a, _r, session) => {
+      const zone = zoneOf(session);
+      return (a) => addIntervalToTimestamp(a[0] as bigint, a[1] as Interval, zone);
+    },
   });
   define('op +', {
     name: `interval_add_${name}`,
     params: [IV, t],
     returns: t,
-    build: (_a, _r, session) => (a) => addIntervalToTimestamp(a[1] as bigint, a[0] as Interval, zoneOf(session.timeZone)),
+    build: (_a, _r, session) => {
+      const zone = zoneOf(session);
+      return (a) => addIntervalToTimestamp(a[1] as bigint, a[0] as Interval, zone);
+    },
   });
   define('op -', {
     name: `${name}_sub_interval`,
     params: [t, IV],
     returns: t,
-    build: (_a, _r, session) => (a) => subtractIntervalFromTimestamp(a[0] as bigint, a[1] as Interval, zoneOf(session.timeZone)),
+    build: (_a, _r, session) => {
+      const zone = zoneOf(session);
+      return (a) => subtractIntervalFromTimestamp(a[0] as bigint, a[1] as Interval, zone);
+    },
   });
   op2('-', `${name}_sub_${name}`, t, t, IV, (a) => {
     const l = a[0] as bigint;

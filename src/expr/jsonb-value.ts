@@ -4,8 +4,9 @@
 import type { Datum, JsonbValue, SqlType } from '../repr/types.js';
 import { ArrayValue, JsonbNumber, JsonbObject, ListValue, MapValue, RecordValue, Jsonb } from '../repr/types.js';
 import { jsonbNumberFromDecimal, jsonbObjectGet, makeJsonbObject, quoteJsonString } from '../repr/jsonb.js';
-import { formatText } from '../repr/text.js';
+import { formatText, type TextOptions } from '../repr/text.js';
 import { Decimal } from './decimal.js';
+import { zoneTextOptions } from './string.js';
 
 /** A canonical jsonb object from entries in any order; a later duplicate key wins. */
 export function jsonbObjectOf(entries: Iterable<readonly [string, JsonbValue]>): JsonbObject {
@@ -53,18 +54,50 @@ function numberText(v: number): JsonbValue {
   return jsonbNumberFromDecimal(new Decimal(v));
 }
 
-/** to_jsonb's ISO 8601 text for timestamps: 'T' separator, offsets as +HH:MM. */
-function isoTimestamp(type: SqlType): ToJsonb {
+/**
+ * to_jsonb's ISO 8601 text for timestamps: 'T' separator, offsets as +HH:MM;
+ * timestamptz is shown in `options.timeZone` (the session's TimeZone).
+ */
+function isoTimestamp(type: SqlType, options: TextOptions | undefined): ToJsonb {
   return (v) => {
-    const text = formatText(v, type);
+    const text = formatText(v, type, options);
     if (text === 'infinity' || text === '-infinity') return text;
     const iso = text.replace(' ', 'T');
     return type.kind === 'timestamptz' ? iso.replace(/([+-]\d\d)$/, '$1:00') : iso;
   };
 }
 
-/** The to_jsonb conversion for values of `type` (non-null values; NULL elements become JSON null). */
-export function toJsonbConverter(type: SqlType): ToJsonb {
+/**
+ * The to_jsonb conversion for values of `type` (non-null values; NULL elements
+ * become JSON null). `timeZone` is the session's TimeZone, in which timestamptz
+ * values are written (PostgreSQL's to_jsonb is STABLE); omitted or 'UTC' writes UTC.
+ */
+export function toJsonbConverter(type: SqlType, timeZone?: string): ToJsonb {
+  return converterFor(type, zoneTextOptions(timeZone));
+}
+
+/**
+ * jsonb object keys (jsonb_build_object, jsonb_object_agg) are text, as
+ * PostgreSQL's datum_to_jsonb makes them: timestamps in to_jsonb's ISO 8601
+ * form (timestamptz in `timeZone`), booleans as true/false, other values as
+ * their text output.
+ */
+export function toJsonbKeyConverter(type: SqlType, timeZone?: string): (v: Datum) => string {
+  const options = zoneTextOptions(timeZone);
+  switch (type.kind) {
+    case 'bool':
+      return (v) => (v ? 'true' : 'false');
+    case 'timestamp':
+    case 'timestamptz': {
+      const iso = isoTimestamp(type, options);
+      return (v) => iso(v) as string;
+    }
+    default:
+      return (v) => formatText(v, type, options);
+  }
+}
+
+function converterFor(type: SqlType, options: TextOptions | undefined): ToJsonb {
   switch (type.kind) {
     case 'bool':
       return (v) => v as boolean;
@@ -93,25 +126,25 @@ export function toJsonbConverter(type: SqlType): ToJsonb {
       return (v) => (v as Jsonb).value;
     case 'timestamp':
     case 'timestamptz':
-      return isoTimestamp(type);
+      return isoTimestamp(type, options);
     case 'array': {
-      const el = nullable(toJsonbConverter(type.element));
+      const el = nullable(converterFor(type.element, options));
       return (v) => nestArray(v as ArrayValue, el);
     }
     case 'list': {
-      const el = nullable(toJsonbConverter(type.element));
+      const el = nullable(converterFor(type.element, options));
       return (v) => (v as ListValue).elements.map(el);
     }
     case 'map': {
-      const el = nullable(toJsonbConverter(type.value));
+      const el = nullable(converterFor(type.value, options));
       return (v) => jsonbObjectOf((v as MapValue).entries.map(([k, x]) => [k, el(x)] as const));
     }
     case 'record': {
-      const fields = type.fields.map((f) => ({ name: f.name, convert: nullable(toJsonbConverter(f.type)) }));
+      const fields = type.fields.map((f) => ({ name: f.name, convert: nullable(converterFor(f.type, options)) }));
       return (v) => jsonbObjectOf(fields.map((f, i) => [f.name, f.convert((v as RecordValue).fields[i] ?? null)] as const));
     }
     default:
-      return (v) => formatText(v, type);
+      return (v) => formatText(v, type, options);
   }
 }
 

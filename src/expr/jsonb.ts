@@ -8,7 +8,6 @@ import { jsonbTypeName } from './cast.js';
 import { alias, define, P } from './registry.js';
 import { defineBinaryOperator as op2, defineFunction as fn, JSONB, TEXT, I4, BOOL, TEXT_ARRAY } from './signatures.js';
 import { invalidParameter } from './errors.js';
-import { textOf } from './string.js';
 import { aliasTable, defineTable } from './table-funcs.js';
 import {
   isJsonbObject,
@@ -16,6 +15,7 @@ import {
   jsonbObjectOf,
   jsonbPretty,
   toJsonbConverter,
+  toJsonbKeyConverter,
 } from './jsonb-value.js';
 import { jsonbObjectGet, jsonbValueToText } from '../repr/jsonb.js';
 
@@ -192,8 +192,8 @@ define('to_jsonb', {
   name: 'to_jsonb',
   params: [P.any],
   returns: JSONB,
-  build: (types) => {
-    const convert = toJsonbConverter(types[0]!);
+  build: (types, _returns, session) => {
+    const convert = toJsonbConverter(types[0]!, session.timeZone);
     return (a) => new Jsonb(convert(a[0]!));
   },
 });
@@ -203,8 +203,8 @@ define('jsonb_build_array', {
   variadic: P.any,
   returns: JSONB,
   strict: false,
-  build: (types) => {
-    const convert = types.map(toJsonbConverter);
+  build: (types, _returns, session) => {
+    const convert = types.map((t) => toJsonbConverter(t, session.timeZone));
     return (a) => new Jsonb(a.map((v, i) => (v === null ? null : convert[i]!(v))));
   },
 });
@@ -214,14 +214,14 @@ define('jsonb_build_object', {
   variadic: P.any,
   returns: JSONB,
   strict: false,
-  build: (types) => {
+  build: (types, _returns, session) => {
     if (types.length % 2 !== 0) {
       throw new SqlError(SqlState.invalidParameterValue, 'argument list must have even number of elements', {
         hint: 'The arguments of jsonb_build_object() must consist of alternating keys and values.',
       });
     }
-    const keyText = types.map(textOf);
-    const convert = types.map(toJsonbConverter);
+    const keyText = types.map((t) => toJsonbKeyConverter(t, session.timeZone));
+    const convert = types.map((t) => toJsonbConverter(t, session.timeZone));
     return (a) => {
       const entries: Array<readonly [string, JsonbValue]> = [];
       for (let i = 0; i < a.length; i += 2) {

@@ -30,7 +30,7 @@ export interface Overload {
   eval?: Evaluator;
   build?: (argTypes: SqlType[], returnType: SqlType, session: SessionContext) => Evaluator;
   /** Table functions: rows for one call (returns is then the record of output columns). */
-  table?: (argTypes: SqlType[]) => (args: Datum[]) => Iterable<Row>;
+  table?: (argTypes: SqlType[], session: SessionContext) => (args: Datum[]) => Iterable<Row>;
 }
 
 export const P = {
@@ -290,13 +290,18 @@ export function lookup(key: string, inputs: SqlType[], operator: boolean): Looku
   return { ambiguous: true };
 }
 
-/** Builds the evaluator of a selected overload. */
 /** Session settings some functions depend on (PostgreSQL's STABLE functions of TimeZone). */
 export interface SessionContext {
   timeZone: string;
 }
 export const UTC_SESSION: SessionContext = { timeZone: 'UTC' };
 
+/** The session's time zone, or undefined when it is UTC (callers then keep their zone-free fast path). */
+export function nonUtcZone(session: SessionContext): string | undefined {
+  return session.timeZone.toUpperCase() === 'UTC' ? undefined : session.timeZone;
+}
+
+/** Builds the evaluator of a selected overload. */
 export function instantiate(s: Selected, session: SessionContext = UTC_SESSION): Evaluator {
   const o = s.overload;
   if (o.eval) return o.eval;

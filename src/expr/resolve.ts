@@ -145,8 +145,9 @@ export interface ResolvedTableFunc {
   argTypes: SqlType[];
 }
 
-export function resolveTableFunction(name: string, argTypes: SqlType[]): ResolvedTableFunc {
-  return lookupTableFunction(name, argTypes);
+/** `session`: generate_series over timestamptz steps in the session's TimeZone. */
+export function resolveTableFunction(name: string, argTypes: SqlType[], session?: SessionContext): ResolvedTableFunc {
+  return lookupTableFunction(name, argTypes, session);
 }
 
 /** Table functions run in lockstep, NULL-padded (ROWS FROM; several set-returning functions in a SELECT list). */

@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue, T } from '../repr/types.js';
-import { formatText } from '../repr/text.js';
+import { formatText, type TextOptions } from '../repr/text.js';
 import { charLength } from '../repr/strings.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { define, P, type Evaluator } from './registry.js';
+import { define, P, UTC_SESSION, type Evaluator, type SessionContext } from './registry.js';
 import { defineFunction as fn, TEXT, I4 } from './signatures.js';
 import { invalidParameter } from './errors.js';
 import { isStringKind } from './type-info.js';
@@ -26,10 +26,20 @@ function chars(s: string): string[] {
   return SURROGATE.test(s) ? Array.from(s) : s.split('');
 }
 
-/** Text output of a value of `type` (identity for strings), chosen once per argument type. */
-export function textOf(type: SqlType): (v: Datum) => string {
+/** Text output options writing timestamptz in `timeZone`; undefined (UTC output, no zone work) for UTC. */
+export function zoneTextOptions(timeZone: string | undefined): TextOptions | undefined {
+  return timeZone === undefined || timeZone.toUpperCase() === 'UTC' ? undefined : { timeZone };
+}
+
+/**
+ * Text output of a value of `type` (identity for strings), chosen once per
+ * argument type; timestamptz (also inside arrays and records) is written in
+ * the session's TimeZone, as PostgreSQL's implicit text conversions do.
+ */
+export function textOf(type: SqlType, session: SessionContext = UTC_SESSION): (v: Datum) => string {
   if (isStringKind(type) || type.kind === 'unknown') return (v) => v as string;
-  return (v) => formatText(v, type);
+  const options = zoneTextOptions(session.timeZone);
+  return (v) => formatText(v, type, options);
 }
 
 // ---- concatenation ----
@@ -39,8 +49,8 @@ define('op ||', {
   name: 'text_concat_any',
   params: [TEXT, P.anynonarray],
   returns: TEXT,
-  build: (types) => {
-    const right = textOf(types[1]!);
+  build: (types, _returns, session) => {
+    const right = textOf(types[1]!, session);
     return (a) => (a[0] as string) + right(a[1]!);
   },
 });
@@ -48,14 +58,14 @@ define('op ||', {
   name: 'any_concat_text',
   params: [P.anynonarray, TEXT],
   returns: TEXT,
-  build: (types) => {
-    const left = textOf(types[0]!);
+  build: (types, _returns, session) => {
+    const left = textOf(types[0]!, session);
     return (a) => left(a[0]!) + (a[1] as string);
   },
 });
 /** A non-strict text function of any further arguments, each converted by its type's text output. */
 function defineTextOfAny(name: string, params: SqlType[], evalWith: (texts: Array<(v: Datum) => string>) => Evaluator): void {
-  define(name, { name, params, variadic: P.any, returns: TEXT, strict: false, build: (types) => evalWith(types.map(textOf)) });
+  define(name, { name, params, variadic: P.any, returns: TEXT, strict: false, build: (types, _returns, session) => evalWith(types.map((t) => textOf(t, session))) });
 }
 defineTextOfAny('concat', [], (conv) => (a) => {
   let out = '';
@@ -334,8 +344,8 @@ define('quote_literal', {
   name: 'quote_literal_any',
   params: [P.anynonarray],
   returns: TEXT,
-  build: (types) => {
-    const text = textOf(types[0]!);
+  build: (types, _returns, session) => {
+    const text = textOf(types[0]!, session);
     return (a) => quoteLiteral(text(a[0]!));
   },
 });
@@ -344,8 +354,8 @@ define('quote_nullable', {
   params: [P.anynonarray],
   returns: TEXT,
   strict: false,
-  build: (types) => {
-    const text = textOf(types[0]!);
+  build: (types, _returns, session) => {
+    const text = textOf(types[0]!, session);
     return (a) => (a[0] === null ? 'NULL' : quoteLiteral(text(a[0]!)));
   },
 });
@@ -408,8 +418,8 @@ for (const withNull of [false, true]) {
     params: withNull ? [P.anyarray, TEXT, TEXT] : [P.anyarray, TEXT],
     returns: TEXT,
     strict: false,
-    build: (types) => {
-      const el = textOf((types[0] as { element: SqlType }).element);
+    build: (types, _returns, session) => {
+      const el = textOf((types[0] as { element: SqlType }).element, session);
       return (a) => {
         if (a[0] === null || a[1] === null) return null;
         const nullText = withNull ? a[2]! : null;

@@ -7,7 +7,7 @@ import type { TableFunc } from '../plan/mir.js';
 import { SqlError } from '../repr/errors.js';
 import { addIntervalToTimestamp, compareIntervals, ZERO_INTERVAL } from '../repr/datetime.js';
 import { Decimal } from './decimal.js';
-import { alias, argList, define, lookup, noSingleOverload, P, type Param } from './registry.js';
+import { alias, argList, define, lookup, noSingleOverload, nonUtcZone, P, UTC_SESSION, type Param, type SessionContext } from './registry.js';
 import { invalidParameter } from './errors.js';
 import { compileRegex, regexpSplit } from './pattern.js';
 import type { ResolvedTableFunc } from './resolve.js';
@@ -21,7 +21,7 @@ export function defineTable(
   name: string,
   params: Param[],
   columns: Columns | ((argTypes: SqlType[]) => Columns),
-  rows: (argTypes: SqlType[]) => (args: Datum[]) => Iterable<Row>,
+  rows: (argTypes: SqlType[], session: SessionContext) => (args: Datum[]) => Iterable<Row>,
   variadic?: Param,
 ): void {
   tableFunctionNames.add(name);
@@ -68,10 +68,10 @@ export function zipTableFuncs(funcs: TableFunc[], argCounts: number[]): TableFun
   return { name: funcs.map((f) => f.name).join('_'), columns: funcs.flatMap((f) => f.columns), eval: eval_ };
 }
 
-export function lookupTableFunction(name: string, argTypes: SqlType[]): ResolvedTableFunc {
+export function lookupTableFunction(name: string, argTypes: SqlType[], session: SessionContext = UTC_SESSION): ResolvedTableFunc {
   if (name === 'unnest' && argTypes.length > 1 && argTypes.every((t) => t.kind === 'array' || t.kind === 'unknown')) {
     // unnest(a, b, ...) is ROWS FROM (unnest(a), unnest(b), ...).
-    const parts = argTypes.map((t) => lookupTableFunction(name, [t]));
+    const parts = argTypes.map((t) => lookupTableFunction(name, [t], session));
     return { func: zipTableFuncs(parts.map((p) => p.func), parts.map(() => 1)), argTypes: parts.flatMap((p) => p.argTypes) };
   }
   const found = lookup(`tf ${name}`, argTypes, false);
@@ -81,7 +81,7 @@ export function lookupTableFunction(name: string, argTypes: SqlType[]): Resolved
     const func: TableFunc = {
       name,
       columns: fields.map((f) => ({ name: f.name, type: f.type, nullable: true })),
-      eval: s.overload.table!(s.argTypes),
+      eval: s.overload.table!(s.argTypes, session),
     };
     return { func, argTypes: s.argTypes };
   }
@@ -113,9 +113,10 @@ function* numericSeries(start: Decimal, stop: Decimal, step: Decimal): Iterable<
   if (step.isPositive()) for (let i = start; i.lte(stop); i = i.plus(step)) yield [i];
   else for (let i = start; i.gte(stop); i = i.plus(step)) yield [i];
 }
-function* timestampSeries(start: bigint, stop: bigint, step: Interval): Iterable<Row> {
+/** `zone`: timestamptz steps add days and months in the session's time zone, as timestamptz + interval does. */
+function* timestampSeries(start: bigint, stop: bigint, step: Interval, zone: string | undefined): Iterable<Row> {
   const forward = compareIntervals(step, ZERO_INTERVAL) > 0;
-  for (let t = start; forward ? t <= stop : t >= stop; t = addIntervalToTimestamp(t, step)) yield [t];
+  for (let t = start; forward ? t <= stop : t >= stop; t = addIntervalToTimestamp(t, step, zone)) yield [t];
 }
 
 for (const t of [T.int4 as SqlType]) {
@@ -145,11 +146,14 @@ defineTable('generate_series', [T.numeric, T.numeric, T.numeric], series(T.numer
   return numericSeries(a[0] as Decimal, a[1] as Decimal, step);
 });
 for (const t of [T.timestamp as SqlType, T.timestamptz as SqlType]) {
-  defineTable('generate_series', [t, t, T.interval], series(t), () => (a) => {
-    if (hasNull(a)) return NO_ROWS;
-    const step = a[2] as Interval;
-    if (compareIntervals(step, ZERO_INTERVAL) === 0) throw zeroStep();
-    return timestampSeries(a[0] as bigint, a[1] as bigint, step);
+  defineTable('generate_series', [t, t, T.interval], series(t), (_types, session) => {
+    const zone = t.kind === 'timestamptz' ? nonUtcZone(session) : undefined;
+    return (a) => {
+      if (hasNull(a)) return NO_ROWS;
+      const step = a[2] as Interval;
+      if (compareIntervals(step, ZERO_INTERVAL) === 0) throw zeroStep();
+      return timestampSeries(a[0] as bigint, a[1] as bigint, step, zone);
+    };
   });
 }
 

@@ -4,6 +4,7 @@
 import type { SqlType } from '../repr/types.js';
 import type * as ast from '../sql/ast.js';
 import { resolveAggregate } from '../expr/resolve.js';
+import { nonUtcZone } from '../expr/registry.js';
 import type { AggregateExpr, AggregateFuncName, ScalarExpr, ScalarOrder } from './mir.js';
 import type { ExprCtx } from './frame.js';
 import type { ExprPlanner } from './expr.js';
@@ -61,8 +62,11 @@ export function planAggregate(
     nullsFirst: o.nullsFirst ?? o.desc,
   }));
   ec.rel = inner.rel;
+  // jsonb aggregates write timestamptz in the session's TimeZone, as to_jsonb does.
+  const zone = nonUtcZone(exprs.session());
   const add = (func: AggregateFuncName, aggArgs: ScalarExpr[], type: SqlType): number => {
-    aggregates.push({ func, args: aggArgs, distinct: call.distinct, ...(filter ? { filter } : {}), orderBy, type });
+    const timeZone = zone !== undefined && (func === 'jsonb_agg' || func === 'jsonb_object_agg') ? { timeZone: zone } : {};
+    aggregates.push({ func, args: aggArgs, distinct: call.distinct, ...(filter ? { filter } : {}), orderBy, type, ...timeZone });
     return aggregates.length - 1;
   };
   const result = resolved.returnType;

@@ -353,7 +353,7 @@ export class ExprPlanner {
   }
 
   /** Session settings functions may depend on (TimeZone). */
-  private session(): SessionContext {
+  session(): SessionContext {
     return { timeZone: this.state.ctx.timeZone };
   }
 
@@ -630,7 +630,7 @@ export class ExprPlanner {
     if (!ec.allowTableFunctions) {
       throw new SqlError(SqlState.featureNotSupported, `set-returning functions are not allowed in ${ec.clause}`, { position: pos + 1 });
     }
-    const resolved = withPosition(pos, () => resolveTableFunction(name, args.map((a) => a.type)));
+    const resolved = withPosition(pos, () => resolveTableFunction(name, args.map((a) => a.type), this.session()));
     const cast = args.map((a, i) => coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', pos));
     const base = arity(ec.rel);
     ec.rel = selectListTableFunction(ec.rel, resolved.func, cast);

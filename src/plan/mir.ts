@@ -74,6 +74,11 @@ export interface AggregateExpr {
   orderBy: ScalarOrder[];
   /** Result type (sum(int4) is int8, sum(int8) is numeric, ...), decided by the planner. */
   type: SqlType;
+  /**
+   * The session TimeZone jsonb_agg / jsonb_object_agg write timestamptz in
+   * (set by the planner when it is not UTC; absent means UTC).
+   */
+  timeZone?: string;
 }
 
 export interface ScalarOrder {

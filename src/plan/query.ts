@@ -762,7 +762,7 @@ export class QueryPlanner {
     };
     if (!isTableFunction(name) && !ref.withOrdinality) return this.scalarFunctionItem(ref, name, ec, acc);
     const args = call.args.map((a) => this.exprs.plan(a, ec));
-    const resolved = withPosition(call.pos, () => resolveTableFunction(name, args.map((a) => a.type)));
+    const resolved = withPosition(call.pos, () => resolveTableFunction(name, args.map((a) => a.type), this.exprs.session()));
     const castArgs = args.map((a, i) => coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', call.pos));
     const func = ref.withOrdinality ? withOrdinality(resolved.func) : resolved.func;
     const first = arity(ec.rel);

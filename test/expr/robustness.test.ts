@@ -7,7 +7,7 @@ import { ArrayValue, Jsonb, JsonbNumber, JsonbObject, ListValue, MapValue, T, TI
 import type { Datum, SqlType } from '../../src/repr/types.js';
 import { SqlError } from '../../src/repr/errors.js';
 import { resolveCast } from '../../src/expr/resolve.js';
-import { instantiate, listOverloads, type Param } from '../../src/expr/registry.js';
+import { instantiate, listOverloads, UTC_SESSION, type Param } from '../../src/expr/registry.js';
 
 const SAMPLES: Record<string, Datum[]> = {
   bool: [true, false],
@@ -103,7 +103,7 @@ test('table functions and casts only throw SqlErrors', () => {
   for (const { key, overload } of listOverloads()) {
     if (!overload.table) continue;
     const types = overload.params.map(concrete);
-    const rows = overload.table(types);
+    const rows = overload.table(types, UTC_SESSION);
     const pools = types.map(samplesOf);
     for (let c = 0; c < 12; c++) {
       const args = pools.map((pool, i) => pool[(c + i) % pool.length]!);
