@@ -625,12 +625,19 @@ for (const t of [TS, TSTZ]) {
         };
       }
       // timestamptz is formatted as wall-clock time in the session's zone, TZ/OF its abbreviation/offset there.
+      // The abbreviation changes only with the offset (EST/EDT): the last one is kept.
+      let lastOffset = Number.NaN;
+      let abbreviation = '';
       return (a) => {
         const ts = a[0] as bigint;
         if (isInfinite(ts)) return null;
         const offsetSeconds = zoneOffsetSeconds(zone, ts);
+        if (offsetSeconds !== lastOffset) {
+          abbreviation = zoneAbbreviation(zone, ts, offsetSeconds);
+          lastOffset = offsetSeconds;
+        }
         const local = ts + BigInt(offsetSeconds) * MICROS_PER_SECOND;
-        return compile(a[1] as string)({ ...timestampToParts(local), zone: zoneAbbreviation(zone, ts, offsetSeconds), offsetSeconds });
+        return compile(a[1] as string)({ ...timestampToParts(local), zone: abbreviation, offsetSeconds });
       };
     },
   });
