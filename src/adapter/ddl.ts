@@ -58,7 +58,11 @@ function newIdentity(exec: ExecContext, name: ObjectName, ifNotExists: boolean, 
 async function commitItems(exec: ExecContext, items: CatalogItem[]): Promise<void> {
   const { core } = exec;
   const [first, second] = items;
-  for (const item of items) item.searchPath = exec.vars.searchPath();
+  const timeZone = exec.vars.get('TimeZone');
+  for (const item of items) {
+    item.searchPath = exec.vars.searchPath();
+    if (timeZone !== 'UTC') item.timeZone = timeZone;
+  }
   await installItem(core, first!, second);
   try {
     for (const item of items) core.catalog.insert(item);

@@ -53,6 +53,7 @@ function planRecord(exec: ExecContext, record: PersistedItem, all: PersistedItem
 function replayContext(core: CoordinatorCore, record: PersistedItem): ExecContext {
   const settings = new Map<string, string>();
   if (record.searchPath) settings.set('search_path', record.searchPath.join(', '));
+  if (record.timeZone) settings.set('TimeZone', record.timeZone);
   return {
     core,
     vars: new SessionVars(settings),
@@ -74,7 +75,10 @@ export async function replayCatalog(core: CoordinatorCore, records: PersistedIte
     try {
       if (record.dependsOn.some((id) => failed.has(id))) throw new Error(`it depends on an object that failed to load`);
       const items = planRecord(replayContext(core, record), record, records);
-      if (record.searchPath) for (const item of items) item.searchPath = record.searchPath;
+      for (const item of items) {
+        if (record.searchPath) item.searchPath = record.searchPath;
+        if (record.timeZone) item.timeZone = record.timeZone;
+      }
       await installItem(core, items[0]!, items[1]);
       for (const item of items) core.catalog.insert(item);
     } catch (err) {

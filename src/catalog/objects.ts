@@ -40,6 +40,11 @@ export interface PersistedItem {
   ownerId?: GlobalId;
   /** The creating session's search_path, so re-planning at boot resolves names the same way. */
   searchPath?: string[];
+  /**
+   * The creating session's TimeZone when not UTC: a materialized view or
+   * index keeps evaluating zone-dependent functions in it after a restart.
+   */
+  timeZone?: string;
 }
 
 export interface PersistedSchema {
@@ -99,9 +104,10 @@ export interface CatalogItem extends PersistedItem {
 }
 
 export function toPersisted(item: CatalogItem): PersistedItem {
-  const { id, oid, kind, schema, name, createSql, dependsOn, ownerId, searchPath } = item;
+  const { id, oid, kind, schema, name, createSql, dependsOn, ownerId, searchPath, timeZone } = item;
   const persisted: PersistedItem = { id, oid, kind, schema, name, createSql, dependsOn };
   if (ownerId !== undefined) persisted.ownerId = ownerId;
   if (searchPath !== undefined) persisted.searchPath = searchPath;
+  if (timeZone !== undefined) persisted.timeZone = timeZone;
   return persisted;
 }

@@ -133,6 +133,25 @@ test('objects created under another search_path are re-planned with it after a r
   }
 });
 
+test('a materialized view keeps its creating session\'s TimeZone after a restart', async () => {
+  const first = await startTestCoordinator();
+  await runSql(first.session, "SET TIME ZONE 'America/New_York'");
+  await runSql(first.session, "CREATE TABLE events (at timestamptz); CREATE MATERIALIZED VIEW event_text AS SELECT at::text AS t, to_char(at, 'HH24:MI TZ') AS c FROM events");
+  await runSql(first.session, "INSERT INTO events VALUES ('2026-01-01 12:00:00+00')");
+  const expected = [['2026-01-01 07:00:00-05', '07:00 EST']];
+  assert.deepEqual(await queryText(first.session, 'SELECT t, c FROM event_text'), expected);
+  await first.stop(true);
+  const second = await startTestCoordinator(first.dataDir);
+  try {
+    // A UTC session reads what the view computed in New York time, before and after new rows.
+    assert.deepEqual(await queryText(second.session, 'SELECT t, c FROM event_text'), expected);
+    await runSql(second.session, "INSERT INTO events VALUES ('2026-07-01 12:00:00+00')");
+    assert.deepEqual(await queryText(second.session, 'SELECT t, c FROM event_text ORDER BY t'), [...expected, ['2026-07-01 08:00:00-04', '08:00 EDT']]);
+  } finally {
+    await second.stop();
+  }
+});
+
 test('ALTER ... RENAME renames objects durably; renaming what others refer to by name is refused', async () => {
   const first = await startTestCoordinator();
   const s = first.session;
