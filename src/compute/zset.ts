@@ -123,10 +123,6 @@ export class ErrorSet {
 export class Arrangement {
   private readonly groups = new Map<GroupKey, Row | RowCounts>();
 
-  get keyCount(): number {
-    return this.groups.size;
-  }
-
   update(key: GroupKey, row: Row, diff: number): void {
     if (diff === 0) return;
     const group = this.groups.get(key);

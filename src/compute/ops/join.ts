@@ -14,7 +14,7 @@
 // equivalence class, so key lookups only prune.
 import { datumEquals } from '../../repr/compare.js';
 import type { Datum, Row } from '../../repr/types.js';
-import type { ScalarExpr } from '../../plan/mir.js';
+import type { GlobalId, ScalarExpr } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
 import { Arrangement, compileGroupKey, type GroupKey } from '../zset.js';
 import { columnsOf, shiftColumns, type CompiledScalar } from '../scalar.js';
@@ -149,7 +149,7 @@ export function shareableKey(plan: JoinPlan, input: number): number[] | undefine
  */
 export interface SharedJoinInput {
   input: number;
-  id: string;
+  id: GlobalId;
   stream: Stream;
   arrangement: Arrangement;
   projection: number[];
