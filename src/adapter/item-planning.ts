@@ -58,7 +58,8 @@ export function planTableItem(exec: ExecContext, stmt: CreateTableStatement, ide
     return def.defaultValue;
   });
   const desc: RelationDesc = keys.length > 0 ? { columns, keys } : { columns };
-  return { ...baseItem(identity, 'table', []), desc, table: { defaults } };
+  const defaultTexts = stmt.columns.map((def) => def.defaultText);
+  return { ...baseItem(identity, 'table', []), desc, table: { defaults, defaultTexts } };
 }
 
 /** Renames a planned query's output columns as CREATE VIEW v (a, b) asks, and rejects duplicates. */

@@ -64,6 +64,8 @@ export interface PersistedCatalog {
 export interface TableDetails {
   /** DEFAULT expressions per column (undefined: NULL). */
   defaults: (Expr | undefined)[];
+  /** The DEFAULT expressions' source text (pg_attrdef, psql's \d). */
+  defaultTexts?: (string | undefined)[];
 }
 
 export interface ViewDetails {

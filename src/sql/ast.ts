@@ -457,6 +457,8 @@ export interface ColumnDef {
   dataType: DataType;
   notNull: boolean;
   defaultValue?: Expr;
+  /** The DEFAULT expression's source text, as written (psql's \d shows it). */
+  defaultText?: string;
   pos: number;
 }
 

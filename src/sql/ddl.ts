@@ -159,7 +159,11 @@ export class DdlParser extends SourceParser {
       if (this.eatWords('constraint')) this.parseIdent();
       if (this.eatWords('not', 'null')) column.notNull = true;
       else if (this.eatWords('null')) column.notNull = false;
-      else if (this.eatWords('default')) column.defaultValue = this.parseExprAbove(Prec.comparison);
+      else if (this.eatWords('default')) {
+        const start = this.peek().start;
+        column.defaultValue = this.parseExprAbove(Prec.comparison);
+        column.defaultText = this.sql.slice(start, this.tokens[this.index - 1]!.end);
+      }
       else if (this.eatWords('primary', 'key')) {
         column.notNull = true;
         stmt.constraints.push({ kind: 'primaryKey', columns: [name] });

@@ -55,3 +55,33 @@ test("psql's \\dt, \\l and column queries answer from the catalog", async () => 
     await t.stop();
   }
 });
+
+/** psql 15's column query of \d (the default column part). */
+const DESCRIBE_COLUMNS = `SELECT a.attname,
+  pg_catalog.format_type(a.atttypid, a.atttypmod),
+  (SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true)
+   FROM pg_catalog.pg_attrdef d
+   WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef),
+  a.attnotnull
+FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname = 'defaulted') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum;`;
+
+test("psql's \\d shows column defaults as written, also after a restart", async () => {
+  const first = await startTestCoordinator();
+  await runSql(first.session, "CREATE TABLE defaulted (a int DEFAULT 5, b text NOT NULL DEFAULT 'x' || 'y', c timestamptz DEFAULT now(), d int)");
+  const expected = [
+    ['a', 'integer', '5', 'f'],
+    ['b', 'text', "'x' || 'y'", 't'],
+    ['c', 'timestamp with time zone', 'now()', 'f'],
+    ['d', 'integer', null, 'f'],
+  ];
+  assert.deepEqual(await queryText(first.session, DESCRIBE_COLUMNS), expected);
+  await first.stop(true);
+  const second = await startTestCoordinator(first.dataDir);
+  try {
+    assert.deepEqual(await queryText(second.session, DESCRIBE_COLUMNS), expected);
+  } finally {
+    await second.stop();
+  }
+});

@@ -244,7 +244,7 @@ test('CREATE TABLE with column options and constraints', () => {
   assert.equal(stmt.ifNotExists, true);
   assert.equal(stmt.temporary, false);
   assert.deepEqual(noPos(stmt.columns), [
-    { name: 'a', dataType: { kind: 'named', name: 'int4', modifiers: [] }, notNull: true, defaultValue: { kind: 'literal', value: { type: 'number', text: '1' } } },
+    { name: 'a', dataType: { kind: 'named', name: 'int4', modifiers: [] }, notNull: true, defaultValue: { kind: 'literal', value: { type: 'number', text: '1' } }, defaultText: '1' },
     { name: 'b', dataType: { kind: 'named', name: 'text', modifiers: [] }, notNull: false },
     { name: 'c', dataType: { kind: 'named', name: 'numeric', modifiers: [10, 2] }, notNull: true },
     { name: 'd', dataType: { kind: 'named', name: 'varchar', modifiers: [5] }, notNull: false },

@@ -172,7 +172,11 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
     'pg_catalog',
     'pg_attrdef',
     [['oid', oid], ['adrelid', oid], ['adnum', int2], ['adbin', text], ['adsrc', text]],
-    () => [],
+    // The expression as written stands in for PostgreSQL's deparsed one (pg_get_expr returns it).
+    (s) =>
+      relations(s).flatMap((i) =>
+        (i.table?.defaultTexts ?? []).flatMap((source, n) => (source === undefined ? [] : [[i.oid * 1000 + n + 1, i.oid, n + 1, source, source]])),
+      ),
   ),
   relation('pg_catalog', 'pg_description', [['objoid', oid], ['classoid', oid], ['objsubid', int4], ['description', text]], () => []),
   relation('pg_catalog', 'pg_inherits', [['inhrelid', oid], ['inhparent', oid], ['inhseqno', int4]], () => []),
