@@ -59,6 +59,12 @@ export class CoordinatorCore {
     const state = this.systemState(vars, options.currentUser);
     return {
       resolveRelation: (parts) => this.resolveRelation(parts, vars.searchPath(), state, options.onResolve, options.useIndexes ?? false),
+      relationVisible: (oid) => {
+        const item = this.catalog.allItems().find((i) => i.oid === oid);
+        // System relations live in schemas every search path ends with.
+        if (item === undefined) return true;
+        return this.resolveRelation([item.name], vars.searchPath(), state, undefined)?.id === item.id;
+      },
       paramTypes: options.paramTypes,
       timeZone: vars.get('TimeZone'),
       settings: vars.settings(),

@@ -293,6 +293,8 @@ export function lookup(key: string, inputs: SqlType[], operator: boolean): Looku
 /** Session settings some functions depend on (PostgreSQL's STABLE functions of TimeZone). */
 export interface SessionContext {
   timeZone: string;
+  /** Whether the relation with this oid is found by its bare name on the session's search_path (pg_table_is_visible). */
+  relationVisible?: (oid: number) => boolean;
 }
 export const UTC_SESSION: SessionContext = { timeZone: 'UTC' };
 

@@ -43,6 +43,8 @@ export interface PlanContext {
    * Returns undefined when it does not exist.
    */
   resolveRelation(parts: string[]): CatalogItemRef | undefined;
+  /** Whether the relation with this oid is found by its bare name on the search_path (pg_table_is_visible); all are when absent. */
+  relationVisible?(oid: number): boolean;
   /** Types supplied for $1..$n (null = infer). Planning fills in inferred types. */
   paramTypes: (SqlType | null)[];
   /** Session time zone (for timestamptz text and AT TIME ZONE); e.g. 'UTC'. */

@@ -354,7 +354,8 @@ export class ExprPlanner {
 
   /** Session settings functions may depend on (TimeZone). */
   session(): SessionContext {
-    return { timeZone: this.state.ctx.timeZone };
+    const { timeZone, relationVisible } = this.state.ctx;
+    return relationVisible === undefined ? { timeZone } : { timeZone, relationVisible };
   }
 
   callFunction(name: string, args: ScalarExpr[], pos: number, argPos?: number[]): ScalarExpr {

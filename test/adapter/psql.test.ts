@@ -85,3 +85,25 @@ test("psql's \\d shows column defaults as written, also after a restart", async 
     await second.stop();
   }
 });
+
+test("psql's \\dt lists the relations visible on the search_path, as PostgreSQL's pg_table_is_visible decides", async () => {
+  const t = await startTestCoordinator();
+  try {
+    const s = t.session;
+    await runSql(s, 'CREATE SCHEMA other; CREATE TABLE pt (a int); CREATE TABLE other.o (b int); CREATE TABLE other.pt (c int)');
+    assert.deepEqual(await queryText(s, LIST_TABLES), [['public', 'pt', 'table', 'materialize']]);
+    // other.pt is hidden behind public.pt, which comes first on the path.
+    await runSql(s, 'SET search_path = public, other');
+    assert.deepEqual(await queryText(s, LIST_TABLES), [
+      ['other', 'o', 'table', 'materialize'],
+      ['public', 'pt', 'table', 'materialize'],
+    ]);
+    await runSql(s, 'SET search_path = other, public');
+    assert.deepEqual(await queryText(s, LIST_TABLES), [
+      ['other', 'o', 'table', 'materialize'],
+      ['other', 'pt', 'table', 'materialize'],
+    ]);
+  } finally {
+    await t.stop();
+  }
+});

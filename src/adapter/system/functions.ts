@@ -46,7 +46,10 @@ function sizePretty(bytes: bigint): string {
 }
 
 const FUNCTIONS: [string, Overload[]][] = [
-  ['pg_table_is_visible', [{ name: 'pg_table_is_visible', params: [OID], returns: BOOL, eval: () => true }]],
+  [
+    'pg_table_is_visible',
+    [{ name: 'pg_table_is_visible', params: [OID], returns: BOOL, build: (_args, _ret, session) => (a) => session.relationVisible?.(a[0] as number) ?? true }],
+  ],
   ['pg_type_is_visible', [{ name: 'pg_type_is_visible', params: [OID], returns: BOOL, eval: () => true }]],
   ['pg_function_is_visible', [{ name: 'pg_function_is_visible', params: [OID], returns: BOOL, eval: () => true }]],
   ['pg_get_userbyid', [{ name: 'pg_get_userbyid', params: [OID], returns: NAME, eval: () => 'materialize' }]],
