@@ -78,3 +78,13 @@ export function useKafkaServer(name: string): KafkaServerFixture {
     fixture: () => fixture!,
   };
 }
+
+/** The error a statement fails with (pg's error: message and SQLSTATE code); throws if it succeeds. */
+export async function sqlError(promise: Promise<unknown>): Promise<{ message: string; code?: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as { message: string; code?: string };
+  }
+  throw new Error('expected the statement to fail');
+}

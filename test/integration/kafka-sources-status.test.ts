@@ -5,20 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectProducer } from '../helpers/kafka-mock.js';
-import { T0, useKafkaServer } from '../helpers/kafka-server.js';
+import { T0, useKafkaServer, sqlError } from '../helpers/kafka-server.js';
 import { eventuallyError, eventuallyRows, queryArrays } from '../helpers/server-process.js';
 import { runPsql } from '../server/harness.js';
 
 const { sql, kafka, server } = useKafkaServer('integration-sources-2');
-
-async function sqlError(promise: Promise<unknown>): Promise<{ message: string; code?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { message: string; code?: string };
-  }
-  throw new Error('expected the statement to fail');
-}
 
 test('START OFFSET per partition; START TIMESTAMP through the broker look-up (the mock answers "none": start at the end)', async () => {
   const c = sql();

@@ -3,7 +3,7 @@
 // (pg, and psql where its rendering matters).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { T0, useKafkaServer } from '../helpers/kafka-server.js';
+import { T0, useKafkaServer, sqlError } from '../helpers/kafka-server.js';
 import { eventuallyError, eventuallyRows, pollUntil, queryArrays } from '../helpers/server-process.js';
 import { runPsql } from '../server/harness.js';
 
@@ -12,15 +12,6 @@ const { sql, kafka, server } = useKafkaServer('integration-sources');
 /** `SHOW COLUMNS FROM obj` as [name, nullable, type]. */
 async function columnsOf(obj: string): Promise<unknown[][]> {
   return (await queryArrays(sql(), `SHOW COLUMNS FROM ${obj}`)).map((row) => row.slice(0, 3));
-}
-
-async function sqlError(promise: Promise<unknown>): Promise<{ message: string; code?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { message: string; code?: string };
-  }
-  throw new Error('expected the statement to fail');
 }
 
 test('connections: unreachable brokers fail validation with 08006, VALIDATE = false and VALIDATE CONNECTION, secrets never shown', async () => {
