@@ -12,6 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
 import type { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
 import { pino } from 'pino';
@@ -145,12 +146,21 @@ async function runtimeRate(connection: KafkaConnectionSpec, c: Case): Promise<nu
   return total / seconds;
 }
 
-/** Runs one measurement and the process CPU time it took (all threads, librdkafka's included). */
-async function measure(run: () => Promise<number>): Promise<{ rate: number; cpuMicrosPerMessage: number }> {
+/** Milliseconds of garbage collection pauses so far (main thread). */
+let gcMillis = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMillis += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
+/** Runs one measurement, the process CPU time it took (all threads, librdkafka's included) and the GC pauses in it. */
+async function measure(run: () => Promise<number>): Promise<{ rate: number; cpuMicrosPerMessage: number; gcMicrosPerMessage: number }> {
   const cpu = process.cpuUsage();
+  const gcBefore = gcMillis;
   const rate = await run();
   const used = process.cpuUsage(cpu);
-  return { rate, cpuMicrosPerMessage: (used.user + used.system) / total };
+  // GC entries are delivered asynchronously: let the observer catch up.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { rate, cpuMicrosPerMessage: (used.user + used.system) / total, gcMicrosPerMessage: ((gcMillis - gcBefore) * 1000) / total };
 }
 
 async function main(): Promise<void> {
@@ -179,7 +189,7 @@ async function main(): Promise<void> {
   ];
   // The machine is shared and noisy: each case is compared with raw runs
   // of the same topic right before and after it.
-  console.log(`\n${'case'.padEnd(26)}${'messages/s'.padStart(12)}${'raw msgs/s'.padStart(12)}${'% of raw'.padStart(10)}${'CPU µs/msg'.padStart(12)}${'raw µs/msg'.padStart(12)}`);
+  console.log(`\n${'case'.padEnd(26)}${'messages/s'.padStart(12)}${'raw msgs/s'.padStart(12)}${'% of raw'.padStart(10)}${'CPU µs/msg'.padStart(12)}${'raw µs/msg'.padStart(12)}${'GC µs/msg'.padStart(11)}${'raw GC'.padStart(8)}`);
   for (const c of cases) {
     if (only && !c.name.includes(only)) continue;
     const before = await measure(() => rawRate(connection, c.topic));
@@ -189,7 +199,8 @@ async function main(): Promise<void> {
     const rawCpu = (before.cpuMicrosPerMessage + after.cpuMicrosPerMessage) / 2;
     console.log(
       `${c.name.padEnd(26)}${Math.round(run.rate).toString().padStart(12)}${Math.round(raw).toString().padStart(12)}${`${Math.round((run.rate / raw) * 100)}%`.padStart(10)}` +
-        `${run.cpuMicrosPerMessage.toFixed(2).padStart(12)}${rawCpu.toFixed(2).padStart(12)}`,
+        `${run.cpuMicrosPerMessage.toFixed(2).padStart(12)}${rawCpu.toFixed(2).padStart(12)}` +
+        `${run.gcMicrosPerMessage.toFixed(2).padStart(11)}${((before.gcMicrosPerMessage + after.gcMicrosPerMessage) / 2).toFixed(2).padStart(8)}`,
     );
   }
   cluster.destroy();

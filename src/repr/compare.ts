@@ -279,7 +279,9 @@ export function datumHash(v: Datum): number {
     case 'boolean':
       return v ? 0x2f6b4a11 : 0x1d3c8e57;
     default:
-      return v === null ? 0x1b873593 : stringHash(appendObjectKey('', v));
+      if (v === null) return 0x1b873593;
+      // A jsonb's key text is its whole canonical key: no prefixed copy to hash.
+      return v instanceof Jsonb ? stringHash(v.key) ^ 0x6a736f6e : stringHash(appendObjectKey('', v));
   }
 }
 
@@ -305,6 +307,7 @@ export function datumKeyEquals(a: Datum, b: Datum): boolean {
   const type = typeof a;
   if (type === 'number' && typeof b === 'number') return a !== a && b !== b; // NaN keys as NaN
   if (type !== 'object' && type === typeof b) return false;
+  if (a instanceof Jsonb && b instanceof Jsonb) return a.key === b.key;
   return appendKey('', a) === appendKey('', b);
 }
 

@@ -3,7 +3,7 @@
 import { Decimal, checkNumericLiteralRange, formatNumeric } from './numeric.js';
 import { SqlError, SqlState } from './errors.js';
 import { compareCodePoints, utf8Length } from './strings.js';
-import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from './types.js';
+import { Jsonb, JsonbNumber, JsonbObject, writeJsonbText, type JsonbValue } from './jsonb-datum.js';
 
 // ---------------------------------------------------------------------------
 // Numbers
@@ -47,16 +47,6 @@ export function canonicalNumberText(raw: string): string {
   if (digits.length <= scale) digits = '0'.repeat(scale - digits.length + 1) + digits;
   scale = Math.max(scale, 0);
   return `${sign}${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
-}
-
-/** Number text with trailing fractional zeros removed: equal numbers give equal text. */
-function normalizedNumberText(text: string): string {
-  if (text.indexOf('.') < 0) return text;
-  let end = text.length;
-  while (text.charCodeAt(end - 1) === 48) end--;
-  if (text.charCodeAt(end - 1) === 46) end--;
-  const t = text.slice(0, end);
-  return t === '-0' ? '0' : t;
 }
 
 export function jsonbNumberToDecimal(n: JsonbNumber): Decimal {
@@ -449,49 +439,20 @@ export function jsonbValueFromJs(value: unknown): JsonbValue {
 // ---------------------------------------------------------------------------
 // Output
 
-const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
-// eslint-disable-next-line no-control-regex
-const ESCAPE_ALL = /["\\\u0000-\u001f]/g;
-
-/** A JSON string literal as PostgreSQL's escape_json writes it. */
-export function quoteJsonString(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
-  return `"${s.replace(ESCAPE_ALL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
-}
-
-function writeValue(v: JsonbValue, normalizeNumbers: boolean): string {
-  if (v === null) return 'null';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'string') return quoteJsonString(v);
-  if (v instanceof JsonbNumber) return normalizeNumbers ? normalizedNumberText(v.text) : v.text;
-  if (Array.isArray(v)) {
-    let s = '[';
-    for (let i = 0; i < v.length; i++) s += (i > 0 ? ', ' : '') + writeValue(v[i]!, normalizeNumbers);
-    return s + ']';
-  }
-  let s = '{';
-  const entries = (v as JsonbObject).entries;
-  for (let i = 0; i < entries.length; i++) {
-    const [k, val] = entries[i]!;
-    s += (i > 0 ? ', ' : '') + quoteJsonString(k) + ': ' + writeValue(val, normalizeNumbers);
-  }
-  return s + '}';
-}
+export { quoteJsonString } from './jsonb-datum.js';
 
 /** jsonb_out: `{"a": 1, "b": [1, 2]}`. */
 export function jsonbToText(j: Jsonb): string {
-  return writeValue(j.value, false);
+  return j.text;
 }
 
 export function jsonbValueToText(v: JsonbValue): string {
-  return writeValue(v, false);
+  return writeJsonbText(v, false);
 }
 
 /** Canonical text for hashing: equal jsonb values (1.0 = 1.00) give equal text. */
 export function jsonbKeyText(j: Jsonb): string {
-  return writeValue(j.value, true);
+  return j.key;
 }
 
 // ---------------------------------------------------------------------------
@@ -562,6 +523,7 @@ function isScalar(v: JsonbValue): boolean {
  * first and, at equal count, before the array.
  */
 export function compareJsonb(a: Jsonb, b: Jsonb): number {
+  if (a.key === b.key) return 0;
   const va = a.value;
   const vb = b.value;
   const sa = isScalar(va);

@@ -14,6 +14,7 @@
 //   are integer microseconds (bigint) covering PostgreSQL's whole range.
 
 import type { Decimal } from 'decimal.js';
+import type { Jsonb } from './jsonb-datum.js';
 
 export type ScalarKind =
   | 'bool'
@@ -116,32 +117,7 @@ export class RecordValue {
   constructor(readonly fields: Datum[]) {}
 }
 
-/**
- * jsonb values. Objects are stored with keys sorted and de-duplicated (last
- * wins) as PostgreSQL's jsonb does; numbers keep their exact decimal text.
- */
-export type JsonbValue =
-  | null
-  | boolean
-  | string
-  | JsonbNumber
-  | JsonbValue[]
-  | JsonbObject;
-
-export class JsonbNumber {
-  /** Canonical decimal text of the number (as PostgreSQL's numeric prints it). */
-  constructor(readonly text: string) {}
-}
-
-export class JsonbObject {
-  /** Entries sorted as jsonb sorts keys (shorter keys first, then bytewise). */
-  constructor(readonly entries: ReadonlyArray<readonly [string, JsonbValue]>) {}
-}
-
-/** A jsonb datum wraps its value so that a JSON null is distinguishable from SQL NULL. */
-export class Jsonb {
-  constructor(readonly value: JsonbValue) {}
-}
+export { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from './jsonb-datum.js';
 
 /**
  * A datum is one SQL value. Which member is used is decided by the column type:

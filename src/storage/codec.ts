@@ -47,6 +47,8 @@ const enum Tag {
   JsMap = 17,
   JsObject = 18,
   Undefined = 19,
+  /** jsonb as its canonical text (Jsonb = 10 is the older tree encoding, still read). */
+  JsonbText = 20,
 }
 
 const enum JsonTag {
@@ -147,10 +149,11 @@ export class ByteWriter {
 
   string(s: string): void {
     const len = s.length;
-    // Fast path: at most 42 UTF-16 units encode to at most 126 bytes, so the
-    // length fits one varint byte. ASCII is copied by hand: a native
-    // Buffer.write call costs more than the loop for short strings.
-    if (len <= 42) {
+    // Fast path: ASCII strings of up to 127 characters (keys, names, numbers,
+    // small JSON documents) have a one-byte length and are copied by hand: a
+    // native Buffer.write call (and the byteLength before it) costs more than
+    // the loop at these sizes.
+    if (len <= 127) {
       this.ensure(1 + len * 3);
       const buf = this.buf;
       const start = this.pos + 1;
@@ -160,10 +163,18 @@ export class ByteWriter {
         if (c >= 0x80) break;
         buf[start + i] = c;
       }
-      const written = i === len ? len : i + buf.write(s.slice(i), start + i, 'utf8');
-      buf[this.pos] = written;
-      this.pos = start + written;
-      return;
+      if (i === len) {
+        buf[this.pos] = len;
+        this.pos = start + len;
+        return;
+      }
+      // Not ASCII: at most 42 UTF-16 units still fit a one-byte length.
+      if (len <= 42) {
+        const written = i + buf.write(s.slice(i), start + i, 'utf8');
+        buf[this.pos] = written;
+        this.pos = start + written;
+        return;
+      }
     }
     const byteLen = Buffer.byteLength(s, 'utf8');
     this.uvarint(byteLen);
@@ -320,8 +331,8 @@ function writeObject(w: ByteWriter, v: object | null): void {
     w.uvarint(v.length);
     w.raw(v);
   } else if (v instanceof Jsonb) {
-    w.u8(Tag.Jsonb);
-    writeJsonb(w, v.value);
+    w.u8(Tag.JsonbText);
+    w.string(v.text);
   } else if (Decimal.isDecimal(v)) {
     w.u8(Tag.Decimal);
     // numeric_out's text keeps the value's display scale (1.50 stays 1.50 across a restart).
@@ -380,30 +391,6 @@ function writeList(w: ByteWriter, items: readonly unknown[]): void {
   for (let i = 0; i < items.length; i++) writeValue(w, items[i]);
 }
 
-function writeJsonb(w: ByteWriter, v: JsonbValue): void {
-  if (v === null) w.u8(JsonTag.Null);
-  else if (v === true) w.u8(JsonTag.True);
-  else if (v === false) w.u8(JsonTag.False);
-  else if (typeof v === 'string') {
-    w.u8(JsonTag.String);
-    w.string(v);
-  } else if (v instanceof JsonbNumber) {
-    w.u8(JsonTag.Number);
-    w.string(v.text);
-  } else if (Array.isArray(v)) {
-    w.u8(JsonTag.Array);
-    w.uvarint(v.length);
-    for (const item of v) writeJsonb(w, item);
-  } else {
-    w.u8(JsonTag.Object);
-    w.uvarint(v.entries.length);
-    for (const [key, value] of v.entries) {
-      w.string(key);
-      writeJsonb(w, value);
-    }
-  }
-}
-
 /** Decodes one value written by `writeValue`. */
 export function readValue(r: ByteReader): unknown {
   const tag = r.u8();
@@ -430,6 +417,8 @@ export function readValue(r: ByteReader): unknown {
       return r.bytes();
     case Tag.Jsonb:
       return new Jsonb(readJsonb(r));
+    case Tag.JsonbText:
+      return Jsonb.fromCanonicalText(r.string());
     case Tag.Interval: {
       const months = r.svarint();
       const days = r.svarint();
@@ -554,6 +543,9 @@ export function skipValue(r: ByteReader): void {
       return;
     case Tag.Jsonb:
       skipJsonb(r);
+      return;
+    case Tag.JsonbText:
+      r.skip(r.uvarint());
       return;
     case Tag.Interval:
       r.uvarint();

@@ -81,3 +81,17 @@ test('numeric keeps its display scale through the codec (1.50 prints 1.50 after 
   assert.equal(formatNumeric(decoded), '1.50');
   assert.equal(formatNumeric(decodeRow(Buffer.from(encodeRow([parseNumeric('-0.000')])))[0] as Decimal), '0.000');
 });
+
+test('jsonb is stored as its canonical text; the older tree encoding still reads back', () => {
+  const w = new ByteWriter(64);
+  writeValue(w, Jsonb.fromCanonicalText('{"a": 1.50, "bb": [true, null]}'));
+  const stored = readValue(new ByteReader(Buffer.from(w.bytes()))) as Jsonb;
+  assert.equal(stored.text, '{"a": 1.50, "bb": [true, null]}');
+  assert.equal(stored.key, '{"a": 1.5, "bb": [true, null]}');
+  // Tag 10 (the tree encoding): an object of 2 entries, "a": 1.50 and "bb": [true].
+  const old = Buffer.from([10, 6, 2, 1, 0x61, 4, 4, 0x31, 0x2e, 0x35, 0x30, 2, 0x62, 0x62, 5, 1, 2]);
+  const r = new ByteReader(old);
+  const read = readValue(r) as Jsonb;
+  assert.equal(r.pos, old.length);
+  assert.equal(read.text, '{"a": 1.50, "bb": [true]}');
+});

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalNumberText, JsonSyntaxError, parseJsonBytes } from '../../src/storage/formats/json-parse.js';
+import { canonicalNumberText, JsonSyntaxError, parseJsonBytes, parseJsonDocument } from '../../src/storage/formats/json-parse.js';
+import { parseJsonb } from '../../src/repr/jsonb.js';
+import { datumHash, datumKeyEquals } from '../../src/repr/compare.js';
 import { splitCsvRecord } from '../../src/storage/formats/csv.js';
 import { decodeUtf8 } from '../../src/storage/formats/text.js';
 import { JsonbNumber, JsonbObject } from '../../src/repr/types.js';
@@ -49,11 +51,21 @@ test('CSV records: quoting, doubled quotes, empty fields, trailing newline', () 
   assert.equal(splitCsvRecord('"a"b', ','), null);
 });
 
-/** Each document parses as it does inside an array with an exponent, which only the exact parser takes. */
+/**
+ * Each document parses as it does inside an array with an exponent, which
+ * only the exact parser takes; and its canonical text, key and hash are
+ * those of the same document parsed by the SQL jsonb parser.
+ */
 function assertAgreesWithExactParser(docs: readonly string[]): void {
   for (const doc of docs) {
     const exact = parseJsonBytes(Buffer.from(`[${doc}, 1e0]`)) as unknown[];
     assert.deepEqual(parse(doc), exact[0], doc);
+    const datum = parseJsonDocument(Buffer.from(doc));
+    const sql = parseJsonb(doc);
+    assert.equal(datum.text, sql.text, doc);
+    assert.equal(datum.key, sql.key, doc);
+    assert.ok(datumKeyEquals(datum, sql), doc);
+    assert.equal(datumHash(datum), datumHash(sql), doc);
   }
 }
 
@@ -84,6 +96,10 @@ test('the flat-object fast path and the exact parser agree', () => {
     '{"k": "v"}',
     '{"nested": {"a": 1}, "x": 1}',
     '{"esc": "a\\"b", "x": [1]}',
+    // Numbers whose key text differs from their text (trailing fractional zeros), in the fast path's shape.
+    '{"p": 1.50, "q": 2.0, "r": -0.0, "s": 10, "t": 1.05}',
+    '{"p": 1.5, "q": 2, "r": 0, "s": 10, "t": 1.05}',
+    '{"p": 1e1, "q": 2.50e1, "r": -0e5, "s": "1.50", "t": 0.10}',
   ];
   assertAgreesWithExactParser(docs);
   for (const bad of ['{"a": 01}', '{"a": 1.}', '{"a": -}', '{"a": 1,}', '{"a": truex}', '{"a" 1}', '{"a": 1} x', '{"a": "\u0001"}', '{"a": 1']) {
@@ -116,6 +132,19 @@ test('documents of the remembered flat shape, and ones that leave it part-way, p
     assert.throws(() => parse(bad), JsonSyntaxError, bad);
     parse(shape('21')); // the shape is remembered again before the next bad document
   }
+});
+
+test('equal documents written differently are one jsonb value: same text or key, same hash', () => {
+  const a = parseJsonDocument(Buffer.from('{"b": 1.50, "a": "x"}'));
+  const b = parseJsonDocument(Buffer.from('{ "a":"x","b":1.5 }'));
+  const c = parseJsonDocument(Buffer.from('{"a": "x", "b": [1.5]}')); // nested: the general parser
+  assert.equal(a.text, '{"a": "x", "b": 1.50}');
+  assert.equal(b.text, '{"a": "x", "b": 1.5}');
+  assert.equal(a.key, b.text);
+  assert.ok(datumKeyEquals(a, b));
+  assert.equal(datumHash(a), datumHash(b));
+  assert.ok(!datumKeyEquals(a, c));
+  assert.equal(c.text, '{"a": "x", "b": [1.5]}');
 });
 
 test('UTF-8 decoding: short ASCII by hand, the rest natively, invalid bytes rejected at any length', () => {

@@ -7,7 +7,7 @@
 // tokens are then substrings of it, which V8 makes cheaply, instead of one
 // native call per token.
 import { Decimal } from 'decimal.js';
-import { JsonbNumber, JsonbObject, type JsonbValue } from '../../repr/types.js';
+import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from '../../repr/types.js';
 import { decodeUtf8 } from './text.js';
 
 export class JsonSyntaxError extends Error {}
@@ -16,11 +16,18 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MAX_DEPTH = 512;
 
-/** Parses a complete JSON document from UTF-8 bytes; throws JsonSyntaxError. */
-export function parseJsonBytes(bytes: Buffer): JsonbValue {
+/** Parses a complete JSON document from UTF-8 bytes into a jsonb datum; throws JsonSyntaxError. */
+export function parseJsonDocument(bytes: Buffer): Jsonb {
   const text = decodeUtf8(bytes);
   if (text === null) throw new JsonSyntaxError('invalid UTF-8');
-  return parseJsonText(text);
+  const flat = flatObjectText(text);
+  if (flat !== undefined) return Jsonb.fromCanonicalText(flat, flatTextNeedsKey ? undefined : flat);
+  return new Jsonb(parseJsonTree(text));
+}
+
+/** Parses a complete JSON document from UTF-8 bytes into its value tree; throws JsonSyntaxError. */
+export function parseJsonBytes(bytes: Buffer): JsonbValue {
+  return parseJsonDocument(bytes).value;
 }
 
 /**
@@ -29,9 +36,7 @@ export function parseJsonBytes(bytes: Buffer): JsonbValue {
  * through the native JSON.parse plus a conversion, which is faster; the rest,
  * and every error, through the exact parser below.
  */
-export function parseJsonText(text: string): JsonbValue {
-  const flat = parseFlatObject(text);
-  if (flat !== undefined) return flat;
+function parseJsonTree(text: string): JsonbValue {
   if (suitsNativeParse(text)) {
     let parsed: unknown;
     try {
@@ -54,20 +59,22 @@ function parseExactly(text: string): JsonbValue {
 }
 
 /**
- * The shape of the last flat object (see parseFlatObject): its keys in
- * source order, and the source indexes of its entries in jsonb order
- * (sorted, duplicates resolved). Null when unknown.
+ * The shape of the last flat object (see flatObjectText): its keys in
+ * source order, the source indexes of its entries in jsonb order (sorted,
+ * duplicates resolved), and the canonical text before each entry's value
+ * (`{"key": `, then `, "key": `). Order and prefixes are null when unknown.
  */
 const recentKeys: string[] = [];
 let recentOrder: number[] | null = null;
-/** Per source index of the remembered shape, its index in the jsonb entries (-1: a duplicate key that a later one replaces). */
-let recentSlots: number[] | null = null;
-let recentEntryCount = 0;
-/** Objects with more keys than this are not remembered. */
-const MAX_RECENT_KEYS = 64;
-/** The flat object being parsed, in source order (reused: parsing never nests here). */
+let recentPrefixes: string[] | null = null;
+/** Objects with more keys than this take the general parsers. */
+const MAX_FLAT_KEYS = 64;
+/** The flat object being parsed, per source index: its key, and where its value's text starts and ends (reused: parsing never nests here). */
 const flatKeys: string[] = [];
-const flatValues: JsonbValue[] = [];
+const valueStarts = new Int32Array(MAX_FLAT_KEYS);
+const valueEnds = new Int32Array(MAX_FLAT_KEYS);
+/** Per source index: 1 when the value is a number whose text is not canonical (exponent, negative zero). */
+const valueNeedsCanonical = new Uint8Array(MAX_FLAT_KEYS);
 
 function skipJsonWhitespace(text: string, pos: number): number {
   for (;;) {
@@ -120,81 +127,95 @@ function digitsEnd(text: string, pos: number): number {
 
 /**
  * Fast path for the usual message shape: one flat object whose values are
- * strings without escapes, numbers, true, false or null. Builds the jsonb
- * value in one pass, without JSON.parse's intermediate object. Returns
- * undefined for anything else (nesting, escapes, any syntax error): the
- * general parsers then handle (and report) it. A stream of same-shaped
- * documents reuses the previous document's key strings instead of
- * allocating new ones.
+ * strings without escapes, numbers, true, false or null. Writes the jsonb's
+ * canonical text straight from the source text (keys in jsonb order, fixed
+ * separators), building no value tree. Returns undefined for anything else
+ * (nesting, escapes, any syntax error): the general parsers then handle (and
+ * report) it. A stream of same-shaped documents reuses the previous
+ * document's key order and prefixes. Sets flatTextNeedsKey.
  */
-function parseFlatObject(text: string): JsonbObject | undefined {
-  return parseRecentShape(text) ?? parseAnyFlatObject(text);
+function flatObjectText(text: string): string | undefined {
+  return recentShapeText(text) ?? anyFlatObjectText(text);
 }
 
-/** Where the value flatValueAt parsed ends (a module variable: no result object per value). */
-let flatValueEnd = 0;
+/** Whether the last flatObjectText result has a number with trailing fractional zeros (its key text differs). */
+let flatTextNeedsKey = false;
+/** Whether the value flatValueEndAt last accepted is a number whose text is not canonical. */
+let flatValueNeedsCanonical = false;
 
 /**
- * The flat value (string without escapes, number, true, false, null) at
- * `pos`, its end in `flatValueEnd`; undefined for anything else.
+ * End of the flat value (string without escapes, number, true, false,
+ * null) at `pos`, or -1 for anything else.
  */
-function flatValueAt(text: string, pos: number): JsonbValue | undefined {
+function flatValueEndAt(text: string, pos: number): number {
   const c = text.charCodeAt(pos);
+  flatValueNeedsCanonical = false;
   if (c === QUOTE) {
     const end = plainStringEnd(text, pos + 1);
-    if (end < 0) return undefined;
-    flatValueEnd = end + 1;
-    return text.slice(pos + 1, end);
+    return end < 0 ? -1 : end + 1;
   }
   if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
     const end = numberEnd(text, pos);
-    if (end < 0) return undefined;
-    flatValueEnd = end;
-    const numberText = text.slice(pos, end);
-    // Only a leading zero or an exponent can make the text non-canonical.
-    const first = text.charCodeAt(c === 0x2d ? pos + 1 : pos);
-    return new JsonbNumber(first !== 0x30 && !hasExponent(numberText) ? numberText : canonicalNumberText(numberText));
+    if (end < 0) return -1;
+    // Only an exponent or a negative zero make JSON's number text differ from numeric's.
+    flatValueNeedsCanonical = (c === 0x2d && text.charCodeAt(pos + 1) === 0x30) || hasExponent(text, pos, end);
+    return end;
   }
-  if (c === 0x74 && text.startsWith('true', pos)) {
-    flatValueEnd = pos + 4;
-    return true;
-  }
-  if (c === 0x66 && text.startsWith('false', pos)) {
-    flatValueEnd = pos + 5;
-    return false;
-  }
-  if (c === 0x6e && text.startsWith('null', pos)) {
-    flatValueEnd = pos + 4;
-    return null;
-  }
-  return undefined;
+  if (c === 0x74) return text.startsWith('true', pos) ? pos + 4 : -1;
+  if (c === 0x66) return text.startsWith('false', pos) ? pos + 5 : -1;
+  if (c === 0x6e) return text.startsWith('null', pos) ? pos + 4 : -1;
+  return -1;
 }
 
 /**
- * A flat object with exactly the remembered shape (same keys in the same
- * source order), built straight into its jsonb entries: no staging of the
- * values, so nothing young is stored into long-lived arrays. Undefined for
- * any other document.
+ * The canonical text of the flat object just scanned (values located in
+ * valueStarts/valueEnds by source index), entries in `order`.
  */
-function parseRecentShape(text: string): JsonbObject | undefined {
-  const slots = recentSlots;
-  if (slots === null || slots.length === 0) return undefined;
+function writeFlatText(text: string, order: readonly number[], prefixes: readonly string[]): string {
+  if (order.length === 0) return '{}';
+  let needsKey = false;
+  let out = '';
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j]!;
+    let value = text.slice(valueStarts[i]!, valueEnds[i]!);
+    if (valueNeedsCanonical[i] === 1) value = canonicalNumberText(value);
+    // Only a number ends in '0'; with a '.' it has trailing fractional zeros.
+    if (value.charCodeAt(value.length - 1) === 0x30 && value.indexOf('.') >= 0) needsKey = true;
+    out += prefixes[j]! + value;
+  }
+  flatTextNeedsKey = needsKey;
+  out += '}';
+  // V8 keeps a concatenation as a tree of pieces until something reads it
+  // flat; converting it to a number flattens it now, while the pieces are
+  // young, instead of after they have been copied by a scavenge.
+  Number(out);
+  return out;
+}
+
+/** A flat object with exactly the remembered shape (same keys in the same source order). */
+function recentShapeText(text: string): string | undefined {
+  const order = recentOrder;
+  const prefixes = recentPrefixes;
+  if (order === null || prefixes === null) return undefined;
+  const count = recentKeys.length;
+  if (count === 0) return undefined;
   let pos = skipJsonWhitespace(text, 0);
   if (text.charCodeAt(pos) !== 0x7b) return undefined;
   pos = skipJsonWhitespace(text, pos + 1);
-  const entries = new Array<[string, JsonbValue]>(recentEntryCount);
-  const last = slots.length - 1;
+  const last = count - 1;
   for (let i = 0; ; i++) {
     const key = recentKeys[i]!;
     const keyStart = pos + 1;
     if (text.charCodeAt(pos) !== QUOTE || !text.startsWith(key, keyStart) || text.charCodeAt(keyStart + key.length) !== QUOTE) return undefined;
     pos = skipJsonWhitespace(text, keyStart + key.length + 1);
     if (text.charCodeAt(pos) !== 0x3a) return undefined;
-    const value = flatValueAt(text, skipJsonWhitespace(text, pos + 1));
-    if (value === undefined) return undefined;
-    const slot = slots[i]!;
-    if (slot >= 0) entries[slot] = [key, value];
-    pos = skipJsonWhitespace(text, flatValueEnd);
+    pos = skipJsonWhitespace(text, pos + 1);
+    const end = flatValueEndAt(text, pos);
+    if (end < 0) return undefined;
+    valueStarts[i] = pos;
+    valueEnds[i] = end;
+    valueNeedsCanonical[i] = flatValueNeedsCanonical ? 1 : 0;
+    pos = skipJsonWhitespace(text, end);
     const d = text.charCodeAt(pos);
     if (i === last) {
       if (d !== 0x7d) return undefined;
@@ -204,10 +225,10 @@ function parseRecentShape(text: string): JsonbObject | undefined {
     pos = skipJsonWhitespace(text, pos + 1);
   }
   if (skipJsonWhitespace(text, pos + 1) !== text.length) return undefined;
-  return new JsonbObject(entries);
+  return writeFlatText(text, order, prefixes);
 }
 
-function parseAnyFlatObject(text: string): JsonbObject | undefined {
+function anyFlatObjectText(text: string): string | undefined {
   let pos = skipJsonWhitespace(text, 0);
   if (text.charCodeAt(pos) !== 0x7b) return undefined;
   pos = skipJsonWhitespace(text, pos + 1);
@@ -216,7 +237,7 @@ function parseAnyFlatObject(text: string): JsonbObject | undefined {
   if (text.charCodeAt(pos) === 0x7d) pos++;
   else {
     for (;;) {
-      if (text.charCodeAt(pos) !== QUOTE) return undefined;
+      if (count === MAX_FLAT_KEYS || text.charCodeAt(pos) !== QUOTE) return undefined;
       const keyStart = pos + 1;
       const keyEnd = plainStringEnd(text, keyStart);
       if (keyEnd < 0) return undefined;
@@ -225,19 +246,20 @@ function parseAnyFlatObject(text: string): JsonbObject | undefined {
         key = text.slice(keyStart, keyEnd);
         sameShape = false;
         recentOrder = null;
-        recentSlots = null;
-        if (count < MAX_RECENT_KEYS) recentKeys[count] = key;
+        recentPrefixes = null;
+        recentKeys[count] = key;
       }
       pos = skipJsonWhitespace(text, keyEnd + 1);
       if (text.charCodeAt(pos) !== 0x3a) return undefined;
       pos = skipJsonWhitespace(text, pos + 1);
-      const value = flatValueAt(text, pos);
-      if (value === undefined) return undefined;
-      pos = flatValueEnd;
+      const end = flatValueEndAt(text, pos);
+      if (end < 0) return undefined;
       flatKeys[count] = key;
-      flatValues[count] = value;
+      valueStarts[count] = pos;
+      valueEnds[count] = end;
+      valueNeedsCanonical[count] = flatValueNeedsCanonical ? 1 : 0;
       count++;
-      pos = skipJsonWhitespace(text, pos);
+      pos = skipJsonWhitespace(text, end);
       const d = text.charCodeAt(pos);
       if (d === 0x7d) {
         pos++;
@@ -249,28 +271,16 @@ function parseAnyFlatObject(text: string): JsonbObject | undefined {
   }
   if (skipJsonWhitespace(text, pos) !== text.length) return undefined;
   let order = recentOrder;
-  if (order === null || !sameShape || recentKeys.length !== count) {
+  let prefixes = recentPrefixes;
+  if (order === null || prefixes === null || !sameShape || recentKeys.length !== count) {
     order = jsonbOrder(flatKeys, count);
-    recentKeys.length = Math.min(count, MAX_RECENT_KEYS);
-    recentOrder = count <= MAX_RECENT_KEYS ? order : null;
-    recentSlots = recentOrder === null ? null : entrySlots(order, count);
-    recentEntryCount = order.length;
+    // Plain keys (no escapes, no control characters) quote as themselves.
+    prefixes = order.map((from, j) => `${j === 0 ? '{' : ', '}"${flatKeys[from]!}": `);
+    recentKeys.length = count;
+    recentOrder = order;
+    recentPrefixes = prefixes;
   }
-  // Exactly sized: these arrays usually live as long as the row does.
-  const entries = new Array<[string, JsonbValue]>(order.length);
-  for (let i = 0; i < order.length; i++) {
-    const from = order[i]!;
-    entries[i] = [flatKeys[from]!, flatValues[from]!];
-  }
-  flatValues.fill(null, 0, count); // let the values go
-  return new JsonbObject(entries);
-}
-
-/** The inverse of `order`: each source index's position in it, or -1. */
-function entrySlots(order: readonly number[], count: number): number[] {
-  const slots = new Array<number>(count).fill(-1);
-  for (let i = 0; i < order.length; i++) slots[order[i]!] = i;
-  return slots;
+  return writeFlatText(text, order, prefixes);
 }
 
 /** Source indexes of the first `count` keys in jsonb order, keeping the last of duplicate keys. */
@@ -288,9 +298,9 @@ function jsonbOrder(keys: readonly string[], count: number): number[] {
   return order;
 }
 
-function hasExponent(numberText: string): boolean {
-  for (let i = 0; i < numberText.length; i++) {
-    const c = numberText.charCodeAt(i);
+function hasExponent(text: string, start = 0, end = text.length): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c === 0x65 || c === 0x45) return true;
   }
   return false;

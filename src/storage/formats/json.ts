@@ -1,12 +1,12 @@
 // JSON format: the whole payload as one jsonb column (Materialize: `data`).
-import { Jsonb, type Row } from '../../repr/types.js';
+import type { Row } from '../../repr/types.js';
 import type { Decoder, DecodeOutcome, Format } from './format.js';
-import { JsonSyntaxError, parseJsonBytes } from './json-parse.js';
+import { JsonSyntaxError, parseJsonDocument } from './json-parse.js';
 
 const jsonDecoder: Decoder = {
   decode(bytes: Buffer, row: Row, at: number): DecodeOutcome {
     try {
-      row[at] = new Jsonb(parseJsonBytes(bytes));
+      row[at] = parseJsonDocument(bytes);
       return undefined;
     } catch (err) {
       // A RangeError (nesting beyond the stack) is bad input too, never a crash.
