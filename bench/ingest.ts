@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import { connectProducer, startMockCluster, type MockCluster, type TestMessage } from '../test/helpers/kafka-mock.js';
 import { planKafkaSource, type KafkaConnectionSpec } from '../src/storage/kafka/plan.js';
 import { startKafkaSource } from '../src/storage/kafka/runtime.js';
-import { CONSUMER_TUNING } from '../src/storage/kafka/client.js';
+import { CONSUME_BATCH_SIZE, CONSUMER_TUNING } from '../src/storage/kafka/client.js';
 import { openShard } from '../src/storage/shard.js';
 import type { SourceSink, SourceTick } from '../src/storage/api.js';
 import type { CreateSourceStatement } from '../src/sql/ast.js';
@@ -63,7 +63,7 @@ async function produce(cluster: MockCluster, topic: string, value: (i: number) =
   await producer.close();
 }
 
-/** The ceiling: consume batches as the runtime does, touch nothing. */
+/** The ceiling: consume batches of the runtime's size, touch nothing. */
 async function rawRate(connection: KafkaConnectionSpec, topic: string): Promise<number> {
   // Timed from before connecting, like the runtime's figures.
   const started = performance.now();
@@ -74,7 +74,7 @@ async function rawRate(connection: KafkaConnectionSpec, topic: string): Promise<
   consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
   let received = 0;
   while (received < total) {
-    const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(10_000, (err, messages) => (err ? reject(err) : resolve(messages))));
+    const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(CONSUME_BATCH_SIZE, (err, messages) => (err ? reject(err) : resolve(messages))));
     received += batch.length;
   }
   const seconds = (performance.now() - started) / 1000;

@@ -14,14 +14,14 @@ import type { ErrorUpdate, Update } from '../../compute/api.js';
 import type { PartitionOffsets, RunningSource, SourceSink, SourceStatistics, SourceStatus, SourceTick } from '../api.js';
 import type { KafkaConnectionSpec, KafkaSourceSpec, SecretReader } from './plan.js';
 import type { KafkaSourceDetails } from './source-plan.js';
-import { connectConsumer, createConsumer, describeKafkaError, disconnectConsumer, getMetadata } from './client.js';
+import { CONSUME_BATCH_SIZE, connectConsumer, createConsumer, describeKafkaError, disconnectConsumer, getMetadata } from './client.js';
 import { createEnvelope, type SourceEnvelope, type TickBuffer } from './envelope.js';
 import { resolveStartOffsets } from './start-offsets.js';
 import type { KafkaRecord } from './records.js';
 
 /** Knobs with production defaults; tests shorten the waits. */
 export interface KafkaSourceTuning {
-  /** Messages per consume call (default 10 000). */
+  /** Messages per consume call (default CONSUME_BATCH_SIZE). */
   batchSize?: number;
   /** How long one consume call waits for the first message (default 100 ms): the longest a tick waits. */
   consumeTimeoutMs?: number;
@@ -99,7 +99,7 @@ class KafkaSourceRuntime implements RunningSource {
     this.details = options.spec.details as unknown as KafkaSourceDetails;
     const t = options.tuning ?? {};
     this.tuning = {
-      batchSize: t.batchSize ?? 10_000,
+      batchSize: t.batchSize ?? CONSUME_BATCH_SIZE,
       consumeTimeoutMs: t.consumeTimeoutMs ?? 100,
       maxPendingUpdates: t.maxPendingUpdates ?? 200_000,
       connectTimeoutMs: t.connectTimeoutMs ?? 10_000,
