@@ -68,11 +68,31 @@ type UpsertEntry = Row | UpsertErrorEntry;
 
 /** A key's current entry, replaced in place: an update of a known key costs one map lookup. */
 class UpsertSlot {
-  constructor(public entry: UpsertEntry) {}
+  constructor(
+    readonly key: string,
+    public entry: UpsertEntry,
+    /** The next slot whose key has the same hash. */
+    public next: UpsertSlot | null,
+  ) {}
+}
+
+/**
+ * FNV-1a of a key. The state map is keyed by this number rather than by the
+ * key string: every key is a string decoded from its message a moment ago,
+ * and V8 computes a fresh string's hash in a runtime call when it is first
+ * used as a Map key (measured: about half of a lookup); a small integer key
+ * costs nothing to hash. Equal hashes chain through UpsertSlot.next.
+ */
+export function upsertKeyHash(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  // Keep 30 bits: V8 stores these as small integers on every platform.
+  return (h ^ (h >>> 30)) & 0x3fffffff;
 }
 
 export class UpsertEnvelope implements SourceEnvelope {
-  private readonly state = new Map<string, UpsertSlot>();
+  private readonly state = new Map<number, UpsertSlot>();
+  private keys = 0;
   private nullKeyError: ErrorUpdate | null = null;
   private readonly keyWriter = new ByteWriter(256);
   /** TEXT keys are their own map keys; other keys use their encoding in hex. */
@@ -87,7 +107,7 @@ export class UpsertEnvelope implements SourceEnvelope {
   }
 
   get stateSize(): number {
-    return this.state.size + (this.nullKeyError ? 1 : 0);
+    return this.keys + (this.nullKeyError ? 1 : 0);
   }
 
   private mapKey(row: Row): string {
@@ -131,20 +151,48 @@ export class UpsertEnvelope implements SourceEnvelope {
   }
 
   private upsert(mapKey: string, next: UpsertEntry | null, out: TickBuffer): void {
-    const slot = this.state.get(mapKey);
+    const h = upsertKeyHash(mapKey);
+    const first = this.state.get(h);
+    let slot = first;
+    let before: UpsertSlot | null = null;
+    while (slot !== undefined && slot.key !== mapKey) {
+      before = slot;
+      slot = slot.next ?? undefined;
+    }
     if (slot !== undefined) {
       const prev = slot.entry;
       if (prev instanceof UpsertErrorEntry) out.errors.push({ ...prev.update, diff: -1 });
       else out.updates.push({ row: prev, diff: -1 });
     }
     if (next === null) {
-      if (slot !== undefined) this.state.delete(mapKey);
+      if (slot !== undefined) this.unlink(h, slot, before);
       return;
     }
     if (slot !== undefined) slot.entry = next;
-    else this.state.set(mapKey, new UpsertSlot(next));
+    else this.insert(h, first, mapKey, next);
     if (next instanceof UpsertErrorEntry) out.errors.push(next.update);
     else out.updates.push({ row: next, diff: 1 });
+  }
+
+  private insert(h: number, first: UpsertSlot | undefined, mapKey: string, entry: UpsertEntry): void {
+    const slot = new UpsertSlot(mapKey, entry, first ?? null);
+    this.state.set(h, slot);
+    this.keys++;
+  }
+
+  private unlink(h: number, slot: UpsertSlot, before: UpsertSlot | null): void {
+    if (before !== null) before.next = slot.next;
+    else if (slot.next !== null) this.state.set(h, slot.next);
+    else this.state.delete(h);
+    this.keys--;
+  }
+
+  private restoreEntry(mapKey: string, entry: UpsertEntry): void {
+    const h = upsertKeyHash(mapKey);
+    let slot = this.state.get(h);
+    while (slot !== undefined && slot.key !== mapKey) slot = slot.next ?? undefined;
+    if (slot !== undefined) slot.entry = entry;
+    else this.insert(h, this.state.get(h), mapKey, entry);
   }
 
   private processNullKey(record: KafkaRecord, out: TickBuffer): void {
@@ -173,12 +221,12 @@ export class UpsertEnvelope implements SourceEnvelope {
   restore(contents: readonly Update[], errors: readonly ErrorUpdate[]): void {
     for (const u of contents) {
       if (u.diff <= 0) continue;
-      this.state.set(this.mapKey(u.row), new UpsertSlot(u.row));
+      this.restoreEntry(this.mapKey(u.row), u.row);
     }
     for (const e of errors) {
       if (e.diff <= 0) continue;
       if (e.key === NULL_KEY_ERROR_KEY) this.nullKeyError = { ...e, diff: 1 };
-      else if (e.key.startsWith(UPSERT_ERROR_PREFIX)) this.state.set(e.key.slice(UPSERT_ERROR_PREFIX.length), new UpsertSlot(new UpsertErrorEntry({ ...e, diff: 1 })));
+      else if (e.key.startsWith(UPSERT_ERROR_PREFIX)) this.restoreEntry(e.key.slice(UPSERT_ERROR_PREFIX.length), new UpsertErrorEntry({ ...e, diff: 1 }));
     }
   }
 }

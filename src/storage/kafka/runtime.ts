@@ -288,29 +288,46 @@ class KafkaSourceRuntime implements RunningSource {
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
     const envelope = this.envelope;
     const positions = this.positions;
-    while (!this.stopping) {
-      const messages = await this.consume(consumer);
-      if (messages.length > 0) {
-        const pending = this.pending;
-        let bytes = 0;
-        for (let i = 0; i < messages.length; i++) {
-          const m = messages[i]!;
-          bytes += m.value === null ? 0 : m.value.length;
-          envelope.process(m, pending);
-          positions.set(m.partition, m.offset + 1);
-        }
-        this.stats.messagesReceived += messages.length;
-        this.stats.bytesReceived += bytes;
-        if (this.status !== 'running') this.setStatus('running');
-        if (this.inFlight === null) this.deliver();
-        else if (pending.updates.length + pending.errors.length >= this.tuning.maxPendingUpdates) {
-          await this.inFlight;
+    // While a batch is processed, the next one is already being taken off
+    // librdkafka's queue (on a libuv thread): at most one consume call is
+    // outstanding, so batches still arrive in order. Only after a non-empty
+    // batch: an idle source has no call outstanding between its waits.
+    let prefetched: Promise<KafkaRecord[]> | null = null;
+    try {
+      while (!this.stopping) {
+        const messages: KafkaRecord[] = await (prefetched ?? this.consume(consumer));
+        prefetched = null;
+        if (messages.length > 0) {
+          if (!this.stopping) {
+            prefetched = this.consume(consumer);
+            // Its failure is seen where it is awaited; until then it must not count as unhandled.
+            prefetched.catch(() => undefined);
+          }
+          const pending = this.pending;
+          let bytes = 0;
+          for (let i = 0; i < messages.length; i++) {
+            const m = messages[i]!;
+            bytes += m.value === null ? 0 : m.value.length;
+            envelope.process(m, pending);
+            positions.set(m.partition, m.offset + 1);
+          }
+          this.stats.messagesReceived += messages.length;
+          this.stats.bytesReceived += bytes;
+          if (this.status !== 'running') this.setStatus('running');
+          if (this.inFlight === null) this.deliver();
+          else if (pending.updates.length + pending.errors.length >= this.tuning.maxPendingUpdates) {
+            await this.inFlight;
+            this.deliver();
+          }
+        } else if (this.inFlight === null && (this.pending.updates.length > 0 || this.pending.errors.length > 0 || !this.offsetsDelivered())) {
           this.deliver();
         }
-      } else if (this.inFlight === null && (this.pending.updates.length > 0 || this.pending.errors.length > 0 || !this.offsetsDelivered())) {
-        this.deliver();
+        await this.maintain(consumer);
       }
-      await this.maintain(consumer);
+    } finally {
+      // A batch taken but not processed is read again from the recorded
+      // positions; the call must finish before the consumer is closed.
+      if (prefetched !== null) await prefetched.catch(() => []);
     }
   }
 
