@@ -18,6 +18,7 @@ import {
   toJsonbKeyConverter,
 } from './jsonb-value.js';
 import { jsonbObjectGet, jsonbValueToText } from '../repr/jsonb.js';
+import { fieldTextOf, unescapeJson } from '../repr/jsonb-datum.js';
 
 const jv = (d: Datum): JsonbValue => (d as Jsonb).value;
 /** Wraps a found value as a jsonb datum; a missing one is SQL NULL. */
@@ -46,9 +47,25 @@ export function pathOf(v: JsonbValue, path: ArrayValue): JsonbValue | undefined 
   return cur;
 }
 
-op2('->', 'jsonb_get_field', JSONB, TEXT, JSONB, (a) => wrap(fieldOf(jv(a[0]!), a[1] as string)));
+/** `->` with a key: found in the text when the datum has no tree (a JSON source's rows). */
+function getField(d: Datum, key: string): Datum {
+  const text = fieldTextOf(d as Jsonb, key);
+  if (text === undefined) return wrap(fieldOf(jv(d), key));
+  return text === null ? null : Jsonb.fromCanonicalText(text);
+}
+/** `->>` with a key, likewise. */
+function getFieldText(d: Datum, key: string): Datum {
+  const text = fieldTextOf(d as Jsonb, key);
+  if (text === undefined) return asText(fieldOf(jv(d), key));
+  if (text === null || text === 'null') return null;
+  if (text.charCodeAt(0) !== 0x22) return text;
+  const body = text.slice(1, -1);
+  return body.indexOf('\\') < 0 ? body : unescapeJson(body);
+}
+
+op2('->', 'jsonb_get_field', JSONB, TEXT, JSONB, (a) => getField(a[0]!, a[1] as string));
 op2('->', 'jsonb_get_element', JSONB, I4, JSONB, (a) => wrap(elementOf(jv(a[0]!), a[1] as number)));
-op2('->>', 'jsonb_get_field_text', JSONB, TEXT, TEXT, (a) => asText(fieldOf(jv(a[0]!), a[1] as string)));
+op2('->>', 'jsonb_get_field_text', JSONB, TEXT, TEXT, (a) => getFieldText(a[0]!, a[1] as string));
 op2('->>', 'jsonb_get_element_text', JSONB, I4, TEXT, (a) => asText(elementOf(jv(a[0]!), a[1] as number)));
 op2('#>', 'jsonb_get_path', JSONB, TEXT_ARRAY, JSONB, (a) => wrap(pathOf(jv(a[0]!), a[1] as ArrayValue)));
 op2('#>>', 'jsonb_get_path_text', JSONB, TEXT_ARRAY, TEXT, (a) => asText(pathOf(jv(a[0]!), a[1] as ArrayValue)));

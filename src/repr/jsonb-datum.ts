@@ -77,6 +77,11 @@ export class Jsonb {
     return parsed;
   }
 
+  /** Whether the value tree is at hand (built from one, not parsed on demand). */
+  get hasTree(): boolean {
+    return this.#tree !== undefined;
+  }
+
   /**
    * Text for equality and hashing: the text with every number normalized
    * (trailing fractional zeros removed), so equal jsonb values (1.0 = 1.00)
@@ -279,7 +284,7 @@ class CanonicalTextReader {
 const UNESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 /** The characters of a JSON string's body as escape_json wrote it. */
-function unescapeJson(raw: string): string {
+export function unescapeJson(raw: string): string {
   return raw.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => (e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (UNESCAPES[e] ?? e)));
 }
 
@@ -290,4 +295,59 @@ export function parseCanonicalJsonbText(text: string): JsonbValue {
   reader.skipSpaces();
   if (reader.pos !== text.length) reader.fail();
   return value;
+}
+
+// ---------------------------------------------------------------------------
+// Looking up a field in the text
+
+/** End of the value starting at `pos` in canonical text. */
+function valueEnd(text: string, pos: number): number {
+  const c = text.charCodeAt(pos);
+  if (c === QUOTE) return stringEnd(text, pos + 1) + 1;
+  if (c !== 0x7b && c !== 0x5b) {
+    while (pos < text.length) {
+      const d = text.charCodeAt(pos);
+      if (d === 0x2c || d === 0x7d || d === 0x5d) break;
+      pos++;
+    }
+    return pos;
+  }
+  let depth = 0;
+  for (;;) {
+    const d = text.charCodeAt(pos);
+    if (d !== d) throw new Error('corrupt jsonb text: unterminated container');
+    if (d === QUOTE) {
+      pos = stringEnd(text, pos + 1) + 1;
+      continue;
+    }
+    if (d === 0x7b || d === 0x5b) depth++;
+    else if ((d === 0x7d || d === 0x5d) && --depth === 0) return pos + 1;
+    pos++;
+  }
+}
+
+/**
+ * The canonical text of the top-level object field `key` of a jsonb that
+ * has no tree, found by scanning its text: a substring of it, since
+ * canonical text is compositional. Null if there is no such field (or the
+ * value is not an object); undefined if the datum has a tree to look in.
+ * `data->'f'` and `data->>'f'` over a JSON source's rows build nothing.
+ */
+export function fieldTextOf(j: Jsonb, key: string): string | null | undefined {
+  if (j.hasTree) return undefined;
+  const text = j.text;
+  if (text.charCodeAt(0) !== 0x7b) return null;
+  // Keys are stored as escape_json writes them.
+  const stored = NEEDS_ESCAPE.test(key) ? quoteJsonString(key).slice(1, -1) : key;
+  let pos = 1;
+  if (text.charCodeAt(pos) === 0x7d) return null;
+  for (;;) {
+    const keyStart = pos + 1;
+    const keyEnd = stringEnd(text, keyStart);
+    const valueStart = keyEnd + 3; // past '": '
+    const end = valueEnd(text, valueStart);
+    if (keyEnd - keyStart === stored.length && text.startsWith(stored, keyStart)) return text.slice(valueStart, end);
+    if (text.charCodeAt(end) !== 0x2c) return null;
+    pos = end + 2; // past ', '
+  }
 }

@@ -147,3 +147,30 @@ test('jsonb table functions', () => {
   assert.equal(sqlErrorOf(() => rows('jsonb_array_elements', j(num(1)))).message, 'cannot extract elements from a scalar');
   assert.equal(resolveTableFunction('jsonb_array_elements_text', [J]).func.columns[0]!.name, 'value');
 });
+
+test('-> and ->> on a jsonb held as text (a JSON source row) answer as on its tree', () => {
+  const docs = [
+    '{"a": 1, "b": {"c": [1, 2, "x"]}, "n": null}',
+    '{"": 0, "k": "v", "q\\"": "esc \\" \\\\ \\n \\u0001", "ä": [{"x": "}"}, "]"], "long key": 1.50, "z": true}',
+    '{}',
+    '[1, {"a": 2}]',
+    '"scalar"',
+    '12.5',
+    'null',
+  ];
+  const keys = ['a', 'b', 'c', 'n', '', 'k', 'q"', 'ä', 'long key', 'z', 'missing', 'x', '}'];
+  for (const text of docs) {
+    const tree = cast(T.text, J, text) as Jsonb;
+    const stored = Jsonb.fromCanonicalText(tree.text);
+    assert.ok(!stored.hasTree);
+    for (const key of keys) {
+      const fromTree = op('->', J, T.text, tree, key) as Jsonb | null;
+      const fromText = op('->', J, T.text, stored, key) as Jsonb | null;
+      assert.equal(fromText?.text ?? null, fromTree?.text ?? null, `${text} -> ${key}`);
+      assert.equal(op('->>', J, T.text, stored, key), op('->>', J, T.text, tree, key), `${text} ->> ${key}`);
+    }
+  }
+  const row = Jsonb.fromCanonicalText('{"q\\"": "esc \\" \\\\ \\n \\u0001", "x": {"y": 1.50}}');
+  assert.equal(op('->>', J, T.text, row, 'q"'), 'esc " \\ \n \u0001');
+  assert.equal((op('->', J, T.text, row, 'x') as Jsonb).key, '{"y": 1.5}');
+});
