@@ -117,6 +117,9 @@ export interface Session {
 
   transactionStatus(): TransactionStatus;
 
+  /** regclass output: the relation's name as this session's search path shows it; undefined if the OID names no relation. */
+  relationName(oid: number): string | undefined;
+
   /** Cancels whatever the session is running (also used by CancelRequest). */
   cancel(): void;
 

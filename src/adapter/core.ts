@@ -15,7 +15,8 @@ import { SqlError, SqlState } from '../repr/errors.js';
 import type { Timeline } from './timeline.js';
 import { SerialQueue } from './serial-queue.js';
 import type { SessionVars } from './vars.js';
-import { systemRelationRef } from './system/registry.js';
+import { systemRelationByOid, systemRelationRef } from './system/registry.js';
+import { quoteIdent } from '../repr/strings.js';
 import type { SystemState } from './system/relation.js';
 import type { SourceManager } from './sources.js';
 
@@ -71,6 +72,19 @@ export class CoordinatorCore {
       currentUser: options.currentUser,
       currentDatabase: DATABASE_NAME,
     };
+  }
+
+  /**
+   * regclass output (PostgreSQL's regclassout): the relation's name, qualified
+   * by its schema unless the bare name reaches it on the search path;
+   * undefined for an OID that names no relation (printed as the number).
+   */
+  relationName(oid: number, vars: SessionVars, currentUser: string): string | undefined {
+    const item = this.catalog.allItems().find((i) => i.oid === oid && i.kind !== 'secret' && i.kind !== 'connection');
+    const named = item !== undefined ? { schema: item.schema, name: item.name } : systemRelationByOid(oid);
+    if (named === undefined) return undefined;
+    const bare = this.resolveRelation([named.name], vars.searchPath(), this.systemState(vars, currentUser), undefined);
+    return bare?.oid === oid ? quoteIdent(named.name) : `${quoteIdent(named.schema)}.${quoteIdent(named.name)}`;
   }
 
   systemState(vars: SessionVars, currentUser: string): SystemState {

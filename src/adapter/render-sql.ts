@@ -2,10 +2,8 @@
 // for the catalog's create_sql. Secrets appear by name only.
 import type { CreateConnectionStatement, Expr, OptionValue, SqlOption } from '../sql/ast.js';
 import { SqlError, SqlState } from '../repr/errors.js';
+import { quoteIdent } from '../repr/strings.js';
 
-function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
 
 function quoteString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -69,6 +69,10 @@ export class SessionImpl implements Session {
     return parse(sql);
   }
 
+  relationName(oid: number): string | undefined {
+    return this.core.relationName(oid, this.vars, this.user);
+  }
+
   private context(signal: AbortSignal, paramTypes: (SqlType | null)[] = []): ExecContext {
     return {
       core: this.core,

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue, T } from '../repr/types.js';
 import { formatText, type TextOptions } from '../repr/text.js';
-import { charLength } from '../repr/strings.js';
+import { charLength, quoteIdent } from '../repr/strings.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { define, P, UTC_SESSION, type Evaluator, type SessionContext } from './registry.js';
 import { defineFunction as fn, TEXT, I4 } from './signatures.js';
@@ -331,9 +331,6 @@ fn('decode', 'decode', [TEXT, TEXT], T.bytea, (a) => {
 
 // ---- quoting ----
 
-function quoteIdent(s: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(s) ? s : '"' + s.replace(/"/g, '""') + '"';
-}
 function quoteLiteral(s: string): string {
   const body = s.replace(/'/g, "''");
   return s.includes('\\') ? "E'" + body.replace(/\\/g, '\\\\') + "'" : "'" + body + "'";

@@ -32,6 +32,9 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
     // Parse as the unmodified type, then apply the modifier as a cast in `context`:
     // 'abc'::varchar(2) truncates (explicit) where an INSERT would fail (assignment).
     const text = String(expr.value);
+    if (target.kind === 'regclass' && !/^\s*\d+\s*$/.test(text)) {
+      return { kind: 'literal', value: withPosition(pos, () => regclassOid(state, text)), type: target };
+    }
     const base = withoutModifier(target);
     const value = withPosition(pos, () => parseText(text, base, { timeZone: state.ctx.timeZone }));
     const parsed: ScalarExpr = { kind: 'literal', value, type: base };
@@ -55,6 +58,54 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
     `cannot convert type ${displayType(expr.type)} to ${displayType(target)}`,
     { position: pos + 1 },
   );
+}
+
+/**
+ * regclass input: a relation name, possibly schema-qualified and quoted
+ * ('t', 'public.t', '"My T"'), resolved through the search path to its OID
+ * when the statement is planned, as PostgreSQL's regclassin does.
+ */
+function regclassOid(state: PlanState, text: string): number {
+  const parts = parseQualifiedName(text);
+  const item = parts && parts.length <= 3 ? state.ctx.resolveRelation(parts) : undefined;
+  if (item === undefined) throw new SqlError(SqlState.undefinedTable, `relation "${text}" does not exist`);
+  return item.oid;
+}
+
+/** Splits `a.b."C d"` into identifiers: unquoted ones folded to lower case, quoted ones as written ("" is a quote). Null if malformed. */
+export function parseQualifiedName(text: string): string[] | null {
+  const parts: string[] = [];
+  let i = 0;
+  const s = text.trim();
+  for (;;) {
+    let part = '';
+    if (s[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= s.length) return null;
+        if (s[i] === '"') {
+          if (s[i + 1] === '"') {
+            part += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        part += s[i++];
+      }
+      if (part === '') return null;
+    } else {
+      const start = i;
+      while (i < s.length && s[i] !== '.' && s[i] !== '"') i++;
+      part = s.slice(start, i).trim().toLowerCase();
+      if (part === '' || /\s/.test(part)) return null;
+    }
+    parts.push(part);
+    if (i >= s.length) return parts;
+    if (s[i] !== '.') return null;
+    i++;
+  }
 }
 
 /** Untyped expressions ('abc', NULL, unconstrained $n) become text, as PostgreSQL resolves them in outputs. */

@@ -59,3 +59,8 @@ export function charLength(s: string): number {
   }
   return n;
 }
+
+/** An identifier as quote_ident writes it: bare when it is a plain lower-case name, else in double quotes. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}

@@ -63,6 +63,8 @@ import {
 export interface TextOptions {
   /** IANA zone or offset for timestamptz output/input; default 'UTC'. */
   timeZone?: string;
+  /** regclass output: a relation's name by OID (the session's catalog view); the number when absent or undefined. */
+  relationName?: (oid: number) => string | undefined;
 }
 
 /** Formats a non-null datum as PostgreSQL's output function would. */
@@ -77,10 +79,11 @@ export function formatText(value: Datum, type: SqlType, options?: TextOptions): 
     case 'uint4':
     case 'uint8':
     case 'oid':
-    case 'regclass':
     case 'regproc':
     case 'mz_timestamp':
       return String(value);
+    case 'regclass':
+      return options?.relationName?.(value as number) ?? String(value);
     case 'regtype':
       return builtinTypeName(value as number) ?? String(value);
     case 'float4':

@@ -50,6 +50,17 @@ test('freshet serve runs SQL from psql and pg, stops cleanly, and keeps its data
   assert.equal(unlimited.rows.length, 3);
   await assert.rejects(client.query('SELECT id FROM items LIMIT $1', [-1]), (err) => (err as { code?: string }).code === '2201W');
   await assert.rejects(client.query('CREATE VIEW paged AS SELECT id FROM items LIMIT $1', [1]), (err) => (err as { code?: string }).code !== undefined);
+  // regclass: names resolved through the search path when planned, printed back as the search path shows them.
+  const regclass = await client.query(
+    "SELECT 'items'::regclass AS r, 'public.items'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'items') AS same, 'mz_catalog.mz_tables'::regclass AS m",
+  );
+  assert.deepEqual(regclass.rows, [{ r: 'items', same: true, m: 'mz_tables' }]);
+  const columns = await client.query("SELECT attname FROM pg_attribute WHERE attrelid = 'items'::regclass ORDER BY attnum");
+  assert.deepEqual(columns.rows.map((r: { attname: string }) => r.attname), ['id', 'name']);
+  await client.query('SET search_path = mz_internal');
+  assert.deepEqual((await client.query("SELECT 'public.items'::regclass AS r")).rows, [{ r: 'public.items' }]);
+  await client.query('SET search_path = public');
+  await assert.rejects(client.query("SELECT 'no_such'::regclass"), (err) => (err as { code?: string }).code === '42P01');
   const counted = await client.query('SELECT count(*) AS n FROM items');
   assert.equal(String(counted.rows[0].n), '3');
   await assert.rejects(client.query('SELECT * FROM missing_table'), (err) => (err as { code?: string }).code === '42P01');

@@ -202,6 +202,10 @@ export class FakeSession implements Session {
     return this.status;
   }
 
+  relationName(oid: number): string | undefined {
+    return oid === 16384 ? 'fake_table' : undefined;
+  }
+
   cancel(): void {
     this.cancelCount++;
   }

@@ -31,3 +31,9 @@ export function systemRelationRef(schema: string, name: string, state: SystemSta
   };
 }
 
+
+/** The schema and name of the system relation with this OID. */
+export function systemRelationByOid(oid: number): { schema: string; name: string } | undefined {
+  const relation = ALL[oid - FIRST_SYSTEM_OID];
+  return relation === undefined ? undefined : { schema: relation.schema, name: relation.name };
+}

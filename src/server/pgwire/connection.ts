@@ -122,6 +122,7 @@ export class Connection {
     if (opened === null) return false;
     const { session, startup } = opened;
     this.session = session;
+    this.textOptions = { ...this.textOptions, relationName: (oid) => session.relationName(oid) };
     this.context.sessionOpened(this, session);
     const parameters = new Map(this.context.defaultParameters);
     parameters.set('application_name', startup.applicationName ?? '');
@@ -441,7 +442,7 @@ export class Connection {
 
   private reportParameter(name: string, value: string): void {
     writeParameterStatus(this.output.writer, name, value);
-    if (name.toLowerCase() === 'timezone') this.textOptions = { timeZone: value };
+    if (name.toLowerCase() === 'timezone') this.textOptions = { ...this.textOptions, timeZone: value };
   }
 
   // ---- errors -----------------------------------------------------------
