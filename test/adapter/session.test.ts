@@ -106,13 +106,25 @@ test('system catalog relations reflect the catalog', async () => {
     const s = t.session;
     await runSql(s, 'CREATE TABLE sys_t (a int NOT NULL)');
     await runSql(s, 'CREATE VIEW sys_v AS SELECT a FROM sys_t');
+    await runSql(s, "CREATE TABLE sys_d (n int DEFAULT 42, s text DEFAULT 'x' || 'y')");
+    await runSql(s, 'CREATE INDEX sys_d_n ON sys_d (n)');
     assert.deepEqual(await queryText(s, "SELECT name FROM mz_tables WHERE name = 'sys_t'"), [['sys_t']]);
     assert.deepEqual(await queryText(s, "SELECT name FROM mz_catalog.mz_views"), [['sys_v']]);
-    assert.deepEqual(await queryText(s, "SELECT o.name, o.type FROM mz_objects o ORDER BY o.name"), [['sys_t', 'table'], ['sys_v', 'view']]);
+    assert.deepEqual(await queryText(s, "SELECT o.name, o.type FROM mz_objects o ORDER BY o.name"), [
+      ['sys_d', 'table'],
+      ['sys_d_n', 'index'],
+      ['sys_t', 'table'],
+      ['sys_v', 'view'],
+    ]);
     assert.deepEqual(
       await queryText(s, "SELECT c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1"),
-      [['sys_t', 'r'], ['sys_v', 'v']],
+      [['sys_d', 'r'], ['sys_d_n', 'i'], ['sys_t', 'r'], ['sys_v', 'v']],
     );
+    // mz_columns: the columns of tables, sources and views (not indexes), with their defaults as written.
+    assert.deepEqual(await queryText(s, "SELECT o.name, c.name, c.default FROM mz_columns c JOIN mz_objects o ON o.id = c.id WHERE o.name LIKE 'sys_d%' ORDER BY 1, c.position"), [
+      ['sys_d', 'n', '42'],
+      ['sys_d', 's', "'x' || 'y'"],
+    ]);
     assert.deepEqual(
       await queryText(s, "SELECT column_name, is_nullable, data_type FROM information_schema.columns WHERE table_name = 'sys_t'"),
       [['a', 'NO', 'integer']],

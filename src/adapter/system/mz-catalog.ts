@@ -123,8 +123,13 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
     'mz_columns',
     [['id', text], ['name', text], ['position', uint8], ['nullable', bool], ['type', text], ['default', text], ['type_oid', oid], ['type_mod', { kind: 'int4' }]],
     (s) =>
+      // Tables, sources and views; an index's columns are its relation's.
       s.catalog.allItems().flatMap((i) =>
-        (i.desc?.columns ?? []).map((c, pos) => [i.id, c.name, BigInt(pos + 1), c.nullable, typeName(c.type), null, typeOid(c.type), typeModifier(c.type)]),
+        i.kind === 'index'
+          ? []
+          : (i.desc?.columns ?? []).map((c, pos) => [
+              i.id, c.name, BigInt(pos + 1), c.nullable, typeName(c.type), i.table?.defaultTexts?.[pos] ?? null, typeOid(c.type), typeModifier(c.type),
+            ]),
       ),
   ),
   relation(
