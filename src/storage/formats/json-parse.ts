@@ -8,6 +8,7 @@
 // native call per token.
 import { Decimal } from 'decimal.js';
 import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from '../../repr/types.js';
+import { writeJsonbText } from '../../repr/jsonb-datum.js';
 import { decodeUtf8 } from './text.js';
 
 export class JsonSyntaxError extends Error {}
@@ -22,7 +23,10 @@ export function parseJsonDocument(bytes: Buffer): Jsonb {
   if (text === null) throw new JsonSyntaxError('invalid UTF-8');
   const flat = flatObjectText(text);
   if (flat !== undefined) return Jsonb.fromCanonicalText(flat, flatTextNeedsKey ? undefined : flat);
-  return new Jsonb(parseJsonTree(text));
+  // Other documents go through a tree, which is let go at once: a source
+  // keeps its rows, and a row held as text is a single string to the
+  // garbage collector.
+  return Jsonb.fromCanonicalText(writeJsonbText(parseJsonTree(text), false));
 }
 
 /** Parses a complete JSON document from UTF-8 bytes into its value tree; throws JsonSyntaxError. */
