@@ -189,10 +189,11 @@ export class UpsertEnvelope implements SourceEnvelope {
 
   private restoreEntry(mapKey: string, entry: UpsertEntry): void {
     const h = upsertKeyHash(mapKey);
-    let slot = this.state.get(h);
+    const first = this.state.get(h);
+    let slot = first;
     while (slot !== undefined && slot.key !== mapKey) slot = slot.next ?? undefined;
     if (slot !== undefined) slot.entry = entry;
-    else this.insert(h, this.state.get(h), mapKey, entry);
+    else this.insert(h, first, mapKey, entry);
   }
 
   private processNullKey(record: KafkaRecord, out: TickBuffer): void {
