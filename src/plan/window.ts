@@ -20,6 +20,8 @@ import { UNIT, arity, columnTypes, project, range } from './rel.js';
 import { evaluateConstant } from './constant.js';
 
 const INT8: SqlType = { kind: 'int8' };
+const INT4: SqlType = { kind: 'int4' };
+const FLOAT8: SqlType = { kind: 'float8' };
 /** Window functions that never return NULL. */
 const NON_NULL_RESULTS = new Set(['row_number', 'rank', 'dense_rank', 'count']);
 
@@ -243,6 +245,57 @@ export class WindowPlanner {
               return BigInt(rank);
             });
           },
+        };
+      }
+      case 'percent_rank':
+      case 'cume_dist': {
+        if (args.length !== 0) break;
+        // percent_rank: (rank - 1) / (rows - 1); cume_dist: rows up to the current row's last peer / rows.
+        const cume = name === 'cume_dist';
+        return {
+          type: FLOAT8,
+          evaluate: (rows, { ends }) => {
+            let firstPeer = 0;
+            return rows.map((_r, i) => {
+              if (i > 0 && ends[i - 1] !== ends[i]) firstPeer = i;
+              if (cume) return (ends[i]! + 1) / rows.length;
+              return rows.length > 1 ? firstPeer / (rows.length - 1) : 0;
+            });
+          },
+        };
+      }
+      case 'ntile': {
+        if (args.length !== 1) break;
+        args[0] = coerce(this.state, args[0]!, INT4, 'implicit', call.pos);
+        return {
+          type: INT4,
+          evaluate: (rows) => {
+            if (rows.length === 0) return [];
+            // The bucket count is read once per partition, from its first row (as PostgreSQL does).
+            const buckets = rows[0]![argAt(0)];
+            if (buckets === null || buckets === undefined) return rows.map(() => null);
+            if ((buckets as number) <= 0) throw new SqlError(SqlState.invalidArgumentForNtile, 'argument of ntile must be greater than zero');
+            const k = buckets as number;
+            const perBucket = Math.floor(rows.length / k);
+            const larger = rows.length % k; // the first `larger` buckets hold one row more
+            const inLarger = larger * (perBucket + 1);
+            return rows.map((_r, i) => (i < inLarger ? Math.floor(i / (perBucket + 1)) : larger + Math.floor((i - inLarger) / perBucket)) + 1);
+          },
+        };
+      }
+      case 'nth_value': {
+        if (args.length !== 2) break;
+        args[1] = coerce(this.state, args[1]!, INT4, 'implicit', call.pos);
+        return {
+          type: args[0]!.type,
+          evaluate: (rows, f) =>
+            rows.map((row, i) => {
+              const nth = row[argAt(1)];
+              if (nth === null || nth === undefined) return null;
+              if ((nth as number) <= 0) throw new SqlError(SqlState.invalidArgumentForNthValue, 'argument of nth_value must be greater than zero');
+              const at = f.lo[i]! + (nth as number) - 1;
+              return at <= f.hi[i]! ? (rows[at]![argAt(0)] ?? null) : null;
+            }),
         };
       }
       case 'lag':

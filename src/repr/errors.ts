@@ -18,6 +18,8 @@ export const SqlState = {
   invalidTimeZoneDisplacementValue: '22009',
   invalidParameterValue: '22023',
   divisionByZero: '22012',
+  invalidArgumentForNtile: '22014',
+  invalidArgumentForNthValue: '22016',
   intervalFieldOverflow: '22015',
   invalidCharacterValueForCast: '22018',
   invalidEscapeCharacter: '22019',
