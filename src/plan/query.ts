@@ -583,6 +583,9 @@ export class QueryPlanner {
 
   /** GROUP BY 2 and GROUP BY alias refer to select-list items (input columns take precedence over aliases). */
   private groupTarget(g: ast.Expr, select: ast.Select, ec: ExprCtx): ast.Expr {
+    if (g.kind === 'function' && g.name.parts.length === 1 && (g.name.parts[0] === 'rollup' || g.name.parts[0] === 'cube')) {
+      throw new SqlError(SqlState.featureNotSupported, `GROUP BY ${g.name.parts[0].toUpperCase()} is not supported`, { position: g.pos + 1 });
+    }
     const n = ordinal(g);
     if (n !== undefined) {
       const item = select.projection[n - 1];
