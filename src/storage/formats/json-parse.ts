@@ -1,11 +1,14 @@
-// A JSON parser that produces jsonb values directly.
+// Parsing JSON messages into jsonb datums (held as canonical text, see
+// repr/jsonb-datum.ts).
 //
-// Why not JSON.parse: jsonb keeps numbers exactly (1.50 stays 1.50, large
-// integers keep every digit), which JSON.parse cannot; and converting its
-// output would cost a second pass. Object keys are sorted and de-duplicated
-// (last wins) as jsonb does. The bytes are decoded to one string first;
-// tokens are then substrings of it, which V8 makes cheaply, instead of one
-// native call per token.
+// The usual message, one flat object, is rewritten into canonical text in a
+// single scan without building a value tree. Other documents are parsed to
+// a tree first. Why not JSON.parse alone: jsonb keeps numbers exactly (1.50
+// stays 1.50, large integers keep every digit), which JSON.parse cannot, so
+// it is used only when every number survives a double. Object keys are
+// sorted and de-duplicated (last wins) as jsonb does. The bytes are decoded
+// to one string first; tokens are then substrings of it, which V8 makes
+// cheaply, instead of one native call per token.
 import { Decimal } from 'decimal.js';
 import { Jsonb, JsonbNumber, JsonbObject, type JsonbValue } from '../../repr/types.js';
 import { writeJsonbText } from '../../repr/jsonb-datum.js';
