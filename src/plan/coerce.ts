@@ -67,7 +67,8 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
  */
 function regclassOid(state: PlanState, text: string): number {
   const parts = parseQualifiedName(text);
-  const item = parts && parts.length <= 3 ? state.ctx.resolveRelation(parts) : undefined;
+  if (parts === null) throw new SqlError(SqlState.invalidName, 'invalid name syntax');
+  const item = parts.length <= 3 ? state.ctx.resolveRelation(parts) : undefined;
   if (item === undefined) throw new SqlError(SqlState.undefinedTable, `relation "${text}" does not exist`);
   return item.oid;
 }
