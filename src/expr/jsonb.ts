@@ -18,7 +18,7 @@ import {
   toJsonbKeyConverter,
 } from './jsonb-value.js';
 import { jsonbObjectGet, jsonbValueToText } from '../repr/jsonb.js';
-import { fieldTextOf, unescapeJson } from '../repr/jsonb-datum.js';
+import { fieldTextOf, pathTextOf, unescapeJson } from '../repr/jsonb-datum.js';
 
 const jv = (d: Datum): JsonbValue => (d as Jsonb).value;
 /** Wraps a found value as a jsonb datum; a missing one is SQL NULL. */
@@ -47,41 +47,55 @@ export function pathOf(v: JsonbValue, path: ArrayValue): JsonbValue | undefined 
   return cur;
 }
 
-/** `->` with a key: found in the text when the datum has no tree (a JSON source's rows). */
-function getField(d: Datum, key: string): Datum {
-  const text = fieldTextOf(d as Jsonb, key);
-  if (text === undefined) return wrap(fieldOf(jv(d), key));
-  return text === null ? null : Jsonb.fromCanonicalText(text);
-}
-/** `->>` with a key, likewise. */
-function getFieldText(d: Datum, key: string): Datum {
-  const text = fieldTextOf(d as Jsonb, key);
-  if (text === undefined) return asText(fieldOf(jv(d), key));
+/** A found value's canonical text as a jsonb datum (null: not found). */
+const fromText = (text: string | null): Datum => (text === null ? null : Jsonb.fromCanonicalText(text));
+/** ->> and #>> of a found value's canonical text: strings unquoted, JSON null as SQL NULL. */
+function textOfText(text: string | null): Datum {
   if (text === null || text === 'null') return null;
   if (text.charCodeAt(0) !== 0x22) return text;
   const body = text.slice(1, -1);
   return body.indexOf('\\') < 0 ? body : unescapeJson(body);
 }
 
+/** `->` with a key: found in the text when the datum has no tree (a JSON source's rows). */
+function getField(d: Datum, key: string): Datum {
+  const text = fieldTextOf(d as Jsonb, key);
+  return text === undefined ? wrap(fieldOf(jv(d), key)) : fromText(text);
+}
+/** `->>` with a key, likewise. */
+function getFieldText(d: Datum, key: string): Datum {
+  const text = fieldTextOf(d as Jsonb, key);
+  return text === undefined ? asText(fieldOf(jv(d), key)) : textOfText(text);
+}
+/** `#>` / `#>>`, likewise. */
+function getPath(d: Datum, path: ArrayValue): Datum {
+  const text = pathTextOf(d as Jsonb, path.elements as (string | null)[]);
+  return text === undefined ? wrap(pathOf(jv(d), path)) : fromText(text);
+}
+function getPathText(d: Datum, path: ArrayValue): Datum {
+  const text = pathTextOf(d as Jsonb, path.elements as (string | null)[]);
+  return text === undefined ? asText(pathOf(jv(d), path)) : textOfText(text);
+}
+
 op2('->', 'jsonb_get_field', JSONB, TEXT, JSONB, (a) => getField(a[0]!, a[1] as string));
 op2('->', 'jsonb_get_element', JSONB, I4, JSONB, (a) => wrap(elementOf(jv(a[0]!), a[1] as number)));
 op2('->>', 'jsonb_get_field_text', JSONB, TEXT, TEXT, (a) => getFieldText(a[0]!, a[1] as string));
 op2('->>', 'jsonb_get_element_text', JSONB, I4, TEXT, (a) => asText(elementOf(jv(a[0]!), a[1] as number)));
-op2('#>', 'jsonb_get_path', JSONB, TEXT_ARRAY, JSONB, (a) => wrap(pathOf(jv(a[0]!), a[1] as ArrayValue)));
-op2('#>>', 'jsonb_get_path_text', JSONB, TEXT_ARRAY, TEXT, (a) => asText(pathOf(jv(a[0]!), a[1] as ArrayValue)));
+op2('#>', 'jsonb_get_path', JSONB, TEXT_ARRAY, JSONB, (a) => getPath(a[0]!, a[1] as ArrayValue));
+op2('#>>', 'jsonb_get_path_text', JSONB, TEXT_ARRAY, TEXT, (a) => getPathText(a[0]!, a[1] as ArrayValue));
 define('jsonb_extract_path', {
   name: 'jsonb_extract_path',
   params: [JSONB],
   variadic: TEXT,
   returns: JSONB,
-  eval: (a) => wrap(pathOf(jv(a[0]!), new ArrayValue(a.slice(1), [a.length - 1]))),
+  eval: (a) => getPath(a[0]!, new ArrayValue(a.slice(1), [a.length - 1])),
 });
 define('jsonb_extract_path_text', {
   name: 'jsonb_extract_path_text',
   params: [JSONB],
   variadic: TEXT,
   returns: TEXT,
-  eval: (a) => asText(pathOf(jv(a[0]!), new ArrayValue(a.slice(1), [a.length - 1]))),
+  eval: (a) => getPathText(a[0]!, new ArrayValue(a.slice(1), [a.length - 1])),
 });
 
 // ---- containment and existence ----

@@ -326,16 +326,8 @@ function valueEnd(text: string, pos: number): number {
   }
 }
 
-/**
- * The canonical text of the top-level object field `key` of a jsonb that
- * has no tree, found by scanning its text: a substring of it, since
- * canonical text is compositional. Null if there is no such field (or the
- * value is not an object); undefined if the datum has a tree to look in.
- * `data->'f'` and `data->>'f'` over a JSON source's rows build nothing.
- */
-export function fieldTextOf(j: Jsonb, key: string): string | null | undefined {
-  if (j.hasTree) return undefined;
-  const text = j.text;
+/** The canonical text of field `key` of the object written in `text`; null if none or not an object. */
+function objectFieldText(text: string, key: string): string | null {
   if (text.charCodeAt(0) !== 0x7b) return null;
   // Keys are stored as escape_json writes them.
   const stored = NEEDS_ESCAPE.test(key) ? quoteJsonString(key).slice(1, -1) : key;
@@ -350,4 +342,48 @@ export function fieldTextOf(j: Jsonb, key: string): string | null | undefined {
     if (text.charCodeAt(end) !== 0x2c) return null;
     pos = end + 2; // past ', '
   }
+}
+
+/** The canonical text of element `index` (negative: from the end) of the array written in `text`; null if none or not an array. */
+function arrayElementText(text: string, index: number): string | null {
+  if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(1) === 0x5d) return null;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let pos = 1;
+  for (;;) {
+    const end = valueEnd(text, pos);
+    starts.push(pos);
+    ends.push(end);
+    if (index >= 0 && starts.length > index) break;
+    if (text.charCodeAt(end) !== 0x2c) break;
+    pos = end + 2; // past ', '
+  }
+  const i = index < 0 ? starts.length + index : index;
+  return i >= 0 && i < starts.length ? text.slice(starts[i]!, ends[i]!) : null;
+}
+
+/**
+ * The canonical text of the top-level object field `key` of a jsonb that
+ * has no tree, found by scanning its text: a substring of it, since
+ * canonical text is compositional. Null if there is no such field (or the
+ * value is not an object); undefined if the datum has a tree to look in.
+ * `data->'f'` and `data->>'f'` over a JSON source's rows build nothing.
+ */
+export function fieldTextOf(j: Jsonb, key: string): string | null | undefined {
+  return j.hasTree ? undefined : objectFieldText(j.text, key);
+}
+
+/**
+ * Likewise for a path (`#>`, `#>>`): object keys, or array indexes given as
+ * integers (negative from the end). Null where the path leads nowhere.
+ */
+export function pathTextOf(j: Jsonb, path: readonly (string | null)[]): string | null | undefined {
+  if (j.hasTree) return undefined;
+  let text: string | null = j.text;
+  for (const step of path) {
+    if (text === null || step === null) return null;
+    if (text.charCodeAt(0) === 0x5b) text = /^-?\d+$/.test(step) ? arrayElementText(text, Number(step)) : null;
+    else text = objectFieldText(text, step);
+  }
+  return text;
 }

@@ -170,6 +170,20 @@ test('-> and ->> on a jsonb held as text (a JSON source row) answer as on its tr
       assert.equal(op('->>', J, T.text, stored, key), op('->>', J, T.text, tree, key), `${text} ->> ${key}`);
     }
   }
+  const paths = [[], ['a'], ['b', 'c'], ['b', 'c', '2'], ['b', 'c', '-1'], ['b', 'c', '-4'], ['b', 'c', 'x'], ['ä', '0', 'x'], ['ä', '1'], ['ä', '5'], ['0'], ['1', 'a'], ['-2'], ['q"'], ['n', 'x'], ['a', 'b']];
+  for (const text of docs) {
+    const tree = cast(T.text, J, text) as Jsonb;
+    const stored = Jsonb.fromCanonicalText(tree.text);
+    for (const path of paths) {
+      const arg = textArray(...path);
+      const fromTree = op('#>', J, TEXT_ARRAY, tree, arg) as Jsonb | null;
+      const fromText = op('#>', J, TEXT_ARRAY, stored, arg) as Jsonb | null;
+      assert.equal(fromText?.text ?? null, fromTree?.text ?? null, `${text} #> ${path.join(',')}`);
+      assert.equal(op('#>>', J, TEXT_ARRAY, stored, arg), op('#>>', J, TEXT_ARRAY, tree, arg), `${text} #>> ${path.join(',')}`);
+    }
+    const withNull = new ArrayValue(['b', null], [2]);
+    assert.equal(op('#>', J, TEXT_ARRAY, stored, withNull), op('#>', J, TEXT_ARRAY, tree, withNull));
+  }
   const row = Jsonb.fromCanonicalText('{"q\\"": "esc \\" \\\\ \\n \\u0001", "x": {"y": 1.50}}');
   assert.equal(op('->>', J, T.text, row, 'q"'), 'esc " \\ \n \u0001');
   assert.equal((op('->', J, T.text, row, 'x') as Jsonb).key, '{"y": 1.5}');
