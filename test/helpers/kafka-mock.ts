@@ -4,8 +4,9 @@
 //
 // The mock listens on real 127.0.0.1 ports, so the code under test connects
 // to it like to any broker. Limits (see KAFKA-ON-THIS-MACHINE.md): no SASL or
-// TLS, no ListOffsets by timestamp, ~5 MB retention per partition, and a
-// topic is auto-created when a client allows it (Freshet's consumers do not).
+// TLS (tls-proxy.ts puts TLS in front of it), no ListOffsets by timestamp,
+// ~5 MB retention per partition, and a topic is auto-created when a client
+// allows it (Freshet's consumers do not).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import koffi from 'koffi';
@@ -28,6 +29,7 @@ const mockTopicCreate = lib.func('int rd_kafka_mock_topic_create(void *mcluster,
 const mockTopicDelete = lib.func('int rd_kafka_mock_topic_delete(void *mcluster, const char *topic)');
 const mockBrokerSetDown = lib.func('int rd_kafka_mock_broker_set_down(void *mcluster, int32_t broker_id)');
 const mockBrokerSetUp = lib.func('int rd_kafka_mock_broker_set_up(void *mcluster, int32_t broker_id)');
+const mockBrokerSetHostPort = lib.func('void rd_kafka_mock_broker_set_host_port(void *mcluster, int32_t broker_id, const char *host, int port)');
 const mockPartitionSetLeader = lib.func('int rd_kafka_mock_partition_set_leader(void *mcluster, const char *topic, int32_t partition, int32_t broker_id)');
 
 export interface MockCluster {
@@ -43,6 +45,13 @@ export interface MockCluster {
   allBrokersDown(): void;
   allBrokersUp(): void;
   setLeader(topic: string, partition: number, brokerId: number): void;
+  /**
+   * Changes the address broker `id` advertises in metadata, not the one it
+   * listens on: clients are sent to, say, a TLS proxy in front of it.
+   */
+  advertise(id: number, host: string, port: number): void;
+  /** The port broker `id` (1-based) listens on. */
+  listenPort(id: number): number;
   destroy(): void;
 }
 
@@ -88,6 +97,15 @@ export function startMockCluster(brokerCount = 1): MockCluster {
     },
     setLeader(topic, partition, brokerId) {
       check('set leader', mockPartitionSetLeader(cluster, topic, partition, brokerId) as number);
+    },
+    advertise(id, host, port) {
+      mockBrokerSetHostPort(cluster, id, host, port);
+    },
+    listenPort(id) {
+      // The bootstrap list names the brokers in id order, with their listening ports.
+      const address = bootstrap.split(',')[id - 1];
+      if (address === undefined) throw new Error(`no broker ${id}`);
+      return Number(address.slice(address.lastIndexOf(':') + 1));
     },
     destroy() {
       if (destroyed) return;

@@ -80,11 +80,11 @@ export function useKafkaServer(name: string): KafkaServerFixture {
 }
 
 /** The error a statement fails with (pg's error: message and SQLSTATE code); throws if it succeeds. */
-export async function sqlError(promise: Promise<unknown>): Promise<{ message: string; code?: string }> {
+export async function sqlError(promise: Promise<unknown>): Promise<{ message: string; code?: string; detail?: string }> {
   try {
     await promise;
   } catch (err) {
-    return err as { message: string; code?: string };
+    return err as { message: string; code?: string; detail?: string };
   }
   throw new Error('expected the statement to fail');
 }

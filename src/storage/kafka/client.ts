@@ -93,26 +93,51 @@ export function getMetadata(consumer: KafkaConsumer, topic: string | undefined, 
 }
 
 /**
+ * Why connecting to the brokers fails, as librdkafka tells it: its FAIL log
+ * lines name the cause ("SSL handshake failed: ... certificate verify
+ * failed", "SASL authentication error: ..."), where the error returned to the
+ * caller only says that the transport failed. The consumer needs
+ * `event_cb: true`. (The client delivers these events only once its connect
+ * call has returned, so they explain a failure; they cannot cut it short.)
+ * Returns a reader of the most telling line seen so far: the latest
+ * error-level one, else the latest of any level, else the latest error event.
+ */
+export function watchConnectFailures(consumer: KafkaConsumer): () => string | undefined {
+  let error: string | undefined;
+  let other: string | undefined;
+  let event: string | undefined;
+  consumer.on('event.log', (log: { severity: number; fac: string; message: string }) => {
+    if (log.fac !== 'FAIL') return;
+    // "[thrd:ssl://h:p/bootstrap]: ssl://h:p/bootstrap: SSL handshake failed: ..." without the thread name.
+    const line = log.message.replace(/^\[thrd:[^\]]*\]: /, '');
+    if (log.severity <= 3) error = line;
+    else other = line;
+  });
+  consumer.on('event.error', (err) => {
+    event = err.message;
+  });
+  return () => error ?? other ?? event;
+}
+
+/**
  * Connects and reads the cluster's metadata (CREATE CONNECTION validation);
  * throws SqlError 08006 "Meta data fetch error: ..." when that fails.
  */
 export async function fetchClusterMetadata(spec: KafkaConnectionSpec, readSecret: SecretReader, timeoutMs: number): Promise<Metadata> {
   let consumer: KafkaConsumer;
   try {
-    consumer = createConsumer(spec, readSecret, 'materialize-validate', { 'socket.connection.setup.timeout.ms': Math.max(1000, timeoutMs) });
+    consumer = createConsumer(spec, readSecret, 'materialize-validate', { 'socket.connection.setup.timeout.ms': Math.max(1000, timeoutMs), event_cb: true });
   } catch (err) {
     throw new SqlError(SqlState.invalidParameterValue, `invalid Kafka connection: ${describeKafkaError(err)}`);
   }
-  // librdkafka reports the reason of a failed connect (TLS, SASL) as error events.
-  let lastEvent: string | undefined;
-  consumer.on('event.error', (err) => {
-    lastEvent = err.message;
-  });
+  const failure = watchConnectFailures(consumer);
   try {
     await connectConsumer(consumer, timeoutMs);
     return await getMetadata(consumer, undefined, timeoutMs);
   } catch (err) {
-    const detail = lastEvent && lastEvent !== (err as Error).message ? lastEvent : undefined;
+    // The client's events may trail its callback: give them a moment.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const detail = failure();
     throw new SqlError(SqlState.connectionFailure, `Meta data fetch error: ${describeKafkaError(err)}`, detail ? { detail } : {});
   } finally {
     await disconnectConsumer(consumer);
