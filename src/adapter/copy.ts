@@ -62,13 +62,13 @@ function singleBatch(rows: Row[]): RowStream {
   };
 }
 
-export function copy(exec: ExecContext, stmt: CopyStatement, params: Datum[]): ExecuteResult {
+export async function copy(exec: ExecContext, stmt: CopyStatement, params: Datum[]): Promise<ExecuteResult> {
   if (stmt.direction === 'from') return copyFrom(exec, stmt);
   const options = copyOptions(stmt);
   const tagOnEnd = (n: number): string => `COPY ${n}`;
   const source = stmt.source;
   if (source.kind === 'subscribe') {
-    const active = startSubscribe(exec, source.subscribe, params);
+    const active = await startSubscribe(exec, source.subscribe, params);
     return { kind: 'copyOut', columns: active.columns, stream: subscribeStream(active, exec.signal), format: options.format, tagOnEnd, options: textOptions(options) };
   }
   let columns: ResultColumn[];

@@ -184,6 +184,38 @@ export class CoordinatorCore {
     await this.timeline.exclusive(() => this.compute.advanceTo(this.timeline.next()));
   }
 
+  /**
+   * Makes compute's time the one a read `AS OF t` (or `AS OF AT LEAST t`)
+   * happens at. Freshet keeps no history: every collection is readable at
+   * the present only, so a time before it is valid only with AT LEAST (the
+   * read happens now), as Materialize answers a time its inputs have
+   * compacted past. A future time is waited for (cancellable), then read
+   * at exactly.
+   */
+  async prepareReadAsOf(t: number, atLeast: boolean, signal: AbortSignal): Promise<void> {
+    if (!Number.isFinite(t) || t < 0) throw new SqlError(SqlState.invalidParameterValue, `AS OF timestamp ${t} is out of range`);
+    await this.freshenReadTime();
+    while (Date.now() < t) {
+      await abortableSleep(Math.min(t - Date.now(), 1000), signal);
+    }
+    await this.timeline.exclusive(() => {
+      if (this.timeline.current() < t) {
+        this.timeline.advancePast(t);
+        this.compute.advanceTo(t);
+      }
+    });
+  }
+
+  /** Right before the read itself (synchronously): compute's time is `t`, or with AT LEAST not before it. */
+  checkReadAsOf(t: number, atLeast: boolean): void {
+    const current = this.compute.currentTime();
+    if (atLeast ? current < t : current !== t) {
+      throw new SqlError(SqlState.dataException, `Timestamp (${t}) is not valid for all inputs: [Antichain { elements: [${current}] }]`, {
+        hint: 'Freshet keeps no history: use AS OF AT LEAST to read at this time or later',
+      });
+    }
+  }
+
   /** Moves compute's time forward so temporal filters fire without writes. */
   tick(): void {
     if (this.timeline.busy()) return;
@@ -191,6 +223,23 @@ export class CoordinatorCore {
       .exclusive(() => this.compute.advanceTo(this.timeline.next()))
       .catch((err: unknown) => this.logger.error({ err }, 'advancing time failed'));
   }
+}
+
+/** Sleeps `ms`, or rejects with the abort reason (57014) when `signal` aborts. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = (): SqlError => (signal.reason instanceof SqlError ? signal.reason : new SqlError(SqlState.queryCanceled, 'canceling statement due to user request'));
+    if (signal.aborted) return reject(cancelled());
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The planner's view of a catalog item; undefined for non-relations (secrets, connections, indexes). */

@@ -21,14 +21,14 @@ interface Cursor {
 export class Cursors {
   private readonly cursors = new Map<string, Cursor>();
 
-  declare(exec: ExecContext, stmt: DeclareStatement, params: Datum[]): ExecuteResult {
+  async declare(exec: ExecContext, stmt: DeclareStatement, params: Datum[]): Promise<ExecuteResult> {
     if (!exec.txn.inBlock) {
       throw new SqlError(ExtraSqlState.noActiveSqlTransaction, 'DECLARE CURSOR can only be used in transaction blocks');
     }
     if (this.cursors.has(stmt.name)) throw new SqlError(SqlState.duplicateCursor, `cursor "${stmt.name}" already exists`);
     const inner = stmt.statement;
     if (inner.kind === 'subscribe') {
-      const active = startSubscribe(exec, inner, params);
+      const active = await startSubscribe(exec, inner, params);
       this.cursors.set(stmt.name, { columns: active.columns, queue: active.queue, subscribe: active });
     } else {
       const result = runQuery(exec, inner.query, params);

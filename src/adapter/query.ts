@@ -1,5 +1,5 @@
 // SELECT: plan, optimize, bind, peek, then ORDER BY / OFFSET / LIMIT / projection.
-import type { Query } from '../sql/ast.js';
+import type { Expr, Query } from '../sql/ast.js';
 import type { Datum, Row, SqlType } from '../repr/types.js';
 import type { ColumnOrder, RelExpr, RowSetFinishing, ScalarExpr } from '../plan/mir.js';
 import { describe as describeRel } from '../plan/mir.js';
@@ -7,11 +7,11 @@ import { planConstantExpr, planQuery, bindFinishing, bindParameters, type Planne
 import { optimize } from '../optimize/optimizer.js';
 import { compareDatums } from '../repr/compare.js';
 import { SqlError, SqlState } from '../repr/errors.js';
+import { Decimal } from '../repr/numeric.js';
 import type { ResultColumn } from './api.js';
 import { columnsOf } from './results.js';
 import type { ExecContext } from './exec-context.js';
 import { paramHints, planContextFor } from './exec-context.js';
-import type { Expr } from '../sql/ast.js';
 import type { ComputeController } from '../compute/api.js';
 
 export interface QueryResult {
@@ -177,6 +177,30 @@ export function evalScalar(compute: ComputeController, expr: ScalarExpr): Datum 
     outputs: [0],
   };
   return compute.peek(plan)[0]?.[0] ?? null;
+}
+
+/** A timestamp bound (AS OF, UP TO) as milliseconds: mz_timestamp, numbers, or timestamps (microseconds). */
+export function mzTimestampOf(exec: ExecContext, expr: Expr, clause: string): number {
+  const { value, type } = evalConstantExpr(exec, expr);
+  if (typeof value === 'bigint') return type.kind === 'timestamp' || type.kind === 'timestamptz' ? Number(value / 1000n) : Number(value);
+  if (typeof value === 'number') return value;
+  if (value instanceof Decimal) return value.toNumber();
+  throw new SqlError(SqlState.datatypeMismatch, `${clause} must be a number or mz_timestamp`);
+}
+
+/**
+ * Brings compute's time to where a read `AS OF [AT LEAST] expr` happens
+ * (waiting for a future time); returns the check to run right before the
+ * read itself. Without AS OF, only freshens the read time.
+ */
+export async function prepareAsOf(exec: ExecContext, asOf: Expr | undefined, atLeast: boolean): Promise<() => void> {
+  if (asOf === undefined) {
+    await exec.core.freshenReadTime();
+    return () => undefined;
+  }
+  const t = mzTimestampOf(exec, asOf, 'AS OF');
+  await exec.core.prepareReadAsOf(t, atLeast, exec.signal);
+  return () => exec.core.checkReadAsOf(t, atLeast);
 }
 
 export function evalConstantExpr(exec: ExecContext, expr: Expr): { value: Datum; type: SqlType } {

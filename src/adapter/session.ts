@@ -23,7 +23,7 @@ import { TransactionState } from './transaction.js';
 import { Cursors } from './cursors.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { columnsOf, command, rowsResult } from './results.js';
-import { evalConstantExpr, runQuery, planSelect } from './query.js';
+import { evalConstantExpr, prepareAsOf, runQuery, planSelect } from './query.js';
 import { deleteRows, insert, update } from './dml.js';
 import * as ddl from './ddl.js';
 import { show } from './show.js';
@@ -209,13 +209,13 @@ export class SessionImpl implements Session {
     const stmt = parsed.statement;
     switch (stmt.kind) {
       case 'select': {
-        if (stmt.asOf) throw new SqlError(SqlState.featureNotSupported, 'SELECT ... AS OF is not supported yet');
         if (this.txn.pendingWrites.size > 0) {
           throw new SqlError(SqlState.invalidTransactionState, 'transaction in write-only mode', {
             hint: 'a transaction that writes to tables cannot also read; COMMIT first',
           });
         }
-        await this.core.freshenReadTime();
+        const checkReadTime = await prepareAsOf(exec, stmt.asOf, stmt.asOfAtLeast === true);
+        checkReadTime();
         const result = runQuery(exec, stmt.query, params);
         return rowsResult(result.columns, result.rows);
       }
@@ -267,7 +267,7 @@ export class SessionImpl implements Session {
       case 'explain':
         return explain(exec, stmt);
       case 'subscribe': {
-        const active = startSubscribe(exec, stmt, params);
+        const active = await startSubscribe(exec, stmt, params);
         return { kind: 'copyOut', columns: active.columns, stream: subscribeStream(active, exec.signal), format: 'text', tagOnEnd: (n) => `SUBSCRIBE ${n}` };
       }
       case 'declare':

@@ -1,7 +1,6 @@
 // SUBSCRIBE: a maintained dataflow whose changes stream to the client, as
 // rows (mz_timestamp, [mz_progressed,] mz_diff, columns...), through
 // COPY (SUBSCRIBE ...) TO STDOUT or a cursor (DECLARE ... FETCH).
-import { Decimal } from 'decimal.js';
 import type { Query, SubscribeStatement } from '../sql/ast.js';
 import type { Datum, Row, SqlType } from '../repr/types.js';
 import type { SubscribeBatch, Subscription } from '../compute/api.js';
@@ -10,7 +9,7 @@ import { bindParameters } from '../plan/planner.js';
 import type { ResultColumn, RowStream } from './api.js';
 import { checkOptions, optionBool } from './options.js';
 import { diffOutput, upsertOutput, type SubscribeOutput } from './subscribe-output.js';
-import { checkMaintainable, evalConstantExpr, maintainedPlan, planSelect } from './query.js';
+import { checkMaintainable, maintainedPlan, mzTimestampOf, planSelect, prepareAsOf } from './query.js';
 import { paramHints, type ExecContext } from './exec-context.js';
 
 
@@ -121,19 +120,19 @@ function readOptions(stmt: SubscribeStatement): { snapshot: boolean; progress: b
   const options = checkOptions(stmt.options, ['SNAPSHOT', 'PROGRESS'], 'SUBSCRIBE');
   const snapshot = options.get('SNAPSHOT');
   const progress = options.get('PROGRESS');
-  if (stmt.asOf) throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE ... AS OF is not supported yet');
   if (stmt.envelope?.kind === 'debezium') throw new SqlError(SqlState.featureNotSupported, 'SUBSCRIBE ... ENVELOPE DEBEZIUM is not supported yet');
   return { snapshot: snapshot ? optionBool(snapshot) : true, progress: progress ? optionBool(progress) : false };
 }
 
-export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, params: Datum[]): ActiveSubscribe {
+export async function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, params: Datum[]): Promise<ActiveSubscribe> {
   const options = readOptions(stmt);
+  const checkReadTime = await prepareAsOf(exec, stmt.asOf, stmt.asOfAtLeast === true);
   const planned = planSelect(exec, subscribeQuery(stmt), paramHints(exec, params.length));
   const plan = bindParameters(maintainedPlan(planned), params);
   checkMaintainable(plan, 'SUBSCRIBE');
   const output = outputFor(stmt, planned.desc.columns, options.progress);
   const queue = new RowQueue();
-  const upTo = stmt.upTo ? timestampValue(evalConstantExpr(exec, stmt.upTo)) : undefined;
+  const upTo = stmt.upTo ? mzTimestampOf(exec, stmt.upTo, 'UP TO') : undefined;
   let subscription: Subscription | undefined;
   const finish = (): void => {
     subscription?.close();
@@ -151,6 +150,11 @@ export function startSubscribe(exec: ExecContext, stmt: SubscribeStatement, para
     queue.push(rows);
   };
   try {
+    checkReadTime();
+    const start = exec.core.compute.currentTime();
+    if (stmt.asOf && upTo !== undefined && upTo < start) {
+      throw new SqlError(SqlState.invalidParameterValue, `subscription lower ("as of") bound is beyond its upper ("up to") bound: ${upTo} < ${start}`);
+    }
     subscription = exec.core.compute.subscribe(plan, { snapshot: options.snapshot }, onBatch, (err) => queue.fail(err));
   } catch (err) {
     queue.end();
@@ -180,10 +184,3 @@ export function subscribeStream(active: ActiveSubscribe, signal: AbortSignal): R
   };
 }
 
-/** A timestamp bound (UP TO) as milliseconds: mz_timestamp, numbers, or timestamps (microseconds). */
-function timestampValue({ value, type }: { value: Datum; type: SqlType }): number {
-  if (typeof value === 'bigint') return type.kind === 'timestamp' || type.kind === 'timestamptz' ? Number(value / 1000n) : Number(value);
-  if (typeof value === 'number') return value;
-  if (value instanceof Decimal) return value.toNumber();
-  throw new SqlError(SqlState.datatypeMismatch, 'UP TO must be a number or mz_timestamp');
-}
