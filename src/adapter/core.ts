@@ -66,6 +66,7 @@ export class CoordinatorCore {
         if (item === undefined) return true;
         return this.resolveRelation([item.name], vars.searchPath(), state, undefined)?.id === item.id;
       },
+      relationName: (oid) => this.relationName(oid, vars, options.currentUser),
       paramTypes: options.paramTypes,
       timeZone: vars.get('TimeZone'),
       settings: vars.settings(),

@@ -6,8 +6,9 @@ import { SqlError, SqlState } from '../repr/errors.js';
 import { parseText } from '../repr/text.js';
 import { typeName } from '../repr/pgtypes.js';
 import { resolveCast, type CastContext } from '../expr/resolve.js';
-import type { ScalarExpr } from './mir.js';
+import type { ScalarExpr, ScalarFunc } from './mir.js';
 import type { PlanState } from './state.js';
+import type { PlanContext } from './context.js';
 import { hasModifier, sameKind, typeEquals, withoutModifier } from './types.js';
 
 export function withPosition<T>(pos: number, fn: () => T): T {
@@ -33,7 +34,7 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
     // 'abc'::varchar(2) truncates (explicit) where an INSERT would fail (assignment).
     const text = String(expr.value);
     if (target.kind === 'regclass' && !/^\s*\d+\s*$/.test(text)) {
-      return { kind: 'literal', value: withPosition(pos, () => regclassOid(state, text)), type: target };
+      return { kind: 'literal', value: withPosition(pos, () => regclassOid(state.ctx, text)), type: target };
     }
     const base = withoutModifier(target);
     const value = withPosition(pos, () => parseText(text, base, { timeZone: state.ctx.timeZone }));
@@ -46,6 +47,8 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
   }
   // Implicit coercion to a type without modifier from the same type with one is a no-op.
   if (context === 'implicit' && sameKind(expr.type, target) && !hasModifier(target)) return expr;
+  const catalogCast = regclassCast(state, expr.type, target, context);
+  if (catalogCast) return { kind: 'call', func: catalogCast, args: [expr], type: target };
   const func = resolveCast(expr.type, target, context, state.ctx.timeZone);
   if (func) return { kind: 'call', func, args: [expr], type: target };
   // Same type, different modifier, and no length coercion registered: keep the value as it is.
@@ -65,12 +68,37 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
  * ('t', 'public.t', '"My T"'), resolved through the search path to its OID
  * when the statement is planned, as PostgreSQL's regclassin does.
  */
-function regclassOid(state: PlanState, text: string): number {
+function regclassOid(ctx: PlanContext, text: string): number {
   const parts = parseQualifiedName(text);
   if (parts === null) throw new SqlError(SqlState.invalidName, 'invalid name syntax');
-  const item = parts.length <= 3 ? state.ctx.resolveRelation(parts) : undefined;
+  const item = parts.length <= 3 ? ctx.resolveRelation(parts) : undefined;
   if (item === undefined) throw new SqlError(SqlState.undefinedTable, `relation "${text}" does not exist`);
   return item.oid;
+}
+
+const TEXT_KINDS = new Set(['text', 'varchar', 'bpchar', 'name']);
+
+/**
+ * Casts between regclass and text, which need the catalog (regclassout /
+ * regclassin at run time): the name as the session's search path shows it,
+ * and a name resolved through it.
+ */
+function regclassCast(state: PlanState, from: SqlType, to: SqlType, context: CastContext): ScalarFunc | undefined {
+  const ctx = state.ctx;
+  if (from.kind === 'regclass' && TEXT_KINDS.has(to.kind)) {
+    return { name: 'regclass_text', strict: true, eval: (a) => ctx.relationName?.(a[0] as number) ?? String(a[0]) };
+  }
+  if (TEXT_KINDS.has(from.kind) && to.kind === 'regclass' && context === 'explicit') {
+    return {
+      name: 'text_regclass',
+      strict: true,
+      eval: (a) => {
+        const text = a[0] as string;
+        return /^\s*\d+\s*$/.test(text) ? Number(text) : regclassOid(ctx, text);
+      },
+    };
+  }
+  return undefined;
 }
 
 /** Splits `a.b."C d"` into identifiers: unquoted ones folded to lower case, quoted ones as written ("" is a quote). Null if malformed. */

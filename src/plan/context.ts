@@ -45,6 +45,8 @@ export interface PlanContext {
   resolveRelation(parts: string[]): CatalogItemRef | undefined;
   /** Whether the relation with this oid is found by its bare name on the search_path (pg_table_is_visible); all are when absent. */
   relationVisible?(oid: number): boolean;
+  /** A relation's name as regclass output shows it (qualified when not visible); undefined for an unknown oid. */
+  relationName?(oid: number): string | undefined;
   /** Types supplied for $1..$n (null = infer). Planning fills in inferred types. */
   paramTypes: (SqlType | null)[];
   /** Session time zone (for timestamptz text and AT TIME ZONE); e.g. 'UTC'. */

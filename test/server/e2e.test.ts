@@ -57,6 +57,12 @@ test('freshet serve runs SQL from psql and pg, stops cleanly, and keeps its data
   assert.deepEqual(regclass.rows, [{ r: 'items', same: true, m: 'mz_tables' }]);
   const columns = await client.query("SELECT attname FROM pg_attribute WHERE attrelid = 'items'::regclass ORDER BY attnum");
   assert.deepEqual(columns.rows.map((r: { attname: string }) => r.attname), ['id', 'name']);
+  // Casts to and from text look the catalog up when they run (regclassout / regclassin).
+  const casts = await client.query(
+    "SELECT 'items'::regclass::text AS t, relname::regclass::oid = oid AS back, oid::regclass::text AS name FROM pg_class WHERE relname = 'items'",
+  );
+  assert.deepEqual(casts.rows, [{ t: 'items', back: true, name: 'items' }]);
+  await assert.rejects(client.query("SELECT 'no_such'::text::regclass"), (err) => (err as { code?: string }).code === '42P01');
   await client.query('SET search_path = mz_internal');
   assert.deepEqual((await client.query("SELECT 'public.items'::regclass AS r")).rows, [{ r: 'public.items' }]);
   await client.query('SET search_path = public');
