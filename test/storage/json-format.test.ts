@@ -156,3 +156,72 @@ test('UTF-8 decoding: short ASCII by hand, the rest natively, invalid bytes reje
   }
   assert.equal(decodeUtf8(Buffer.from('\ufffd')), '\ufffd'); // a real U+FFFD is valid
 });
+
+/** A deterministic pseudo-random source (LCG), so a failure names a reproducible document. */
+function lcg(seed: number): (n: number) => number {
+  let x = seed >>> 0;
+  return (n) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x % n;
+  };
+}
+
+test('randomized: the message parser and the SQL jsonb parser agree on text, key, hash and on what is an error', () => {
+  const pick = lcg(20261125);
+  const keys = ['a', 'b', 'id', 'user', 'ä', 'k\\"q', 'k\\\\b', 'long_key_name', '', '10', '2', 'é😀'];
+  const numbers = ['0', '-0', '1', '-12', '1.50', '0.0', '-0.0', '3.25', '1e3', '1E-2', '-2.5e+1', '12345678901234567890', '0.000001', '7.10', '01', '1.', '-'];
+  const strings = ['""', '"x"', '"with space"', '"esc\\n\\"q"', '"é"', '"\\u00e9"', '"\\u0000"', '"tab\\t"', '"😀"'];
+  const ws = ['', ' ', '  ', '\n', '\t'];
+  const value = (depth: number): string => {
+    switch (pick(depth > 1 ? 6 : 8)) {
+      case 0:
+      case 1:
+        return numbers[pick(numbers.length)]!;
+      case 2:
+      case 3:
+        return strings[pick(strings.length)]!;
+      case 4:
+        return ['true', 'false', 'null', 'tru'][pick(4)]!;
+      case 5:
+        return ['[]', '{}', '[1, 2]'][pick(3)]!;
+      case 6:
+        return `[${value(depth + 1)}, ${value(depth + 1)}]`;
+      default:
+        return object(depth + 1);
+    }
+  };
+  const object = (depth: number): string => {
+    const n = pick(6);
+    const entries: string[] = [];
+    for (let i = 0; i < n; i++) entries.push(`"${keys[pick(keys.length)]!}"${ws[pick(ws.length)]}:${ws[pick(ws.length)]}${value(depth)}`);
+    return `${ws[pick(ws.length)]}{${entries.join(`,${ws[pick(ws.length)]}`)}}${ws[pick(ws.length)]}`;
+  };
+  // Shapes repeat, as in a topic: the fast path's remembered shape is exercised too.
+  const documents: string[] = [];
+  for (let i = 0; i < 400; i++) documents.push(object(0));
+  let parsed = 0;
+  for (let i = 0; i < 2000; i++) {
+    const doc = pick(3) === 0 ? documents[pick(documents.length)]! : object(0);
+    let sql: { text: string; key: string } | Error;
+    try {
+      sql = parseJsonb(doc);
+    } catch (err) {
+      sql = err as Error;
+    }
+    let message: { text: string; key: string } | Error;
+    try {
+      message = parseJsonDocument(Buffer.from(doc));
+    } catch (err) {
+      message = err as Error;
+    }
+    if (sql instanceof Error || message instanceof Error) {
+      assert.ok(sql instanceof Error && message instanceof Error, `one parser failed, the other did not: ${doc}`);
+      continue;
+    }
+    assert.equal(message.text, sql.text, doc);
+    assert.equal(message.key, sql.key, doc);
+    parsed++;
+  }
+  // Most documents are valid: the comparison is not only of errors.
+  assert.ok(parsed > 1000, `only ${parsed} documents parsed`);
+});
