@@ -16,6 +16,7 @@ import type { Timeline } from './timeline.js';
 import { SerialQueue } from './serial-queue.js';
 import type { SessionVars } from './vars.js';
 import { systemRelationByOid, systemRelationRef } from './system/registry.js';
+import { definitionOf } from './system/mz-catalog.js';
 import { quoteIdent } from '../repr/strings.js';
 import type { SystemState } from './system/relation.js';
 import type { SourceManager } from './sources.js';
@@ -64,9 +65,32 @@ export class CoordinatorCore {
         const item = this.catalog.allItems().find((i) => i.oid === oid);
         // System relations live in schemas every search path ends with.
         if (item === undefined) return true;
+        // An index is not a relation a query names: it is visible when its schema is on the path.
+        if (item.kind === 'index') return vars.searchPath().includes(item.schema);
         return this.resolveRelation([item.name], vars.searchPath(), state, undefined)?.id === item.id;
       },
+      indexDefinition: (oid, column) => {
+        const item = this.catalog.allItems().find((i) => i.oid === oid && i.kind === 'index');
+        const on = item?.index ? this.catalog.get(item.index.on) : undefined;
+        if (item?.index === undefined || on === undefined) return undefined;
+        if (column > 0) return item.index.keyNames[column - 1];
+        // PostgreSQL's form, with Freshet's one index method.
+        return `CREATE INDEX ${quoteIdent(item.name)} ON ${quoteIdent(on.schema)}.${quoteIdent(on.name)} USING arrangement (${item.index.keyNames.join(', ')})`;
+      },
       relationName: (oid) => this.relationName(oid, vars, options.currentUser),
+      indexOid: (parts) => {
+        const name = parts[parts.length - 1]!;
+        const schemas = parts.length === 1 ? vars.searchPath() : parts.length === 2 ? [parts[0]!] : parts[0] === DATABASE_NAME ? [parts[1]!] : [];
+        for (const schema of schemas) {
+          const found = this.catalog.lookup(schema, name);
+          if (found?.kind === 'index') return found.oid;
+        }
+        return undefined;
+      },
+      viewDefinition: (oid) => {
+        const item = this.catalog.allItems().find((i) => i.oid === oid && (i.kind === 'view' || i.kind === 'materialized-view'));
+        return item === undefined ? undefined : definitionOf(item.createSql);
+      },
       paramTypes: options.paramTypes,
       timeZone: vars.get('TimeZone'),
       settings: vars.settings(),
@@ -84,8 +108,11 @@ export class CoordinatorCore {
     const item = this.catalog.allItems().find((i) => i.oid === oid && i.kind !== 'secret' && i.kind !== 'connection');
     const named = item !== undefined ? { schema: item.schema, name: item.name } : systemRelationByOid(oid);
     if (named === undefined) return undefined;
-    const bare = this.resolveRelation([named.name], vars.searchPath(), this.systemState(vars, currentUser), undefined);
-    return bare?.oid === oid ? quoteIdent(named.name) : `${quoteIdent(named.schema)}.${quoteIdent(named.name)}`;
+    const visible =
+      item?.kind === 'index'
+        ? vars.searchPath().includes(item.schema)
+        : this.resolveRelation([named.name], vars.searchPath(), this.systemState(vars, currentUser), undefined)?.oid === oid;
+    return visible ? quoteIdent(named.name) : `${quoteIdent(named.schema)}.${quoteIdent(named.name)}`;
   }
 
   systemState(vars: SessionVars, currentUser: string): SystemState {

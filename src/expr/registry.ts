@@ -295,6 +295,10 @@ export interface SessionContext {
   timeZone: string;
   /** Whether the relation with this oid is found by its bare name on the session's search_path (pg_table_is_visible). */
   relationVisible?: (oid: number) => boolean;
+  /** pg_get_indexdef: the index's definition (column 0) or its nth key expression; undefined if the oid is no index. */
+  indexDefinition?: (oid: number, column: number) => string | undefined;
+  /** pg_get_viewdef: a view's query; undefined if the oid is no view. */
+  viewDefinition?: (oid: number) => string | undefined;
 }
 export const UTC_SESSION: SessionContext = { timeZone: 'UTC' };
 

@@ -71,9 +71,9 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
 function regclassOid(ctx: PlanContext, text: string): number {
   const parts = parseQualifiedName(text);
   if (parts === null) throw new SqlError(SqlState.invalidName, 'invalid name syntax');
-  const item = parts.length <= 3 ? ctx.resolveRelation(parts) : undefined;
-  if (item === undefined) throw new SqlError(SqlState.undefinedTable, `relation "${text}" does not exist`);
-  return item.oid;
+  const oid = parts.length <= 3 ? (ctx.resolveRelation(parts)?.oid ?? ctx.indexOid?.(parts)) : undefined;
+  if (oid === undefined) throw new SqlError(SqlState.undefinedTable, `relation "${text}" does not exist`);
+  return oid;
 }
 
 const TEXT_KINDS = new Set(['text', 'varchar', 'bpchar', 'name']);

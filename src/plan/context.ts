@@ -47,6 +47,12 @@ export interface PlanContext {
   relationVisible?(oid: number): boolean;
   /** A relation's name as regclass output shows it (qualified when not visible); undefined for an unknown oid. */
   relationName?(oid: number): string | undefined;
+  /** pg_get_indexdef: an index's definition (column 0) or its nth key; undefined if the oid is no index. */
+  indexDefinition?(oid: number, column: number): string | undefined;
+  /** pg_get_viewdef: a view's query; undefined if the oid is no view. */
+  viewDefinition?(oid: number): string | undefined;
+  /** An index's oid by its possibly qualified name (regclass input names indexes too); undefined if none. */
+  indexOid?(parts: string[]): number | undefined;
   /** Types supplied for $1..$n (null = infer). Planning fills in inferred types. */
   paramTypes: (SqlType | null)[];
   /** Session time zone (for timestamptz text and AT TIME ZONE); e.g. 'UTC'. */

@@ -354,8 +354,13 @@ export class ExprPlanner {
 
   /** Session settings functions may depend on (TimeZone). */
   session(): SessionContext {
-    const { timeZone, relationVisible } = this.state.ctx;
-    return relationVisible === undefined ? { timeZone } : { timeZone, relationVisible };
+    const { timeZone, relationVisible, indexDefinition, viewDefinition } = this.state.ctx;
+    return {
+      timeZone,
+      ...(relationVisible === undefined ? {} : { relationVisible: (oid: number) => relationVisible(oid) }),
+      ...(indexDefinition === undefined ? {} : { indexDefinition: (oid: number, column: number) => indexDefinition(oid, column) }),
+      ...(viewDefinition === undefined ? {} : { viewDefinition: (oid: number) => viewDefinition(oid) }),
+    };
   }
 
   callFunction(name: string, args: ScalarExpr[], pos: number, argPos?: number[]): ScalarExpr {

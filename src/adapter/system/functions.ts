@@ -71,9 +71,32 @@ const FUNCTIONS: [string, Overload[]][] = [
   ],
   ['col_description', [{ name: 'col_description', params: [OID, INT4], returns: TEXT, strict: false, eval: () => null }]],
   ['shobj_description', [{ name: 'shobj_description', params: [OID, TEXT], returns: TEXT, strict: false, eval: () => null }]],
-  ['pg_get_constraintdef', [{ name: 'pg_get_constraintdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
-  ['pg_get_indexdef', [{ name: 'pg_get_indexdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
-  ['pg_get_viewdef', [{ name: 'pg_get_viewdef', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
+  [
+    'pg_get_constraintdef',
+    [
+      { name: 'pg_get_constraintdef', params: [OID], returns: TEXT, strict: false, eval: () => null },
+      { name: 'pg_get_constraintdef', params: [OID, BOOL], returns: TEXT, strict: false, eval: () => null },
+    ],
+  ],
+  [
+    'pg_get_indexdef',
+    [
+      { name: 'pg_get_indexdef', params: [OID], returns: TEXT, build: (_args, _ret, session) => (a) => session.indexDefinition?.(a[0] as number, 0) ?? null },
+      {
+        name: 'pg_get_indexdef',
+        params: [OID, INT4, BOOL],
+        returns: TEXT,
+        build: (_args, _ret, session) => (a) => session.indexDefinition?.(a[0] as number, a[1] as number) ?? null,
+      },
+    ],
+  ],
+  [
+    'pg_get_viewdef',
+    [
+      { name: 'pg_get_viewdef', params: [OID], returns: TEXT, build: (_args, _ret, session) => (a) => session.viewDefinition?.(a[0] as number) ?? null },
+      { name: 'pg_get_viewdef', params: [OID, BOOL], returns: TEXT, build: (_args, _ret, session) => (a) => session.viewDefinition?.(a[0] as number) ?? null },
+    ],
+  ],
   ['pg_get_function_result', [{ name: 'pg_get_function_result', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
   ['pg_get_function_arguments', [{ name: 'pg_get_function_arguments', params: [OID], returns: TEXT, strict: false, eval: () => null }]],
   // Every session may use every object (there is no privilege system yet).

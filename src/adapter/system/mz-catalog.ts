@@ -143,7 +143,7 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
 ];
 
 /** The query part of CREATE [MATERIALIZED] VIEW ... AS <query>. */
-function definitionOf(createSql: string): string {
+export function definitionOf(createSql: string): string {
   const m = /\bAS\s+([\s\S]*)$/i.exec(createSql);
   return m ? `${m[1]!.trim()};` : createSql;
 }

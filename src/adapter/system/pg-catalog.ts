@@ -73,6 +73,9 @@ function namespaceOid(state: SystemState, schema: string): number {
   return state.catalog.schema(schema)?.oid ?? 0;
 }
 
+/** pg_am's row for indexes (PostgreSQL's btree is 403). */
+const ARRANGEMENT_AM_OID = 16390;
+
 function relations(state: SystemState): CatalogItem[] {
   return state.catalog.allItems().filter((i) => relkind(i) !== undefined);
 }
@@ -98,7 +101,7 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
       const items = relations(s);
       const indexed = new Set(items.filter((i) => i.index).map((i) => i.index!.on));
       return items.map((i) => [
-        i.oid, i.name, namespaceOid(s, i.schema), 0, 0, OWNER_OID, 0,
+        i.oid, i.name, namespaceOid(s, i.schema), 0, 0, OWNER_OID, i.index ? ARRANGEMENT_AM_OID : 0,
         0, 0, 0, -1, 0, indexed.has(i.id),
         false, 'p', relkind(i)!, i.desc?.columns.length ?? 0, 0, false,
         false, false, false, false, false,
@@ -112,14 +115,16 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
     [
       ['attrelid', oid], ['attname', name], ['atttypid', oid], ['attstattarget', int4], ['attlen', int2], ['attnum', int2],
       ['attndims', int4], ['atttypmod', int4], ['attnotnull', bool], ['atthasdef', bool], ['attidentity', char], ['attgenerated', char],
-      ['attisdropped', bool], ['attcollation', oid],
+      ['attisdropped', bool], ['attcollation', oid], ['attstorage', char],
     ],
     (s) =>
       relations(s).flatMap((i) =>
-        (i.desc?.columns ?? []).map((c, n) => [
+        // An index's attributes are its keys (as in PostgreSQL), not the indexed relation's columns.
+        (i.index ? i.index.keys.map((k, n) => ({ name: i.index!.keyNames[n] ?? `key${n + 1}`, type: k.type, nullable: true })) : (i.desc?.columns ?? [])).map((c, n) => [
           i.oid, c.name, typeOid(c.type), -1, typeLength(c.type), n + 1,
           c.type.kind === 'array' ? 1 : 0, typeModifier(c.type), !c.nullable, i.table?.defaults[n] !== undefined, '', '',
-          false, 0,
+          // attstorage: 'p' (plain) for fixed-length types, 'x' (extended) for variable-length ones, as PostgreSQL's defaults.
+          false, 0, typeLength(c.type) === -1 ? 'x' : 'p',
         ]),
       ),
   ),
@@ -180,7 +185,15 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
   ),
   relation('pg_catalog', 'pg_description', [['objoid', oid], ['classoid', oid], ['objsubid', int4], ['description', text]], () => []),
   relation('pg_catalog', 'pg_inherits', [['inhrelid', oid], ['inhparent', oid], ['inhseqno', int4]], () => []),
-  relation('pg_catalog', 'pg_constraint', [['oid', oid], ['conname', name], ['connamespace', oid], ['contype', char], ['conrelid', oid], ['conindid', oid], ['confrelid', oid]], () => []),
+  relation(
+    'pg_catalog',
+    'pg_constraint',
+    [
+      ['oid', oid], ['conname', name], ['connamespace', oid], ['contype', char], ['condeferrable', bool], ['condeferred', bool], ['convalidated', bool],
+      ['conrelid', oid], ['conindid', oid], ['confrelid', oid], ['conkey', { kind: 'array', element: int2 }], ['conislocal', bool], ['coninhcount', int4],
+    ],
+    () => [],
+  ),
   // Row security, extended statistics and publications do not exist here: empty, for psql's \\d.
   relation(
     'pg_catalog',
@@ -190,7 +203,8 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
   ),
   relation('pg_catalog', 'pg_trigger', [['oid', oid], ['tgrelid', oid], ['tgname', name], ['tgenabled', char], ['tgisinternal', bool]], () => []),
   relation('pg_catalog', 'pg_collation', [['oid', oid], ['collname', name], ['collnamespace', oid], ['collowner', oid]], () => [[100, 'default', PG_CATALOG_OID, OWNER_OID]]),
-  relation('pg_catalog', 'pg_am', [['oid', oid], ['amname', name], ['amtype', char]], () => []),
+  // One index method: the arrangement every index is.
+  relation('pg_catalog', 'pg_am', [['oid', oid], ['amname', name], ['amtype', char]], () => [[ARRANGEMENT_AM_OID, 'arrangement', 'i']]),
   relation('pg_catalog', 'pg_tablespace', [['oid', oid], ['spcname', name], ['spcowner', oid]], () => [[PG_DEFAULT_TABLESPACE, 'pg_default', OWNER_OID]]),
   relation(
     'pg_catalog',
