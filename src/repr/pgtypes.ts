@@ -155,14 +155,26 @@ export function typeFromOid(oid: number): SqlType | undefined {
 /** regtype output: the format_type name of a built-in type's OID (undefined if not built in). */
 export function builtinTypeName(oid: number): string | undefined {
   const type = BY_OID.get(oid);
-  return type === undefined ? undefined : typeName(type);
+  if (type !== undefined) return typeName(type);
+  for (const [name, pseudo] of Object.entries(PSEUDO_TYPE_OIDS)) if (pseudo === oid) return name;
+  return undefined;
 }
+
+/**
+ * PostgreSQL's pseudo-types, which no column has but catalog queries name
+ * (psql's \df compares prorettype with 'pg_catalog.trigger'::regtype).
+ */
+const PSEUDO_TYPE_OIDS: Record<string, number> = {
+  any: 2276, anyarray: 2277, void: 2278, trigger: 2279, language_handler: 2280, internal: 2281, anyelement: 2283,
+  anynonarray: 2776, anyenum: 3500, fdw_handler: 3115, index_am_handler: 325, tsm_handler: 3310, anyrange: 3831,
+  event_trigger: 3838, cstring: 2275,
+};
 
 /** regtype input for built-in types: the OID of a type written by its SQL name ('integer') or internal name ('int4'). */
 export function builtinTypeOid(text: string): number | undefined {
   const name = text.trim().toLowerCase().replace(/^pg_catalog\./, '');
   for (const [oid, type] of BY_OID) if (typeName(type) === name || (type.kind !== 'array' && type.kind === name)) return oid;
-  return undefined;
+  return PSEUDO_TYPE_OIDS[name];
 }
 
 /** OID of the array type whose elements have OID `elementOid` (0 if none). */

@@ -48,6 +48,13 @@ test('psql \\d of a table with an index, \\d of the index, \\d+ of a view, \\di'
 
     const sql = await runPsql(served.port, ['-At', '-c', "SELECT pg_get_indexdef('t_a'::regclass), pg_get_indexdef('t_a'::regclass, 1, true), pg_get_viewdef('v'::regclass, true)"]);
     assert.equal(sql.stdout, 'CREATE INDEX t_a ON public.t USING arrangement (a)|a|SELECT a FROM t;\n');
+    // The other \d commands answer (empty where Freshet has no such objects).
+    for (const command of ['\\df', '\\dx', '\\dp', '\\dm', '\\dn', '\\du', '\\l', '\\dT']) {
+      const listed = await runPsql(served.port, ['-c', command]);
+      assert.equal(listed.code, 0, `${command}: ${listed.stderr}`);
+    }
+    const types = await runPsql(served.port, ['-At', '-c', "SELECT 'pg_catalog.trigger'::regtype, 'void'::regtype::oid, 'integer'::regtype"]);
+    assert.equal(types.stdout, 'trigger|2278|integer\n');
     const names = await runPsql(served.port, ['-At', '-c', "SELECT 't_a'::regclass, 'public.t_a'::regclass::oid = 't_a'::regclass::oid"]);
     assert.equal(names.stdout, 't_a|t\n');
   } finally {

@@ -115,7 +115,7 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
     [
       ['attrelid', oid], ['attname', name], ['atttypid', oid], ['attstattarget', int4], ['attlen', int2], ['attnum', int2],
       ['attndims', int4], ['atttypmod', int4], ['attnotnull', bool], ['atthasdef', bool], ['attidentity', char], ['attgenerated', char],
-      ['attisdropped', bool], ['attcollation', oid], ['attstorage', char],
+      ['attisdropped', bool], ['attcollation', oid], ['attstorage', char], ['attacl', textArray],
     ],
     (s) =>
       relations(s).flatMap((i) =>
@@ -124,7 +124,7 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
           i.oid, c.name, typeOid(c.type), -1, typeLength(c.type), n + 1,
           c.type.kind === 'array' ? 1 : 0, typeModifier(c.type), !c.nullable, i.table?.defaults[n] !== undefined, '', '',
           // attstorage: 'p' (plain) for fixed-length types, 'x' (extended) for variable-length ones, as PostgreSQL's defaults.
-          false, 0, typeLength(c.type) === -1 ? 'x' : 'p',
+          false, 0, typeLength(c.type) === -1 ? 'x' : 'p', null,
         ]),
       ),
   ),
@@ -204,6 +204,13 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
   relation('pg_catalog', 'pg_trigger', [['oid', oid], ['tgrelid', oid], ['tgname', name], ['tgenabled', char], ['tgisinternal', bool]], () => []),
   relation('pg_catalog', 'pg_collation', [['oid', oid], ['collname', name], ['collnamespace', oid], ['collowner', oid]], () => [[100, 'default', PG_CATALOG_OID, OWNER_OID]]),
   // One index method: the arrangement every index is.
+  // No extensions: empty, for psql's \dx.
+  relation(
+    'pg_catalog',
+    'pg_extension',
+    [['oid', oid], ['extname', name], ['extowner', oid], ['extnamespace', oid], ['extrelocatable', bool], ['extversion', text]],
+    () => [],
+  ),
   relation('pg_catalog', 'pg_am', [['oid', oid], ['amname', name], ['amtype', char]], () => [[ARRANGEMENT_AM_OID, 'arrangement', 'i']]),
   relation('pg_catalog', 'pg_tablespace', [['oid', oid], ['spcname', name], ['spcowner', oid]], () => [[PG_DEFAULT_TABLESPACE, 'pg_default', OWNER_OID]]),
   relation(
