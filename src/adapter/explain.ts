@@ -2,7 +2,10 @@
 // one column named like Materialize's ('Optimized Plan', 'Raw Plan', ...).
 import type { ExplainStatement } from '../sql/ast.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { explainPlan, planQuery } from '../plan/planner.js';
+import { explainPlan as explainPlanText, planQuery } from '../plan/planner.js';
+import type { GlobalId, RelExpr } from '../plan/mir.js';
+import { DATABASE_NAME } from '../catalog/objects.js';
+import { systemRelationById } from './system/registry.js';
 import { optimize } from '../optimize/optimizer.js';
 import type { ExecuteResult } from './api.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
@@ -16,8 +19,16 @@ export const EXPLAIN_COLUMN: Record<ExplainStatement['stage'], string> = {
   physical: 'Physical Plan',
 };
 
+/** A collection's qualified name for EXPLAIN (Materialize names them, not their ids). */
+function collectionName(exec: ExecContext, id: GlobalId): string | undefined {
+  const item = exec.core.catalog.get(id);
+  const named = item ?? systemRelationById(id);
+  return named === undefined ? undefined : `${DATABASE_NAME}.${named.schema}.${named.name}`;
+}
+
 export function explain(exec: ExecContext, stmt: ExplainStatement): ExecuteResult {
   const optimizeIt = stmt.stage !== 'raw' && stmt.stage !== 'decorrelated';
+  const explainPlan = (plan: RelExpr): string => explainPlanText(plan, (id) => collectionName(exec, id));
   let text: string;
   const target = stmt.target;
   if (target.kind === 'statement') {

@@ -2,7 +2,7 @@
 // columns as #n and functions by name, in the style of Materialize.
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue, Jsonb, ListValue, MapValue, RecordValue } from '../repr/types.js';
-import type { AggregateExpr, ColumnOrder, RelExpr, ScalarExpr, ScalarFunc } from './mir.js';
+import type { AggregateExpr, ColumnOrder, GlobalId, RelExpr, ScalarExpr, ScalarFunc } from './mir.js';
 import { AND, IS_FALSE, IS_NULL, IS_TRUE, NOT, OR } from './builtins.js';
 
 function datumText(value: Datum): string {
@@ -90,19 +90,25 @@ function aggregateText(agg: AggregateExpr): string {
   return `${agg.func}(${agg.distinct ? 'distinct ' : ''}${args})${order}${filter}`;
 }
 
-function nodeLines(rel: RelExpr, depth: number, out: string[]): void {
+/** The lines being written, and how a global id is named (its id when not given or unknown). */
+interface ExplainOutput {
+  lines: string[];
+  nameOf?: (id: GlobalId) => string | undefined;
+}
+
+function nodeLines(rel: RelExpr, depth: number, out: ExplainOutput): void {
   const pad = '  '.repeat(depth);
-  const line = (text: string) => out.push(pad + text);
+  const line = (text: string) => out.lines.push(pad + text);
   switch (rel.op) {
     case 'get':
-      line(`Get ${rel.id}`);
+      line(`Get ${out.nameOf?.(rel.id) ?? rel.id}`);
       return;
     case 'getLocal':
       line(`Get ${rel.name}`);
       return;
     case 'let':
       line('With');
-      out.push(`${pad}  cte ${rel.name} =`);
+      out.lines.push(`${pad}  cte ${rel.name} =`);
       nodeLines(rel.value, depth + 2, out);
       line('Return');
       nodeLines(rel.body, depth + 1, out);
@@ -113,7 +119,7 @@ function nodeLines(rel: RelExpr, depth: number, out: string[]): void {
         return;
       }
       line('Constant');
-      for (const [row, diff] of rel.rows) out.push(`${pad}  - (${row.map(datumText).join(', ')})${diff === 1 ? '' : ` x ${diff}`}`);
+      for (const [row, diff] of rel.rows) out.lines.push(`${pad}  - (${row.map(datumText).join(', ')})${diff === 1 ? '' : ` x ${diff}`}`);
       return;
     case 'map':
       line(`Map (${rel.scalars.map(scalarText).join(', ')})`);
@@ -165,9 +171,12 @@ function nodeLines(rel: RelExpr, depth: number, out: string[]): void {
   nodeLines(rel.input, depth + 1, out);
 }
 
-/** Text of EXPLAIN for a plan (indented operator tree, like Materialize's EXPLAIN). */
-export function explainPlan(plan: RelExpr): string {
-  const out: string[] = [];
+/**
+ * Text of EXPLAIN for a plan (indented operator tree, like Materialize's
+ * EXPLAIN); `nameOf` names the collections read (materialize.public.t).
+ */
+export function explainPlan(plan: RelExpr, nameOf?: (id: GlobalId) => string | undefined): string {
+  const out: ExplainOutput = nameOf ? { lines: [], nameOf } : { lines: [] };
   nodeLines(plan, 0, out);
-  return out.join('\n') + '\n';
+  return out.lines.join('\n') + '\n';
 }

@@ -138,7 +138,7 @@ export function bindFinishing(finishing: RowSetFinishing, params: Datum[]): RowS
   return bound;
 }
 
-/** Text of EXPLAIN for a plan (indented operator tree, like Materialize's EXPLAIN). */
-export function explainPlan(plan: RelExpr): string {
-  return explainText(plan);
+/** Text of EXPLAIN for a plan (indented operator tree, like Materialize's EXPLAIN); `nameOf` names the collections read. */
+export function explainPlan(plan: RelExpr, nameOf?: (id: GlobalId) => string | undefined): string {
+  return explainText(plan, nameOf);
 }

@@ -32,6 +32,12 @@ export function systemRelationRef(schema: string, name: string, state: SystemSta
 }
 
 
+/** The schema and name of the system relation with this global id (s100, ...). */
+export function systemRelationById(id: string): { schema: string; name: string } | undefined {
+  const relation = /^s\d+$/.test(id) ? ALL[Number(id.slice(1)) - 100] : undefined;
+  return relation === undefined ? undefined : { schema: relation.schema, name: relation.name };
+}
+
 /** The schema and name of the system relation with this OID. */
 export function systemRelationByOid(oid: number): { schema: string; name: string } | undefined {
   const relation = ALL[oid - FIRST_SYSTEM_OID];
