@@ -62,15 +62,12 @@ export class CoordinatorCore {
     return {
       resolveRelation: (parts) => this.resolveRelation(parts, vars.searchPath(), state, options.onResolve, options.useIndexes ?? false),
       relationVisible: (oid) => {
-        const item = this.catalog.allItems().find((i) => i.oid === oid);
+        const item = this.catalog.byOid(oid);
         // System relations live in schemas every search path ends with.
-        if (item === undefined) return true;
-        // An index is not a relation a query names: it is visible when its schema is on the path.
-        if (item.kind === 'index') return vars.searchPath().includes(item.schema);
-        return this.resolveRelation([item.name], vars.searchPath(), state, undefined)?.id === item.id;
+        return item === undefined || this.reachedByBareName(oid, item, vars, state);
       },
       indexDefinition: (oid, column) => {
-        const item = this.catalog.allItems().find((i) => i.oid === oid && i.kind === 'index');
+        const item = this.catalog.byOid(oid);
         const on = item?.index ? this.catalog.get(item.index.on) : undefined;
         if (item?.index === undefined || on === undefined) return undefined;
         if (column > 0) return item.index.keyNames[column - 1];
@@ -79,17 +76,12 @@ export class CoordinatorCore {
       },
       relationName: (oid) => this.relationName(oid, vars, options.currentUser),
       indexOid: (parts) => {
-        const name = parts[parts.length - 1]!;
-        const schemas = parts.length === 1 ? vars.searchPath() : parts.length === 2 ? [parts[0]!] : parts[0] === DATABASE_NAME ? [parts[1]!] : [];
-        for (const schema of schemas) {
-          const found = this.catalog.lookup(schema, name);
-          if (found?.kind === 'index') return found.oid;
-        }
-        return undefined;
+        const found = this.catalog.resolve(parts, vars.searchPath());
+        return found?.kind === 'index' ? found.oid : undefined;
       },
       viewDefinition: (oid) => {
-        const item = this.catalog.allItems().find((i) => i.oid === oid && (i.kind === 'view' || i.kind === 'materialized-view'));
-        return item === undefined ? undefined : definitionOf(item.createSql);
+        const item = this.catalog.byOid(oid);
+        return item?.kind === 'view' || item?.kind === 'materialized-view' ? definitionOf(item.createSql) : undefined;
       },
       paramTypes: options.paramTypes,
       timeZone: vars.get('TimeZone'),
@@ -105,14 +97,22 @@ export class CoordinatorCore {
    * undefined for an OID that names no relation (printed as the number).
    */
   relationName(oid: number, vars: SessionVars, currentUser: string): string | undefined {
-    const item = this.catalog.allItems().find((i) => i.oid === oid && i.kind !== 'secret' && i.kind !== 'connection');
-    const named = item !== undefined ? { schema: item.schema, name: item.name } : systemRelationByOid(oid);
+    const found = this.catalog.byOid(oid);
+    const item = found?.kind === 'secret' || found?.kind === 'connection' ? undefined : found;
+    const named = item ?? systemRelationByOid(oid);
     if (named === undefined) return undefined;
-    const visible =
-      item?.kind === 'index'
-        ? vars.searchPath().includes(item.schema)
-        : this.resolveRelation([named.name], vars.searchPath(), this.systemState(vars, currentUser), undefined)?.oid === oid;
+    const visible = this.reachedByBareName(oid, { ...named, kind: item?.kind }, vars, this.systemState(vars, currentUser));
     return visible ? quoteIdent(named.name) : `${quoteIdent(named.schema)}.${quoteIdent(named.name)}`;
+  }
+
+  /**
+   * Whether the relation's bare name reaches it on the search path
+   * (pg_table_is_visible). An index is not a relation a query names: it is
+   * visible when its schema is on the path.
+   */
+  private reachedByBareName(oid: number, named: { schema: string; name: string; kind?: string | undefined }, vars: SessionVars, state: SystemState): boolean {
+    if (named.kind === 'index') return vars.searchPath().includes(named.schema);
+    return this.resolveRelation([named.name], vars.searchPath(), state, undefined)?.oid === oid;
   }
 
   systemState(vars: SessionVars, currentUser: string): SystemState {

@@ -123,6 +123,12 @@ export class Catalog {
     return [...this.items.values()].sort((a, b) => idNumber(a.id) - idNumber(b.id));
   }
 
+  /** The item with this OID (any kind); undefined if none. */
+  byOid(oid: number): CatalogItem | undefined {
+    for (const item of this.items.values()) if (item.oid === oid) return item;
+    return undefined;
+  }
+
   lookup(schema: string, name: string): CatalogItem | undefined {
     const id = this.byName.get(`${schema}.${name}`);
     return id === undefined ? undefined : this.items.get(id);

@@ -33,9 +33,7 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
     // Parse as the unmodified type, then apply the modifier as a cast in `context`:
     // 'abc'::varchar(2) truncates (explicit) where an INSERT would fail (assignment).
     const text = String(expr.value);
-    if (target.kind === 'regclass' && !/^\s*\d+\s*$/.test(text)) {
-      return { kind: 'literal', value: withPosition(pos, () => regclassOid(state.ctx, text)), type: target };
-    }
+    if (target.kind === 'regclass') return { kind: 'literal', value: withPosition(pos, () => regclassOid(state.ctx, text)), type: target };
     const base = withoutModifier(target);
     const value = withPosition(pos, () => parseText(text, base, { timeZone: state.ctx.timeZone }));
     const parsed: ScalarExpr = { kind: 'literal', value, type: base };
@@ -69,6 +67,8 @@ export function coerce(state: PlanState, expr: ScalarExpr, target: SqlType, cont
  * when the statement is planned, as PostgreSQL's regclassin does.
  */
 function regclassOid(ctx: PlanContext, text: string): number {
+  // A number is an OID as it stands (range-checked like oid input).
+  if (/^\s*\d+\s*$/.test(text)) return parseText(text, { kind: 'oid' }) as number;
   const parts = parseQualifiedName(text);
   if (parts === null) throw new SqlError(SqlState.invalidName, 'invalid name syntax');
   const oid = parts.length <= 3 ? (ctx.resolveRelation(parts)?.oid ?? ctx.indexOid?.(parts)) : undefined;
@@ -92,10 +92,7 @@ function regclassCast(state: PlanState, from: SqlType, to: SqlType, context: Cas
     return {
       name: 'text_regclass',
       strict: true,
-      eval: (a) => {
-        const text = a[0] as string;
-        return /^\s*\d+\s*$/.test(text) ? Number(text) : regclassOid(ctx, text);
-      },
+      eval: (a) => regclassOid(ctx, a[0] as string),
     };
   }
   return undefined;

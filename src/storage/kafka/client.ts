@@ -102,7 +102,7 @@ export function getMetadata(consumer: KafkaConsumer, topic: string | undefined, 
  * Returns a reader of the most telling line seen so far: the latest
  * error-level one, else the latest of any level, else the latest error event.
  */
-export function watchConnectFailures(consumer: KafkaConsumer): () => string | undefined {
+function watchConnectFailures(consumer: KafkaConsumer): () => string | undefined {
   let error: string | undefined;
   let other: string | undefined;
   let event: string | undefined;
