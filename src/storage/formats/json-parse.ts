@@ -191,12 +191,7 @@ function writeFlatText(text: string, order: readonly number[], prefixes: readonl
     out += prefixes[j]! + value;
   }
   flatTextNeedsKey = needsKey;
-  out += '}';
-  // V8 keeps a concatenation as a tree of pieces until something reads it
-  // flat; converting it to a number flattens it now, while the pieces are
-  // young, instead of after they have been copied by a scavenge.
-  Number(out);
-  return out;
+  return out + '}';
 }
 
 /** A flat object with exactly the remembered shape (same keys in the same source order). */
