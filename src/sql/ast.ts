@@ -547,15 +547,35 @@ export type FormatSpec =
       /** USING SCHEMA '...' (inline schema) */
       schema?: string;
       options: SqlOption[];
+      /** SEED ...: the schemas fixed at CREATE (purification); present in stored statements. */
+      seed?: CsrSeed;
+      /** Offset just past the format's USING clause (where purification writes SEED). */
+      end?: number;
     }
   | {
       kind: 'protobuf';
       csrConnection?: ObjectName;
+      /** MESSAGE 'pkg.Msg' (before USING). */
       messageName?: string;
+      /** USING SCHEMA '\x...': a compiled FileDescriptorSet (hex or escape bytea text). */
       schema?: string;
       options: SqlOption[];
+      seed?: CsrSeed;
+      end?: number;
     }
   | { kind: 'regex'; pattern: string };
+
+/** One side's schema as fixed at CREATE: Avro schema JSON, or a Protobuf FileDescriptorSet in hex with the message name. */
+export interface SeedSchema {
+  schema: string;
+  message?: string;
+}
+
+/** `SEED [KEY SCHEMA '...' [MESSAGE '...']] [VALUE SCHEMA '...' [MESSAGE '...']]` (Materialize's purified form). */
+export interface CsrSeed {
+  key?: SeedSchema;
+  value?: SeedSchema;
+}
 
 export type IncludeItem =
   | { kind: 'key'; alias?: string; pos: number }

@@ -61,6 +61,11 @@ export class ParserBase {
     return token;
   }
 
+  /** Offset just past the last token consumed (0 before any). */
+  protected previousEnd(): number {
+    return this.index > 0 ? this.tokens[this.index - 1]!.end : 0;
+  }
+
   protected atEnd(): boolean {
     const t = this.peek();
     return t.kind === 'eof' || (t.kind === 'punct' && t.value === ';');

@@ -1,6 +1,6 @@
 // CREATE SOURCE ... FROM KAFKA CONNECTION c (...) with its FORMAT, INCLUDE,
 // ENVELOPE and EXPOSE PROGRESS clauses (Materialize's legacy source syntax).
-import type { CreateSourceStatement, Envelope, FormatSpec, IncludeItem, SourceDecoding, SqlOption } from './ast.js';
+import type { CreateSourceStatement, CsrSeed, Envelope, FormatSpec, IncludeItem, SeedSchema, SourceDecoding, SqlOption } from './ast.js';
 import { OptionParser } from './options.js';
 
 export class SourceParser extends OptionParser {
@@ -121,6 +121,23 @@ export class SourceParser extends OptionParser {
     this.expectWords('confluent', 'schema', 'registry', 'connection');
     spec.csrConnection = this.parseObjectName();
     spec.options = this.parseCsrOptions();
+    spec.end = this.previousEnd();
+    if (this.eatWords('seed')) spec.seed = this.parseSeed();
+  }
+
+  /** After SEED: `[KEY SCHEMA '...' [MESSAGE '...']] [VALUE SCHEMA '...' [MESSAGE '...']]`. */
+  private parseSeed(): CsrSeed {
+    const seed: CsrSeed = {};
+    const side = (): SeedSchema => {
+      this.expectWords('schema');
+      const out: SeedSchema = { schema: this.parseStringLiteral() };
+      if (this.eatWords('message')) out.message = this.parseStringLiteral();
+      return out;
+    };
+    if (this.eatWords('key')) seed.key = side();
+    if (this.eatWords('value')) seed.value = side();
+    if (!seed.key && !seed.value) throw this.syntaxError();
+    return seed;
   }
 
   /** Optional `(option, ...)` and KEY STRATEGY / VALUE STRATEGY after a schema registry connection. */

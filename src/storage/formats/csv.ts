@@ -2,7 +2,8 @@
 // With a header, the first message of each partition (offset 0) must name the
 // expected columns and produces no row.
 import type { Row } from '../../repr/types.js';
-import { SKIP_MESSAGE, type Decoder, type DecodeOutcome, type Format } from './format.js';
+import { SqlError, SqlState } from '../../repr/errors.js';
+import { SKIP_MESSAGE, type Decoder, type DecodeOutcome, type FormatDesc, type FormatImpl } from './format.js';
 import { decodeUtf8 } from './text.js';
 
 const QUOTE = '"';
@@ -74,10 +75,36 @@ class CsvDecoder implements Decoder {
   }
 }
 
-export function csvFormat(columnCount: number, delimiter: string, header?: readonly string[]): Format {
-  const names = header && header.length > 0 ? header : Array.from({ length: columnCount }, (_, i) => `column${i + 1}`);
-  return {
-    columns: names.map((name) => ({ name, type: { kind: 'text' }, nullable: false })),
-    newDecoder: () => new CsvDecoder(names.length, delimiter, header && header.length > 0 ? header : undefined),
-  };
+/** The planned CSV format: the column count, the expected header (if any) and the delimiter. */
+export interface CsvFormatDesc extends FormatDesc {
+  kind: 'csv';
+  columns: number;
+  header?: string[];
+  delimiter: string;
 }
+
+function columnNames(desc: CsvFormatDesc): readonly string[] {
+  return desc.header && desc.header.length > 0 ? desc.header : Array.from({ length: desc.columns }, (_, i) => `column${i + 1}`);
+}
+
+/** FORMAT CSV WITH n COLUMNS | WITH HEADER (a, b, ...) [DELIMITED BY 'c']: text columns. */
+export const csvFormat: FormatImpl<CsvFormatDesc> = {
+  kind: 'csv',
+  plan(spec, ctx): CsvFormatDesc {
+    if (spec.kind !== 'csv') throw new Error('csv format planned from a non-CSV spec');
+    const invalid = (message: string, code: string = SqlState.invalidObjectDefinition): SqlError => new SqlError(code, message, { position: ctx.pos + 1 });
+    const header = spec.header;
+    if (header !== undefined && header.length === 0) {
+      throw invalid('CSV WITH HEADER on a Kafka source needs the column names: WITH HEADER (a, b, ...)', SqlState.featureNotSupported);
+    }
+    if (header && spec.columnCount !== undefined && spec.columnCount !== header.length) {
+      throw invalid(`CSV WITH ${spec.columnCount} COLUMNS does not match the ${header.length} header columns`);
+    }
+    const columns = header?.length ?? spec.columnCount;
+    if (columns === undefined || columns < 1) throw invalid('CSV format requires WITH n COLUMNS or WITH HEADER (...)');
+    if (spec.delimiter.length !== 1) throw invalid('CSV delimiter must be a single character', SqlState.invalidParameterValue);
+    return header ? { kind: 'csv', columns, header, delimiter: spec.delimiter } : { kind: 'csv', columns, delimiter: spec.delimiter };
+  },
+  columns: (desc) => columnNames(desc).map((name) => ({ name, type: { kind: 'text' }, nullable: false })),
+  newDecoder: (desc) => new CsvDecoder(columnNames(desc).length, desc.delimiter, desc.header && desc.header.length > 0 ? desc.header : undefined),
+};

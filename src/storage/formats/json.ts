@@ -1,6 +1,7 @@
 // JSON format: the whole payload as one jsonb column (Materialize: `data`).
 import type { Row } from '../../repr/types.js';
-import type { Decoder, DecodeOutcome, Format } from './format.js';
+import { SqlError, SqlState } from '../../repr/errors.js';
+import type { Decoder, DecodeOutcome, FormatDesc, FormatImpl } from './format.js';
 import { JsonSyntaxError, parseJsonDocument } from './json-parse.js';
 
 const jsonDecoder: Decoder = {
@@ -16,6 +17,15 @@ const jsonDecoder: Decoder = {
   },
 };
 
-export function jsonFormat(columnName = 'data'): Format {
-  return { columns: [{ name: columnName, type: { kind: 'jsonb' }, nullable: false }], newDecoder: () => jsonDecoder };
-}
+/** FORMAT JSON: the whole document as one jsonb column (Materialize: `data`). */
+export const jsonFormat: FormatImpl = {
+  kind: 'json',
+  plan(spec, ctx): FormatDesc {
+    if (spec.kind === 'json' && spec.array) {
+      throw new SqlError(SqlState.featureNotSupported, 'FORMAT JSON ARRAY is not yet supported', { position: ctx.pos + 1 });
+    }
+    return { kind: 'json' };
+  },
+  columns: () => [{ name: 'data', type: { kind: 'jsonb' }, nullable: false }],
+  newDecoder: () => jsonDecoder,
+};

@@ -1,7 +1,7 @@
 // TEXT and BYTES formats: the whole payload as one text / bytea column.
 import { isUtf8 } from 'node:buffer';
 import type { Row } from '../../repr/types.js';
-import type { Decoder, DecodeOutcome, Format } from './format.js';
+import type { Decoder, DecodeOutcome, FormatDesc, FormatImpl } from './format.js';
 import { SHORT_ASCII_MAX, shortAscii } from '../short-ascii.js';
 
 /**
@@ -37,10 +37,18 @@ const bytesDecoder: Decoder = {
   },
 };
 
-export function textFormat(columnName = 'text'): Format {
-  return { columns: [{ name: columnName, type: { kind: 'text' }, nullable: false }], newDecoder: () => textDecoder };
-}
+/** FORMAT TEXT: the payload as one text column (Materialize: `text`). */
+export const textFormat: FormatImpl = {
+  kind: 'text',
+  plan: (): FormatDesc => ({ kind: 'text' }),
+  columns: () => [{ name: 'text', type: { kind: 'text' }, nullable: false }],
+  newDecoder: () => textDecoder,
+};
 
-export function bytesFormat(columnName = 'data'): Format {
-  return { columns: [{ name: columnName, type: { kind: 'bytea' }, nullable: false }], newDecoder: () => bytesDecoder };
-}
+/** FORMAT BYTES: the payload as one bytea column (Materialize: `data`). */
+export const bytesFormat: FormatImpl = {
+  kind: 'bytes',
+  plan: (): FormatDesc => ({ kind: 'bytes' }),
+  columns: () => [{ name: 'data', type: { kind: 'bytea' }, nullable: false }],
+  newDecoder: () => bytesDecoder,
+};

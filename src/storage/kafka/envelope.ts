@@ -10,6 +10,7 @@ import type { ErrorUpdate, Update } from '../../compute/api.js';
 import { ByteWriter, writeValue } from '../codec.js';
 import { keyBytes, RecordDecoder, SKIP_MESSAGE, type KafkaRecord } from './records.js';
 import type { KafkaSourceDetails } from './source-plan.js';
+import { OFFLINE_FORMAT_RUNTIME, type FormatRuntime } from '../formats/format.js';
 
 /** Where an envelope puts what one record produces. */
 export interface TickBuffer {
@@ -232,8 +233,11 @@ export class UpsertEnvelope implements SourceEnvelope {
   }
 }
 
-export function createEnvelope(details: KafkaSourceDetails): { envelope: SourceEnvelope; restore(contents: readonly Update[], errors: readonly ErrorUpdate[]): void } {
-  const decoder = new RecordDecoder(details);
+export function createEnvelope(
+  details: KafkaSourceDetails,
+  runtime: FormatRuntime = OFFLINE_FORMAT_RUNTIME,
+): { envelope: SourceEnvelope; restore(contents: readonly Update[], errors: readonly ErrorUpdate[]): void } {
+  const decoder = new RecordDecoder(details, runtime);
   if (details.envelope === 'upsert') {
     const upsert = new UpsertEnvelope(decoder, details, details.inlineErrors);
     return { envelope: upsert, restore: (contents, errors) => upsert.restore(contents, errors) };

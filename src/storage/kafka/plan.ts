@@ -3,10 +3,11 @@
 import type { CreateConnectionStatement, CreateSourceStatement, ObjectName } from '../../sql/ast.js';
 import type { RelationDesc } from '../../repr/types.js';
 import { planKafkaConnectionOptions } from './connection-plan.js';
-import { planKafkaSourceStatement } from './source-plan.js';
+import { planKafkaSourceStatement, type SourcePlanContext } from './source-plan.js';
+import { SqlError, SqlState } from '../../repr/errors.js';
 import { fetchClusterMetadata } from './client.js';
 
-export type { KafkaSourceDetails, MetadataColumn } from './source-plan.js';
+export type { KafkaSourceDetails, MetadataColumn, SourcePlanContext } from './source-plan.js';
 export { kafkaProgressDesc } from './source-plan.js';
 
 /** A reference to a secret resolved at plan time; its value is read when used (so ALTER SECRET applies). */
@@ -56,8 +57,15 @@ export interface KafkaSourceSpec {
   details: Record<string, unknown>;
 }
 
-export function planKafkaSource(stmt: CreateSourceStatement, connection: KafkaConnectionSpec): KafkaSourceSpec {
+/** Planning without a catalog: any schema registry connection named is an error. */
+const NO_CATALOG: SourcePlanContext = {
+  csrConnection: (name) => {
+    throw new SqlError(SqlState.undefinedObject, `unknown schema registry connection "${name.parts.join('.')}"`);
+  },
+};
+
+export function planKafkaSource(stmt: CreateSourceStatement, connection: KafkaConnectionSpec, catalog: SourcePlanContext = NO_CATALOG): KafkaSourceSpec {
   void connection;
-  const planned = planKafkaSourceStatement(stmt);
+  const planned = planKafkaSourceStatement(stmt, catalog);
   return { topic: planned.topic, desc: planned.desc, progressDesc: planned.progressDesc, details: { ...planned.details } };
 }

@@ -2,7 +2,7 @@
 // value columns, the inline error column, metadata columns (see source-plan).
 import { isUtf8 } from 'node:buffer';
 import { ListValue, RecordValue, type Datum, type Row } from '../../repr/types.js';
-import { createFormat, SKIP_MESSAGE, type Decoder, type DecodeOutcome } from '../formats/index.js';
+import { formatColumns, newFormatDecoder, SKIP_MESSAGE, type Decoder, type DecodeOutcome, type FormatRuntime } from '../formats/index.js';
 import type { KafkaSourceDetails, MetadataColumn } from './source-plan.js';
 
 /** The parts of a consumed Kafka message the source reads. */
@@ -64,16 +64,15 @@ export class RecordDecoder {
   private readonly metadataStart: number;
   private readonly keyScratch: Row;
 
-  constructor(details: KafkaSourceDetails) {
-    const keyFormat = details.keyFormat ? createFormat(details.keyFormat) : null;
-    this.keyDecoder = keyFormat?.newDecoder() ?? null;
-    this.keyWidth = keyFormat?.columns.length ?? 0;
+  constructor(details: KafkaSourceDetails, runtime: FormatRuntime) {
+    const keyFormat = details.keyFormat;
+    this.keyDecoder = keyFormat ? newFormatDecoder(keyFormat, runtime) : null;
+    this.keyWidth = keyFormat ? formatColumns(keyFormat).length : 0;
     this.keyAsRecord = details.keyAsRecord;
     this.keySlots = keyFormat ? (details.keyAsRecord ? 1 : this.keyWidth) : 0;
-    const valueFormat = createFormat(details.valueFormat);
-    this.valueDecoder = valueFormat.newDecoder();
+    this.valueDecoder = newFormatDecoder(details.valueFormat, runtime);
     this.valueStart = this.keySlots;
-    this.valueWidth = valueFormat.columns.length;
+    this.valueWidth = formatColumns(details.valueFormat).length;
     this.errorSlot = details.inlineErrors ? this.valueStart + this.valueWidth : -1;
     this.metadataStart = this.valueStart + this.valueWidth + (details.inlineErrors ? 1 : 0);
     this.metadata = details.metadata;

@@ -9,7 +9,8 @@ import type { CreateSourceStatement, FormatSpec, IncludeItem, SqlOption } from '
 import type { Column, RelationDesc, SqlType } from '../../repr/types.js';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { FormatDesc } from '../formats/format.js';
-import { createFormat } from '../formats/index.js';
+import { formatColumns, planFormat } from '../formats/index.js';
+import type { FormatPlanContext } from '../formats/format.js';
 import { collectOptions, integerListOption, integerOption, optionErrorAt, stringOption } from './options.js';
 
 /** A metadata column of a Kafka source, in output order. */
@@ -58,34 +59,6 @@ function invalid(message: string, pos: number, code: string = SqlState.invalidOb
   return new SqlError(code, message, { position: pos + 1 });
 }
 
-function formatDesc(spec: FormatSpec, pos: number): FormatDesc {
-  switch (spec.kind) {
-    case 'text':
-    case 'bytes':
-      return { kind: spec.kind };
-    case 'json':
-      if (spec.array) throw invalid('FORMAT JSON ARRAY is not yet supported', pos, SqlState.featureNotSupported);
-      return { kind: 'json' };
-    case 'csv': {
-      const header = spec.header;
-      if (header !== undefined && header.length === 0) {
-        throw invalid('CSV WITH HEADER on a Kafka source needs the column names: WITH HEADER (a, b, ...)', pos, SqlState.featureNotSupported);
-      }
-      if (header && spec.columnCount !== undefined && spec.columnCount !== header.length) {
-        throw invalid(`CSV WITH ${spec.columnCount} COLUMNS does not match the ${header.length} header columns`, pos);
-      }
-      const columns = header?.length ?? spec.columnCount;
-      if (columns === undefined || columns < 1) throw invalid('CSV format requires WITH n COLUMNS or WITH HEADER (...)', pos);
-      if (spec.delimiter.length !== 1) throw invalid('CSV delimiter must be a single character', pos, SqlState.invalidParameterValue);
-      return header ? { kind: 'csv', columns, header, delimiter: spec.delimiter } : { kind: 'csv', columns, delimiter: spec.delimiter };
-    }
-    case 'avro':
-    case 'protobuf':
-    case 'regex':
-      throw invalid(`FORMAT ${spec.kind.toUpperCase()} is not yet supported`, pos, SqlState.featureNotSupported);
-  }
-}
-
 /** Parses '30s', '500ms', '1 minute', '2 hours' ... (TOPIC METADATA REFRESH INTERVAL). */
 function parseRefreshInterval(option: SqlOption): number {
   const text = stringOption(option).trim().toLowerCase();
@@ -125,7 +98,10 @@ export interface PlannedKafkaSource {
   details: KafkaSourceDetails;
 }
 
-export function planKafkaSourceStatement(stmt: CreateSourceStatement): PlannedKafkaSource {
+/** What planning a source needs from the catalog: schema registry connections by name. */
+export type SourcePlanContext = Pick<FormatPlanContext, 'csrConnection'>;
+
+export function planKafkaSourceStatement(stmt: CreateSourceStatement, catalog: SourcePlanContext): PlannedKafkaSource {
   const options = collectOptions(stmt.connector.options, SOURCE_OPTIONS, 'KAFKA source');
   const topicOption = options.get('TOPIC');
   if (!topicOption) throw invalid('KAFKA CONNECTION option TOPIC is required', stmt.pos, SqlState.syntaxError);
@@ -164,7 +140,8 @@ export function planKafkaSourceStatement(stmt: CreateSourceStatement): PlannedKa
     keySpec = stmt.keyFormat;
     valueSpec = stmt.valueFormat;
   }
-  if (valueSpec) details.valueFormat = formatDesc(valueSpec, stmt.pos);
+  const formatContext = (part: 'key' | 'value'): FormatPlanContext => ({ part, topic, pos: stmt.pos, csrConnection: catalog.csrConnection });
+  if (valueSpec) details.valueFormat = planFormat(valueSpec, formatContext('value'));
 
   const envelope = stmt.envelope ?? { kind: 'none' };
   if (envelope.kind === 'debezium') throw invalid('ENVELOPE DEBEZIUM is not yet supported', stmt.pos, SqlState.featureNotSupported);
@@ -181,8 +158,8 @@ export function planKafkaSourceStatement(stmt: CreateSourceStatement): PlannedKa
   const columns: Column[] = [];
   const keyColumnIndexes: number[] = [];
   if (keySpec && (includeKey || envelope.kind === 'upsert')) {
-    details.keyFormat = formatDesc(keySpec, stmt.pos);
-    const keyColumns = createFormat(details.keyFormat).columns;
+    details.keyFormat = planFormat(keySpec, formatContext('key'));
+    const keyColumns = formatColumns(details.keyFormat);
     // A null key is an error with UPSERT but a NULL column with ENVELOPE NONE.
     const nullable = envelope.kind !== 'upsert';
     if (keyColumns.length === 1) {
@@ -196,7 +173,7 @@ export function planKafkaSourceStatement(stmt: CreateSourceStatement): PlannedKa
     for (let i = 0; i < columns.length; i++) keyColumnIndexes.push(i);
   }
 
-  const valueColumns = createFormat(details.valueFormat).columns.map((c) => ({ ...c, nullable: c.nullable || details.inlineErrors }));
+  const valueColumns = formatColumns(details.valueFormat).map((c) => ({ ...c, nullable: c.nullable || details.inlineErrors }));
   if (stmt.columnNames.length > valueColumns.length) {
     throw invalid(`CREATE SOURCE specifies ${stmt.columnNames.length} column names, but the value has ${valueColumns.length} columns`, stmt.pos, SqlState.syntaxError);
   }
