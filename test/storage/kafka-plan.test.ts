@@ -170,7 +170,7 @@ test('source: errors', () => {
   assert.throws(plan({ topic: 't', options: [opt('START OFFSET', list(num(-1)))] }), sqlError('22023', /nonnegative/));
   assert.throws(plan({ topic: 't', format: { kind: 'avro', options: [] } }), sqlError('0A000', /FORMAT AVRO is not yet supported/));
   assert.throws(plan({ topic: 't', format: { kind: 'protobuf', options: [] } }), sqlError('0A000', /PROTOBUF/));
-  assert.throws(plan({ topic: 't', format: { kind: 'text' }, envelope: { kind: 'debezium' } }), sqlError('0A000', /DEBEZIUM/));
+  assert.throws(plan({ topic: 't', format: { kind: 'text' }, envelope: { kind: 'debezium' } }), sqlError('42P17', /ENVELOPE DEBEZIUM requires a value with before, after and op/));
   assert.throws(plan({ topic: 't', format: { kind: 'text' }, envelope: { kind: 'upsert' } }), sqlError('42P17', /UPSERT requires that KEY FORMAT be specified/));
   assert.throws(plan({ topic: 't', format: { kind: 'text' }, include: [include.key()] }), sqlError('42P17', /INCLUDE KEY requires specifying KEY FORMAT/));
   assert.throws(plan({ topic: 't', format: { kind: 'text' }, include: [include.partition('text')] }), sqlError('42701', /column "text" specified more than once/));

@@ -43,7 +43,7 @@ test('upsert state: keys that share a hash are kept apart through updates, delet
   const [a, b] = collidingKeys();
   assert.equal(upsertKeyHash(a), upsertKeyHash(b));
   const keys = [a, b, 'x', 'y'];
-  let { envelope, restore } = createEnvelope(details);
+  let { envelope } = createEnvelope(details);
   const model = new Map<string, string>();
   const all: Update[] = [];
   let seed = 7;
@@ -63,8 +63,8 @@ test('upsert state: keys that share a hash are kept apart through updates, delet
     assert.equal(envelope.stateSize, model.size);
     if (offset === 2000) {
       // A restart: the state is rebuilt from the stored (consolidated) contents.
-      ({ envelope, restore } = createEnvelope(details));
-      restore([...model].map(([k, v]) => ({ row: [k, v], diff: 1 })), []);
+      ({ envelope } = createEnvelope(details));
+      envelope.restore([...model].map(([k, v]) => ({ row: [k, v], diff: 1 })), []);
       assert.equal(envelope.stateSize, model.size);
     }
   }

@@ -11,6 +11,7 @@ import { ByteWriter, writeValue } from '../codec.js';
 import { keyBytes, RecordDecoder, SKIP_MESSAGE, type KafkaRecord } from './records.js';
 import type { KafkaSourceDetails } from './source-plan.js';
 import { OFFLINE_FORMAT_RUNTIME, type FormatRuntime } from '../formats/format.js';
+import { DebeziumEnvelope } from './debezium.js';
 
 /** Where an envelope puts what one record produces. */
 export interface TickBuffer {
@@ -22,6 +23,11 @@ export interface SourceEnvelope {
   process(record: KafkaRecord, out: TickBuffer): void;
   /** Keys held in upsert state (mz_source_statistics.records_indexed). */
   readonly stateSize: number;
+  /**
+   * Rebuilds the envelope's state from the source's stored contents
+   * (consolidated rows) and its outstanding errors, after a restart.
+   */
+  restore(contents: readonly Update[], errors: readonly ErrorUpdate[]): void;
 }
 
 const NULL_KEY_ERROR_KEY = 'upsert-null-key';
@@ -33,6 +39,10 @@ function decodeError(message: string, record: KafkaRecord): SqlError {
 
 export class AppendOnlyEnvelope implements SourceEnvelope {
   readonly stateSize = 0;
+
+  restore(): void {
+    // Appending needs no state.
+  }
 
   constructor(private readonly decoder: RecordDecoder) {}
 
@@ -61,11 +71,11 @@ export class AppendOnlyEnvelope implements SourceEnvelope {
 }
 
 /** An upsert key whose latest value failed to decode. */
-class UpsertErrorEntry {
+export class UpsertErrorEntry {
   constructor(readonly update: ErrorUpdate) {}
 }
 
-type UpsertEntry = Row | UpsertErrorEntry;
+export type UpsertEntry = Row | UpsertErrorEntry;
 
 /** A key's current entry, replaced in place: an update of a known key costs one map lookup. */
 class UpsertSlot {
@@ -91,10 +101,128 @@ export function upsertKeyHash(s: string): number {
   return (h ^ (h >>> 30)) & 0x3fffffff;
 }
 
+/**
+ * The current entry per key of an upsert-like envelope (UPSERT, DEBEZIUM):
+ * writing a key emits the retraction of its previous entry and the new one.
+ */
+export class UpsertState {
+  private readonly slots = new Map<number, UpsertSlot>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Replaces the key's entry (null deletes it), emitting the difference into `out`. */
+  upsert(mapKey: string, next: UpsertEntry | null, out: TickBuffer): void {
+    const h = upsertKeyHash(mapKey);
+    const first = this.slots.get(h);
+    let slot = first;
+    let before: UpsertSlot | null = null;
+    while (slot !== undefined && slot.key !== mapKey) {
+      before = slot;
+      slot = slot.next ?? undefined;
+    }
+    if (slot !== undefined) emitEntry(slot.entry, -1, out);
+    if (next === null) {
+      if (slot !== undefined) this.unlink(h, slot, before);
+      return;
+    }
+    if (slot !== undefined) slot.entry = next;
+    else this.insert(h, first, mapKey, next);
+    emitEntry(next, 1, out);
+  }
+
+  /** Sets the key's entry without emitting anything (rebuilding state after a restart). */
+  restore(mapKey: string, entry: UpsertEntry): void {
+    const h = upsertKeyHash(mapKey);
+    const first = this.slots.get(h);
+    let slot = first;
+    while (slot !== undefined && slot.key !== mapKey) slot = slot.next ?? undefined;
+    if (slot !== undefined) slot.entry = entry;
+    else this.insert(h, first, mapKey, entry);
+  }
+
+  /** Retracts every entry and forgets them all (a Debezium truncate). */
+  clear(out: TickBuffer): void {
+    for (const first of this.slots.values()) {
+      for (let slot: UpsertSlot | null = first; slot !== null; slot = slot.next) emitEntry(slot.entry, -1, out);
+    }
+    this.slots.clear();
+    this.count = 0;
+  }
+
+  private insert(h: number, first: UpsertSlot | undefined, mapKey: string, entry: UpsertEntry): void {
+    this.slots.set(h, new UpsertSlot(mapKey, entry, first ?? null));
+    this.count++;
+  }
+
+  private unlink(h: number, slot: UpsertSlot, before: UpsertSlot | null): void {
+    if (before !== null) before.next = slot.next;
+    else if (slot.next !== null) this.slots.set(h, slot.next);
+    else this.slots.delete(h);
+    this.count--;
+  }
+}
+
+function emitEntry(entry: UpsertEntry, diff: 1 | -1, out: TickBuffer): void {
+  if (entry instanceof UpsertErrorEntry) out.errors.push(diff === 1 ? entry.update : { ...entry.update, diff: -1 });
+  else out.updates.push({ row: entry, diff });
+}
+
+/** The error a record with a NULL key becomes in an upsert-like source, until a NULL key with a NULL value retracts it. */
+export class NullKeyError {
+  private current: ErrorUpdate | null = null;
+
+  get present(): boolean {
+    return this.current !== null;
+  }
+
+  process(record: KafkaRecord, out: TickBuffer): void {
+    if (this.current) {
+      if (record.value !== null) return; // the error stands as it is
+      out.errors.push({ ...this.current, diff: -1 });
+      this.current = null;
+      return;
+    }
+    if (record.value === null) return;
+    this.current = {
+      key: NULL_KEY_ERROR_KEY,
+      error: new SqlError(
+        SqlState.dataException,
+        'record with NULL key in UPSERT source; to retract this error, produce a record upstream with a NULL key and NULL value',
+      ),
+      diff: 1,
+    };
+    out.errors.push(this.current);
+  }
+
+  /** Takes the stored error back after a restart; false when `e` is not this error. */
+  restore(e: ErrorUpdate): boolean {
+    if (e.key !== NULL_KEY_ERROR_KEY) return false;
+    this.current = { ...e, diff: 1 };
+    return true;
+  }
+}
+
+/** Rebuilds an upsert-like state's decode errors (keyed `upsert:<map key>`) after a restart. */
+export function restoreUpsertErrors(state: UpsertState, nullKey: NullKeyError, errors: readonly ErrorUpdate[]): void {
+  for (const e of errors) {
+    if (e.diff <= 0 || nullKey.restore(e)) continue;
+    if (e.key.startsWith(UPSERT_ERROR_PREFIX)) state.restore(e.key.slice(UPSERT_ERROR_PREFIX.length), new UpsertErrorEntry({ ...e, diff: 1 }));
+  }
+}
+
+/** The error entry of a key whose latest message failed to decode. */
+export function upsertErrorEntry(mapKey: string, message: string, record: KafkaRecord, key: Buffer, textKey: boolean): UpsertErrorEntry {
+  const shownKey = textKey ? JSON.stringify(key.toString('utf8')) : `0x${key.toString('hex')}`;
+  const error = new SqlError(SqlState.dataException, `Decode error: ${message} (partition ${record.partition}, offset ${record.offset}), decoded key: ${shownKey}`);
+  return new UpsertErrorEntry({ key: UPSERT_ERROR_PREFIX + mapKey, error, diff: 1 });
+}
+
 export class UpsertEnvelope implements SourceEnvelope {
-  private readonly state = new Map<number, UpsertSlot>();
-  private keys = 0;
-  private nullKeyError: ErrorUpdate | null = null;
+  private readonly state = new UpsertState();
+  private readonly nullKey = new NullKeyError();
   private readonly keyWriter = new ByteWriter(256);
   /** TEXT keys are their own map keys; other keys use their encoding in hex. */
   private readonly textKey: boolean;
@@ -108,7 +236,7 @@ export class UpsertEnvelope implements SourceEnvelope {
   }
 
   get stateSize(): number {
-    return this.keys + (this.nullKeyError ? 1 : 0);
+    return this.state.size + (this.nullKey.present ? 1 : 0);
   }
 
   private mapKey(row: Row): string {
@@ -121,7 +249,7 @@ export class UpsertEnvelope implements SourceEnvelope {
 
   process(record: KafkaRecord, out: TickBuffer): void {
     const bytes = keyBytes(record);
-    if (bytes === null) return this.processNullKey(record, out);
+    if (bytes === null) return this.nullKey.process(record, out);
     const decoder = this.decoder;
     const row = decoder.newRow();
     const keyOutcome = decoder.decodeKey(bytes, row, record);
@@ -129,11 +257,11 @@ export class UpsertEnvelope implements SourceEnvelope {
     if (keyOutcome !== undefined) {
       // An undecodable key is keyed by its raw bytes: a later delete of those bytes retracts it.
       const mapKey = `raw:${bytes.toString('hex')}`;
-      return this.upsert(mapKey, record.value === null ? null : this.errorEntry(mapKey, keyOutcome, record, bytes), out);
+      return this.state.upsert(mapKey, record.value === null ? null : upsertErrorEntry(mapKey, keyOutcome, record, bytes, this.textKey), out);
     }
     const mapKey = this.mapKey(row);
     const value = record.value;
-    if (value === null) return this.upsert(mapKey, null, out);
+    if (value === null) return this.state.upsert(mapKey, null, out);
     const outcome = decoder.decodeValue(value, row, record);
     if (outcome === SKIP_MESSAGE) return;
     let failure = outcome ?? decoder.fillMetadata(record, row);
@@ -141,107 +269,31 @@ export class UpsertEnvelope implements SourceEnvelope {
       decoder.setInlineError(row, failure);
       failure = decoder.fillMetadata(record, row);
     }
-    if (failure !== undefined) return this.upsert(mapKey, this.errorEntry(mapKey, failure, record, bytes), out);
-    this.upsert(mapKey, row, out);
+    if (failure !== undefined) return this.state.upsert(mapKey, upsertErrorEntry(mapKey, failure, record, bytes, this.textKey), out);
+    this.state.upsert(mapKey, row, out);
   }
 
-  private errorEntry(mapKey: string, message: string, record: KafkaRecord, key: Buffer): UpsertErrorEntry {
-    const shownKey = this.textKey ? JSON.stringify(key.toString('utf8')) : `0x${key.toString('hex')}`;
-    const error = new SqlError(SqlState.dataException, `Decode error: ${message} (partition ${record.partition}, offset ${record.offset}), decoded key: ${shownKey}`);
-    return new UpsertErrorEntry({ key: UPSERT_ERROR_PREFIX + mapKey, error, diff: 1 });
-  }
-
-  private upsert(mapKey: string, next: UpsertEntry | null, out: TickBuffer): void {
-    const h = upsertKeyHash(mapKey);
-    const first = this.state.get(h);
-    let slot = first;
-    let before: UpsertSlot | null = null;
-    while (slot !== undefined && slot.key !== mapKey) {
-      before = slot;
-      slot = slot.next ?? undefined;
-    }
-    if (slot !== undefined) {
-      const prev = slot.entry;
-      if (prev instanceof UpsertErrorEntry) out.errors.push({ ...prev.update, diff: -1 });
-      else out.updates.push({ row: prev, diff: -1 });
-    }
-    if (next === null) {
-      if (slot !== undefined) this.unlink(h, slot, before);
-      return;
-    }
-    if (slot !== undefined) slot.entry = next;
-    else this.insert(h, first, mapKey, next);
-    if (next instanceof UpsertErrorEntry) out.errors.push(next.update);
-    else out.updates.push({ row: next, diff: 1 });
-  }
-
-  private insert(h: number, first: UpsertSlot | undefined, mapKey: string, entry: UpsertEntry): void {
-    const slot = new UpsertSlot(mapKey, entry, first ?? null);
-    this.state.set(h, slot);
-    this.keys++;
-  }
-
-  private unlink(h: number, slot: UpsertSlot, before: UpsertSlot | null): void {
-    if (before !== null) before.next = slot.next;
-    else if (slot.next !== null) this.state.set(h, slot.next);
-    else this.state.delete(h);
-    this.keys--;
-  }
-
-  private restoreEntry(mapKey: string, entry: UpsertEntry): void {
-    const h = upsertKeyHash(mapKey);
-    const first = this.state.get(h);
-    let slot = first;
-    while (slot !== undefined && slot.key !== mapKey) slot = slot.next ?? undefined;
-    if (slot !== undefined) slot.entry = entry;
-    else this.insert(h, first, mapKey, entry);
-  }
-
-  private processNullKey(record: KafkaRecord, out: TickBuffer): void {
-    if (this.nullKeyError) {
-      if (record.value !== null) return; // the error stands as it is
-      out.errors.push({ ...this.nullKeyError, diff: -1 });
-      this.nullKeyError = null;
-      return;
-    }
-    if (record.value === null) return;
-    this.nullKeyError = {
-      key: NULL_KEY_ERROR_KEY,
-      error: new SqlError(
-        SqlState.dataException,
-        'record with NULL key in UPSERT source; to retract this error, produce a record upstream with a NULL key and NULL value',
-      ),
-      diff: 1,
-    };
-    out.errors.push(this.nullKeyError);
-  }
-
-  /**
-   * Rebuilds the state from the source's stored contents (consolidated rows)
-   * and its outstanding errors, after a restart.
-   */
   restore(contents: readonly Update[], errors: readonly ErrorUpdate[]): void {
     for (const u of contents) {
       if (u.diff <= 0) continue;
-      this.restoreEntry(this.mapKey(u.row), u.row);
+      this.state.restore(this.mapKey(u.row), u.row);
     }
-    for (const e of errors) {
-      if (e.diff <= 0) continue;
-      if (e.key === NULL_KEY_ERROR_KEY) this.nullKeyError = { ...e, diff: 1 };
-      else if (e.key.startsWith(UPSERT_ERROR_PREFIX)) this.restoreEntry(e.key.slice(UPSERT_ERROR_PREFIX.length), new UpsertErrorEntry({ ...e, diff: 1 }));
-    }
+    restoreUpsertErrors(this.state, this.nullKey, errors);
   }
 }
 
-export function createEnvelope(
-  details: KafkaSourceDetails,
-  runtime: FormatRuntime = OFFLINE_FORMAT_RUNTIME,
-): { envelope: SourceEnvelope; restore(contents: readonly Update[], errors: readonly ErrorUpdate[]): void } {
+/** The registered envelopes: ENVELOPE keyword -> how a running source builds it. */
+const ENVELOPES: Record<KafkaSourceDetails['envelope'], (decoder: RecordDecoder, details: KafkaSourceDetails) => SourceEnvelope> = {
+  none: (decoder) => new AppendOnlyEnvelope(decoder),
+  upsert: (decoder, details) => new UpsertEnvelope(decoder, details, details.inlineErrors),
+  debezium: (decoder, details) => {
+    if (!details.debezium) throw new Error('a DEBEZIUM source was planned without its event shape');
+    return new DebeziumEnvelope(decoder, details.debezium, details.debeziumKeyInOutput ?? false, details.debeziumKeyNames ?? []);
+  },
+};
+
+/** The decoder and envelope of a running source. */
+export function createEnvelope(details: KafkaSourceDetails, runtime: FormatRuntime = OFFLINE_FORMAT_RUNTIME): { envelope: SourceEnvelope; decoder: RecordDecoder } {
   const decoder = new RecordDecoder(details, runtime);
-  if (details.envelope === 'upsert') {
-    const upsert = new UpsertEnvelope(decoder, details, details.inlineErrors);
-    return { envelope: upsert, restore: (contents, errors) => upsert.restore(contents, errors) };
-  }
-  return { envelope: new AppendOnlyEnvelope(decoder), restore: () => undefined };
+  return { envelope: ENVELOPES[details.envelope](decoder, details), decoder };
 }
-

@@ -149,6 +149,34 @@ export class RecordDecoder {
     return undefined;
   }
 
+  /** The decoded key's column values (also when kept as one record column). */
+  keyDatums(row: Row): Datum[] {
+    if (this.keyAsRecord) {
+      const key = row[0];
+      return key instanceof RecordValue ? key.fields : [];
+    }
+    return row.slice(0, this.keySlots);
+  }
+
+  /**
+   * Registry formats: fetches what decoding these records needs (writer
+   * schemas by id), once per schema. null when nothing is missing.
+   */
+  prepare(records: readonly KafkaRecord[]): Promise<void> | null {
+    const keyPrepare = this.keyDecoder?.prepare?.bind(this.keyDecoder);
+    const valuePrepare = this.valueDecoder.prepare?.bind(this.valueDecoder);
+    if (!keyPrepare && !valuePrepare) return null;
+    let waits: Promise<void>[] | null = null;
+    for (const r of records) {
+      const key = keyPrepare ? keyBytes(r) : null;
+      const k = key !== null && keyPrepare ? keyPrepare(key) : null;
+      const v = r.value !== null && valuePrepare ? valuePrepare(r.value) : null;
+      if (k) (waits ??= []).push(k);
+      if (v) (waits ??= []).push(v);
+    }
+    return waits ? Promise.all(waits).then(() => undefined) : null;
+  }
+
   /** The key slots of a row (for rebuilding upsert state from stored contents). */
   keyOf(row: Row): Row {
     return row.slice(0, this.keySlots);

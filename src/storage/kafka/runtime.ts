@@ -17,7 +17,8 @@ import type { KafkaSourceDetails } from './source-plan.js';
 import { CONSUME_BATCH_SIZE, connectConsumer, createConsumer, describeKafkaError, disconnectConsumer, getMetadata } from './client.js';
 import { createEnvelope, type SourceEnvelope, type TickBuffer } from './envelope.js';
 import { resolveStartOffsets } from './start-offsets.js';
-import type { KafkaRecord } from './records.js';
+import type { KafkaRecord, RecordDecoder } from './records.js';
+import { OFFLINE_FORMAT_RUNTIME, type FormatRuntime } from '../formats/format.js';
 
 /** Knobs with production defaults; tests shorten the waits. */
 export interface KafkaSourceTuning {
@@ -53,6 +54,8 @@ export interface StartKafkaSourceOptions {
   /** The source's outstanding errors on restart (upsert decode errors are per-key state too). */
   initialErrors?: ErrorUpdate[];
   tuning?: KafkaSourceTuning;
+  /** What registry formats use to fetch writer schemas (default: none available). */
+  formatRuntime?: FormatRuntime;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,6 +78,7 @@ class KafkaSourceRuntime implements RunningSource {
   readonly desc;
   private readonly details: KafkaSourceDetails;
   private readonly envelope: SourceEnvelope;
+  private readonly decoder: RecordDecoder;
   private readonly tuning: Required<KafkaSourceTuning>;
   private consumer: KafkaConsumer | null = null;
   /** Next offset to read, per partition: what a tick cut now would record (numbers: cheaper per message). */
@@ -107,9 +111,10 @@ class KafkaSourceRuntime implements RunningSource {
       retryMaxMs: t.retryMaxMs ?? 30_000,
       healthCheckMs: t.healthCheckMs ?? 1000,
     };
-    const { envelope, restore } = createEnvelope(this.details);
+    const { envelope, decoder } = createEnvelope(this.details, options.formatRuntime ?? OFFLINE_FORMAT_RUNTIME);
     this.envelope = envelope;
-    restore(options.initialContents ?? [], options.initialErrors ?? []);
+    this.decoder = decoder;
+    envelope.restore(options.initialContents ?? [], options.initialErrors ?? []);
     if (options.resumeOffsets) {
       for (const [p, o] of options.resumeOffsets) this.committedOffsets.set(p, o);
     }
@@ -303,6 +308,8 @@ class KafkaSourceRuntime implements RunningSource {
             // Its failure is seen where it is awaited; until then it must not count as unhandled.
             prefetched.catch(() => undefined);
           }
+          await this.prepareBatch(messages);
+          if (this.stopping) break;
           const pending = this.pending;
           let bytes = 0;
           for (let i = 0; i < messages.length; i++) {
@@ -328,6 +335,30 @@ class KafkaSourceRuntime implements RunningSource {
       // A batch taken but not processed is read again from the recorded
       // positions; the call must finish before the consumer is closed.
       if (prefetched !== null) await prefetched.catch(() => []);
+    }
+  }
+
+  /**
+   * Fetches what decoding the batch needs from outside (writer schemas from
+   * the schema registry). While that fails the source is stalled with the
+   * reason and retries with backoff, holding the batch: nothing is skipped,
+   * and it resumes by itself when the registry answers again.
+   */
+  private async prepareBatch(messages: readonly KafkaRecord[]): Promise<void> {
+    let backoff = this.tuning.retryInitialMs;
+    while (!this.stopping) {
+      const wait = this.decoder.prepare(messages);
+      if (wait === null) return;
+      try {
+        await wait;
+        return;
+      } catch (err) {
+        const message = `schema registry: ${err instanceof Error ? err.message : String(err)}`;
+        if (this.status !== 'stalled') this.options.logger.warn({ err: message }, 'kafka source stalled');
+        this.setStatus('stalled', message);
+        await this.pause(backoff);
+        backoff = Math.min(backoff * 2, this.tuning.retryMaxMs);
+      }
     }
   }
 

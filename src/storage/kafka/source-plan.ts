@@ -5,7 +5,8 @@
 // UPSERT; with ENVELOPE NONE only when INCLUDE KEY), then the value columns,
 // then the inline decoding-error column (UPSERT ... VALUE DECODING ERRORS =
 // INLINE), then the INCLUDE'd metadata columns in the order written.
-import type { CreateSourceStatement, FormatSpec, IncludeItem, SqlOption } from '../../sql/ast.js';
+import type { CreateSourceStatement, FormatSpec, IncludeItem, SourceDecoding, SqlOption } from '../../sql/ast.js';
+import { planDebezium, type DebeziumShape } from './debezium.js';
 import type { Column, RelationDesc, SqlType } from '../../repr/types.js';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { FormatDesc } from '../formats/format.js';
@@ -35,7 +36,13 @@ export interface KafkaSourceDetails {
   /** The key is one record column (INCLUDE KEY AS name over a multi-column key format). */
   keyAsRecord: boolean;
   valueFormat: FormatDesc;
-  envelope: 'none' | 'upsert';
+  envelope: 'none' | 'upsert' | 'debezium';
+  /** ENVELOPE DEBEZIUM: where the event's parts are in the decoded value. */
+  debezium?: DebeziumShape;
+  /** ENVELOPE DEBEZIUM with a record key: the key's field names (matched to the after-image's columns). */
+  debeziumKeyNames?: string[];
+  /** ENVELOPE DEBEZIUM ... INCLUDE KEY: the key columns lead each row. */
+  debeziumKeyInOutput?: boolean;
   /** UPSERT (VALUE DECODING ERRORS = INLINE): errors become a column instead of source errors. */
   inlineErrors: boolean;
   metadata: MetadataColumn[];
@@ -57,6 +64,29 @@ const HEADERS_TYPE: SqlType = {
 
 function invalid(message: string, pos: number, code: string = SqlState.invalidObjectDefinition): SqlError {
   return new SqlError(code, message, { position: pos + 1 });
+}
+
+/**
+ * Which FORMAT clause decodes the key and which the value. A bare FORMAT
+ * applies to the value, except a schema registry format (Avro, Protobuf),
+ * which also decodes the key from the topic's key subject when the key is
+ * needed (as in Materialize).
+ */
+export function sourceFormatSpecs(stmt: SourceDecoding & { pos: number }): { keySpec?: FormatSpec; valueSpec?: FormatSpec } {
+  if (stmt.keyFormat || stmt.valueFormat) {
+    if (!stmt.keyFormat || !stmt.valueFormat) throw invalid('KEY FORMAT and VALUE FORMAT must be specified together', stmt.pos, SqlState.syntaxError);
+    return { keySpec: stmt.keyFormat, valueSpec: stmt.valueFormat };
+  }
+  const format = stmt.format;
+  if (!format) return {};
+  const registryFormat = (format.kind === 'avro' || format.kind === 'protobuf') && format.csrConnection !== undefined;
+  return registryFormat ? { keySpec: format, valueSpec: format } : { valueSpec: format };
+}
+
+/** Whether the source decodes message keys: INCLUDE KEY, UPSERT and DEBEZIUM (which keys its state by them). */
+export function keyDecoded(stmt: SourceDecoding): boolean {
+  const kind = stmt.envelope?.kind;
+  return kind === 'upsert' || kind === 'debezium' || stmt.include.some((i) => i.kind === 'key');
 }
 
 /** Parses '30s', '500ms', '1 minute', '2 hours' ... (TOPIC METADATA REFRESH INTERVAL). */
@@ -101,12 +131,19 @@ export interface PlannedKafkaSource {
 /** What planning a source needs from the catalog: schema registry connections by name. */
 export type SourcePlanContext = Pick<FormatPlanContext, 'csrConnection'>;
 
-export function planKafkaSourceStatement(stmt: CreateSourceStatement, catalog: SourcePlanContext): PlannedKafkaSource {
+/** The TOPIC option of a Kafka source (required, not empty). */
+export function sourceTopic(stmt: CreateSourceStatement): string {
   const options = collectOptions(stmt.connector.options, SOURCE_OPTIONS, 'KAFKA source');
   const topicOption = options.get('TOPIC');
   if (!topicOption) throw invalid('KAFKA CONNECTION option TOPIC is required', stmt.pos, SqlState.syntaxError);
   const topic = stringOption(topicOption);
   if (topic === '') throw optionErrorAt(topicOption, 'TOPIC must not be empty');
+  return topic;
+}
+
+export function planKafkaSourceStatement(stmt: CreateSourceStatement, catalog: SourcePlanContext): PlannedKafkaSource {
+  const options = collectOptions(stmt.connector.options, SOURCE_OPTIONS, 'KAFKA source');
+  const topic = sourceTopic(stmt);
 
   const details: KafkaSourceDetails = {
     metadataRefreshMs: DEFAULT_METADATA_REFRESH_MS,
@@ -132,19 +169,11 @@ export function planKafkaSourceStatement(stmt: CreateSourceStatement, catalog: S
   const refresh = options.get('TOPIC METADATA REFRESH INTERVAL');
   if (refresh) details.metadataRefreshMs = parseRefreshInterval(refresh);
 
-  // Formats: a bare FORMAT applies to the value only (the key stays undecoded).
-  let keySpec: FormatSpec | undefined;
-  let valueSpec: FormatSpec | undefined = stmt.format;
-  if (stmt.keyFormat || stmt.valueFormat) {
-    if (!stmt.keyFormat || !stmt.valueFormat) throw invalid('KEY FORMAT and VALUE FORMAT must be specified together', stmt.pos, SqlState.syntaxError);
-    keySpec = stmt.keyFormat;
-    valueSpec = stmt.valueFormat;
-  }
+  const { keySpec, valueSpec } = sourceFormatSpecs(stmt);
   const formatContext = (part: 'key' | 'value'): FormatPlanContext => ({ part, topic, pos: stmt.pos, csrConnection: catalog.csrConnection });
   if (valueSpec) details.valueFormat = planFormat(valueSpec, formatContext('value'));
 
   const envelope = stmt.envelope ?? { kind: 'none' };
-  if (envelope.kind === 'debezium') throw invalid('ENVELOPE DEBEZIUM is not yet supported', stmt.pos, SqlState.featureNotSupported);
   const includeKey = stmt.include.find((i) => i.kind === 'key');
   if (includeKey && !keySpec) {
     throw invalid('INCLUDE KEY requires specifying KEY FORMAT .. VALUE FORMAT, got bare FORMAT', includeKey.pos);
@@ -154,11 +183,17 @@ export function planKafkaSourceStatement(stmt: CreateSourceStatement, catalog: S
     details.envelope = 'upsert';
     details.inlineErrors = envelope.valueDecodingErrors?.inline ?? false;
   }
+  if (envelope.kind === 'debezium') details.envelope = 'debezium';
 
   const columns: Column[] = [];
   const keyColumnIndexes: number[] = [];
-  if (keySpec && (includeKey || envelope.kind === 'upsert')) {
+  if (keySpec && keyDecoded(stmt)) {
     details.keyFormat = planFormat(keySpec, formatContext('key'));
+    const keyColumns = formatColumns(details.keyFormat);
+    if (envelope.kind === 'debezium' && includeKey) details.debeziumKeyInOutput = true;
+    if (envelope.kind === 'debezium') details.debeziumKeyNames = keyColumns.length > 1 || keyColumns[0]?.type.kind === 'record' ? keyColumns.map((c) => c.name) : [];
+  }
+  if (details.keyFormat && (includeKey || envelope.kind === 'upsert')) {
     const keyColumns = formatColumns(details.keyFormat);
     // A null key is an error with UPSERT but a NULL column with ENVELOPE NONE.
     const nullable = envelope.kind !== 'upsert';
@@ -173,7 +208,12 @@ export function planKafkaSourceStatement(stmt: CreateSourceStatement, catalog: S
     for (let i = 0; i < columns.length; i++) keyColumnIndexes.push(i);
   }
 
-  const valueColumns = formatColumns(details.valueFormat).map((c) => ({ ...c, nullable: c.nullable || details.inlineErrors }));
+  let valueColumns = formatColumns(details.valueFormat).map((c) => ({ ...c, nullable: c.nullable || details.inlineErrors }));
+  if (details.envelope === 'debezium') {
+    const debezium = planDebezium(valueColumns);
+    details.debezium = debezium.shape;
+    valueColumns = debezium.columns;
+  }
   if (stmt.columnNames.length > valueColumns.length) {
     throw invalid(`CREATE SOURCE specifies ${stmt.columnNames.length} column names, but the value has ${valueColumns.length} columns`, stmt.pos, SqlState.syntaxError);
   }
