@@ -1,4 +1,5 @@
 // COPY t FROM STDIN (text and csv), COPY t / (query) / (SUBSCRIBE) TO STDOUT.
+import { readOnlyTable } from '../plan/dml.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { CopyStatement } from '../sql/ast.js';
 import type { Datum, Row } from '../repr/types.js';
@@ -109,6 +110,7 @@ function copyFrom(exec: ExecContext, stmt: CopyStatement): ExecuteResult {
   if (options.format === 'binary') throw new SqlError(SqlState.featureNotSupported, 'COPY FROM with FORMAT BINARY is not supported');
   const item = resolveItem(exec, source.name);
   if (item.kind !== 'table' || !item.desc) throw wrongKind(item, 'table');
+  if (item.source) throw readOnlyTable(item.name, 'copy into');
   const desc = item.desc;
   const targets = source.columns.length > 0 ? source.columns.map((c) => columnIndex(desc.columns, c)) : desc.columns.map((_c, i) => i);
   // Columns not listed get their DEFAULT (or NULL), evaluated once.

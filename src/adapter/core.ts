@@ -20,6 +20,7 @@ import { definitionOf } from './system/mz-catalog.js';
 import { quoteIdent } from '../repr/strings.js';
 import type { SystemState } from './system/relation.js';
 import type { SourceManager } from './sources.js';
+import { SchemaRegistryClients } from '../storage/schema-registry/client.js';
 
 /** Schemas searched after the session's search_path for unqualified names. */
 const IMPLICIT_SCHEMAS = ['mz_catalog', 'pg_catalog', 'mz_internal'];
@@ -46,6 +47,13 @@ export class CoordinatorCore {
   /** DDL statements run one at a time. */
   readonly ddlQueue = new SerialQueue();
   sources!: SourceManager;
+  /** One schema registry client per CONFLUENT SCHEMA REGISTRY connection spec, shared by the process (schemas by id cached). */
+  readonly schemaRegistries = new SchemaRegistryClients((id) => {
+    // Read when a request is made, so ALTER SECRET applies.
+    const value = this.secrets.get(id);
+    if (value === undefined) throw new SqlError(SqlState.undefinedObject, `secret ${id} does not exist`);
+    return value;
+  });
 
   constructor(
     readonly dataDir: string,
@@ -276,7 +284,7 @@ export function itemRef(item: CatalogItem): CatalogItemRef | undefined {
   const base = { id: item.id, name, desc: item.desc, oid: item.oid };
   switch (item.kind) {
     case 'table':
-      return { ...base, kind: 'table', columnDefaults: item.table?.defaults };
+      return item.source ? { ...base, kind: 'table', fedBySource: true } : { ...base, kind: 'table', columnDefaults: item.table?.defaults };
     case 'source':
       return { ...base, kind: 'source' };
     case 'subsource':
@@ -289,3 +297,4 @@ export function itemRef(item: CatalogItem): CatalogItemRef | undefined {
       return undefined;
   }
 }
+

@@ -15,10 +15,13 @@ import type {
   ParsedStatement,
   ValidateConnectionStatement,
 } from '../sql/ast.js';
+import { purifyDecoding } from './purify.js';
+import { sourceTopic } from '../storage/kafka/source-plan.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { alreadyExists } from '../catalog/catalog.js';
 import { DATABASE_NAME, kindDisplayName, type CatalogItem, type ItemKind } from '../catalog/objects.js';
 import { validateKafkaConnection } from '../storage/kafka/plan.js';
+import { validateCsrConnection } from '../storage/schema-registry/validate.js';
 import type { ExecuteResult } from './api.js';
 import type { ExecContext } from './exec-context.js';
 import { command } from './results.js';
@@ -27,6 +30,7 @@ import {
   planConnectionItem,
   planIndexItem,
   planSourceItems,
+  planSourceTableItem,
   planTableItem,
   planViewItem,
   resolveItem,
@@ -57,13 +61,13 @@ function newIdentity(exec: ExecContext, name: ObjectName, ifNotExists: boolean, 
 /** Installs new items and records them durably; on failure nothing remains. */
 async function commitItems(exec: ExecContext, items: CatalogItem[]): Promise<void> {
   const { core } = exec;
-  const [first, second] = items;
+  const [first] = items;
   const timeZone = exec.vars.get('TimeZone');
   for (const item of items) {
     item.searchPath = exec.vars.searchPath();
     if (timeZone !== 'UTC') item.timeZone = timeZone;
   }
-  await installItem(core, first!, second);
+  await installItem(core, first!);
   try {
     for (const item of items) core.catalog.insert(item);
     core.catalog.save();
@@ -76,12 +80,14 @@ async function commitItems(exec: ExecContext, items: CatalogItem[]): Promise<voi
 
 export async function createTable(exec: ExecContext, stmt: CreateTableStatement, parsed: ParsedStatement): Promise<ExecuteResult> {
   if (stmt.temporary) throw new SqlError(SqlState.featureNotSupported, 'CREATE TEMPORARY TABLE is not supported');
-  // The newer source-table syntax parses, but creating an empty table in its
-  // place would silently lose the source's data: refuse it until it is built.
   if (stmt.fromSource) {
-    throw new SqlError(SqlState.featureNotSupported, 'CREATE TABLE ... FROM SOURCE is not supported yet', {
-      hint: 'Use CREATE SOURCE ... FROM KAFKA CONNECTION ... FORMAT ... ENVELOPE ..., which creates the source relation directly.',
-    });
+    const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, parsed.text);
+    if (!identity) return command('CREATE TABLE');
+    const parent = resolveItem(exec, stmt.fromSource.source);
+    if (parent.kind !== 'source' || !parent.source) throw new SqlError(SqlState.wrongObjectType, `"${parent.name}" is not a source`);
+    identity.createSql = await purifyDecoding(exec, { ...stmt.fromSource, pos: stmt.pos }, parent.source.spec.topic, parsed.text, parsed.offset);
+    await commitItems(exec, [planSourceTableItem(exec, stmt, identity)]);
+    return command('CREATE TABLE');
   }
   const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, parsed.text);
   if (identity) await commitItems(exec, [planTableItem(exec, stmt, identity)]);
@@ -160,6 +166,12 @@ function readSecretFor(exec: ExecContext): (id: string) => string {
   };
 }
 
+/** Checks that a connection's external system answers (CREATE / ALTER / VALIDATE CONNECTION). */
+async function validateConnectionDetails(exec: ExecContext, connection: CatalogItem['connection']): Promise<void> {
+  if (connection?.kafka) await validateKafkaConnection(connection.kafka, readSecretFor(exec));
+  if (connection?.csr) await validateCsrConnection(connection.csr, readSecretFor(exec));
+}
+
 function wantsValidation(withOptions: CreateConnectionStatement['withOptions']): boolean {
   const options = checkOptions(withOptions, ['VALIDATE'], 'CONNECTION');
   const validate = options.get('VALIDATE');
@@ -171,7 +183,7 @@ export async function createConnection(exec: ExecContext, stmt: CreateConnection
   const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, parsed.text, 'connection');
   if (identity) {
     const item = planConnectionItem(exec, stmt, identity);
-    if (validate && item.connection?.kafka) await validateKafkaConnection(item.connection.kafka, readSecretFor(exec));
+    if (validate) await validateConnectionDetails(exec, item.connection);
     await commitItems(exec, [item]);
   }
   return command('CREATE CONNECTION');
@@ -195,7 +207,7 @@ export async function alterConnection(exec: ExecContext, stmt: AlterConnectionSt
   const updated: CreateConnectionStatement = { ...original, options };
   const createSql = renderCreateConnection(updated, quoteName(item.schema, item.name));
   const replanned = planConnectionItem(exec, updated, { id: item.id, oid: item.oid, schema: item.schema, name: item.name, createSql });
-  if (wantsValidation(stmt.withOptions) && replanned.connection?.kafka) await validateKafkaConnection(replanned.connection.kafka, readSecretFor(exec));
+  if (wantsValidation(stmt.withOptions)) await validateConnectionDetails(exec, replanned.connection);
   item.createSql = createSql;
   item.connection = replanned.connection;
   item.dependsOn = replanned.dependsOn;
@@ -207,7 +219,7 @@ export async function alterConnection(exec: ExecContext, stmt: AlterConnectionSt
 export async function validateConnection(exec: ExecContext, stmt: ValidateConnectionStatement): Promise<ExecuteResult> {
   const item = resolveItem(exec, stmt.name);
   if (item.kind !== 'connection') throw wrongKind(item, 'connection');
-  if (item.connection?.kafka) await validateKafkaConnection(item.connection.kafka, readSecretFor(exec));
+  await validateConnectionDetails(exec, item.connection);
   return command('VALIDATE CONNECTION');
 }
 
@@ -215,17 +227,16 @@ export async function createSource(exec: ExecContext, stmt: CreateSourceStatemen
   const { catalog } = exec.core;
   const identity = newIdentity(exec, stmt.name, stmt.ifNotExists, parsed.text);
   if (!identity) return command('CREATE SOURCE');
-  const progressParts = stmt.progressName?.parts ?? [...stmt.name.parts.slice(0, -1), `${identity.name}_progress`];
-  const progressTarget = catalog.schemaForNewItem(progressParts, exec.vars.searchPath());
-  if (catalog.lookup(progressTarget.schema, progressTarget.name)) throw alreadyExists(progressTarget.name);
-  const progressIdentity: ItemIdentity = {
-    id: catalog.allocateId(),
-    oid: catalog.allocateOid(),
-    schema: progressTarget.schema,
-    name: progressTarget.name,
-    createSql: '',
+  const subsource = (parts: string[]): ItemIdentity => {
+    const target = catalog.schemaForNewItem(parts, exec.vars.searchPath());
+    if (catalog.lookup(target.schema, target.name)) throw alreadyExists(target.name);
+    return { id: catalog.allocateId(), oid: catalog.allocateOid(), schema: target.schema, name: target.name, createSql: '' };
   };
-  await commitItems(exec, planSourceItems(exec, stmt, identity, progressIdentity));
+  const progressIdentity = subsource(stmt.progressName?.parts ?? [...stmt.name.parts.slice(0, -1), `${identity.name}_progress`]);
+  const errorsIdentity = stmt.errorsName ? subsource(stmt.errorsName.parts) : undefined;
+  if (errorsIdentity && errorsIdentity.schema === progressIdentity.schema && errorsIdentity.name === progressIdentity.name) throw alreadyExists(errorsIdentity.name);
+  identity.createSql = await purifyDecoding(exec, stmt, sourceTopic(stmt), parsed.text, parsed.offset);
+  await commitItems(exec, planSourceItems(exec, stmt, identity, progressIdentity, errorsIdentity));
   return command('CREATE SOURCE');
 }
 

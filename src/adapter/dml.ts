@@ -13,6 +13,7 @@ import type { ExecuteResult } from './api.js';
 import { paramHints, planContextFor, type ExecContext } from './exec-context.js';
 import { columnsOf, command, rowsResult } from './results.js';
 import { kindDisplayName } from '../catalog/objects.js';
+import { readOnlyTable } from '../plan/dml.js';
 
 interface Returning {
   exprs: ScalarExpr[];
@@ -25,6 +26,7 @@ function targetTable(exec: ExecContext, id: GlobalId, verb: string): { name: str
   if (item.kind !== 'table') {
     throw new SqlError(SqlState.wrongObjectType, `cannot ${verb} ${kindDisplayName(item.kind)} '${item.name}'`);
   }
+  if (item.source) throw readOnlyTable(item.name, verb);
   return { name: item.name, desc: item.desc };
 }
 

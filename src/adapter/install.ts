@@ -4,10 +4,12 @@ import type { CatalogItem } from '../catalog/objects.js';
 import { consolidateUpdates } from '../storage/consolidate.js';
 import type { CoordinatorCore } from './core.js';
 
-export async function installItem(core: CoordinatorCore, item: CatalogItem, companion?: CatalogItem): Promise<void> {
+export async function installItem(core: CoordinatorCore, item: CatalogItem): Promise<void> {
   switch (item.kind) {
     case 'table':
-      await installTable(core, item);
+      // A table fed by a source (CREATE TABLE ... FROM SOURCE) runs like a source without progress.
+      if (item.source) await core.sources.install(item);
+      else await installTable(core, item);
       return;
     case 'materialized-view':
       core.compute.createMaintained(item.id, item.plan!);
@@ -16,7 +18,7 @@ export async function installItem(core: CoordinatorCore, item: CatalogItem, comp
       core.compute.createMaintained(item.id, item.plan!, { arrangeBy: item.index!.keys });
       return;
     case 'source':
-      await core.sources.install(item, companion!);
+      await core.sources.install(item);
       return;
     default:
       return;
@@ -48,6 +50,10 @@ async function loadTable(core: CoordinatorCore, item: CatalogItem): Promise<void
 export async function uninstallItem(core: CoordinatorCore, item: CatalogItem): Promise<void> {
   switch (item.kind) {
     case 'table':
+      if (item.source) {
+        await core.sources.drop(item);
+        return;
+      }
       // Serialized with writes, so no append is in flight while the shard goes away.
       await core.timeline.exclusive(async () => {
         core.compute.drop(item.id);
@@ -61,7 +67,7 @@ export async function uninstallItem(core: CoordinatorCore, item: CatalogItem): P
       core.compute.drop(item.id);
       return;
     case 'source':
-      await core.sources.drop(item.id, item.source?.progressId);
+      await core.sources.drop(item);
       return;
     case 'secret':
       core.secrets.delete(item.id);

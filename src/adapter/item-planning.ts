@@ -13,8 +13,12 @@ import type { Column, RelationDesc } from '../repr/types.js';
 import type { RelExpr } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { planConstantExpr, planQuery, typeFromAst } from '../plan/planner.js';
-import { planKafkaConnection, planKafkaSource } from '../storage/kafka/plan.js';
-import { DEFAULT_CLUSTER, kindDisplayName, type CatalogItem, type ItemKind } from '../catalog/objects.js';
+import { planKafkaConnection, planKafkaSource, type KafkaSourceSpec, type SecretRef } from '../storage/kafka/plan.js';
+import { parse } from '../sql/parser.js';
+import { CSR_CONNECTION_TYPE, planCsrConnection } from '../storage/schema-registry/connection-plan.js';
+import type { CsrConnectionSpec } from '../storage/schema-registry/api.js';
+import { DEFAULT_CLUSTER, kindDisplayName, type CatalogItem, type ItemKind, type SourceDetails } from '../catalog/objects.js';
+import { DEAD_LETTER_DESC } from './sources.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { checkMaintainable, maintainedPlan } from './query.js';
 import { qualifyQuery } from './qualify.js';
@@ -120,39 +124,100 @@ export function planIndexItem(exec: ExecContext, stmt: CreateIndexStatement, ide
 }
 
 export function planConnectionItem(exec: ExecContext, stmt: CreateConnectionStatement, identity: ItemIdentity): CatalogItem {
-  if (stmt.connectionType !== 'kafka') {
+  if (stmt.connectionType !== 'kafka' && stmt.connectionType !== CSR_CONNECTION_TYPE) {
     throw new SqlError(SqlState.featureNotSupported, `${stmt.connectionType.toUpperCase()} connections are not supported yet`);
   }
   const deps = new Set<string>();
-  const kafka = planKafkaConnection(stmt, (name) => {
+  const resolveSecret = (name: ObjectName): SecretRef => {
     const secret = resolveItem(exec, name);
     if (secret.kind !== 'secret') throw new SqlError(SqlState.wrongObjectType, `"${secret.name}" is not a secret`);
     deps.add(secret.id);
     return { id: secret.id, name: secret.name };
-  });
+  };
+  if (stmt.connectionType === CSR_CONNECTION_TYPE) {
+    const csr = planCsrConnection(stmt, resolveSecret);
+    return { ...baseItem(identity, 'connection', [...deps]), connection: { connectionType: stmt.connectionType, csr } };
+  }
+  const kafka = planKafkaConnection(stmt, resolveSecret);
   return { ...baseItem(identity, 'connection', [...deps]), connection: { connectionType: stmt.connectionType, kafka } };
 }
 
-/** A source and its progress subsource. */
+/** Plans what a Kafka source (or a table fed by one) reads and how it decodes it; `dependsOn` collects the connections used. */
+function planKafkaSourceSpec(exec: ExecContext, stmt: CreateSourceStatement, dependsOn: Set<string>): { spec: KafkaSourceSpec; connectionId: string } {
+  const connection = resolveItem(exec, stmt.connector.connection);
+  if (connection.kind !== 'connection' || !connection.connection?.kafka) {
+    throw new SqlError(SqlState.wrongObjectType, `"${connection.name}" is not a KAFKA CONNECTION`);
+  }
+  dependsOn.add(connection.id);
+  const spec = planKafkaSource(stmt, connection.connection.kafka, {
+    csrConnection: (name) => {
+      const csr = resolveCsrConnection(exec, name);
+      dependsOn.add(csr.id);
+      return csr.spec;
+    },
+  });
+  return { spec, connectionId: connection.id };
+}
+
+/** A source, its progress subsource and, with EXPOSE ERRORS AS, its dead-letter subsource. */
 export function planSourceItems(
   exec: ExecContext,
   stmt: CreateSourceStatement,
   identity: ItemIdentity,
   progressIdentity: ItemIdentity,
-): [CatalogItem, CatalogItem] {
-  const connection = resolveItem(exec, stmt.connector.connection);
-  if (connection.kind !== 'connection' || !connection.connection?.kafka) {
-    throw new SqlError(SqlState.wrongObjectType, `"${connection.name}" is not a KAFKA CONNECTION`);
-  }
-  const spec = planKafkaSource(stmt, connection.connection.kafka);
+  errorsIdentity?: ItemIdentity,
+): CatalogItem[] {
+  const dependsOn = new Set<string>();
+  const { spec, connectionId } = planKafkaSourceSpec(exec, stmt, dependsOn);
+  const details: SourceDetails = { spec, connectionId, progressId: progressIdentity.id };
+  if (errorsIdentity) details.errorsId = errorsIdentity.id;
   const source: CatalogItem = {
-    ...baseItem(identity, 'source', [connection.id]),
+    ...baseItem(identity, 'source', [...dependsOn]),
     desc: spec.desc,
-    source: { spec, connectionId: connection.id, progressId: progressIdentity.id },
+    source: details,
     cluster: stmt.inCluster ?? DEFAULT_CLUSTER,
   };
   const progress: CatalogItem = { ...baseItem(progressIdentity, 'subsource', []), ownerId: identity.id, desc: spec.progressDesc };
-  return [source, progress];
+  if (!errorsIdentity) return [source, progress];
+  const errors: CatalogItem = { ...baseItem(errorsIdentity, 'subsource', []), ownerId: identity.id, subsourceRole: 'errors', desc: DEAD_LETTER_DESC };
+  return [source, progress, errors];
+}
+
+/**
+ * CREATE TABLE t FROM SOURCE s [(REFERENCE r)] FORMAT ... (Materialize's
+ * newer source model): a read-only table that reads the source's topic with
+ * its own format and envelope, its own consumer, shard and offsets. Several
+ * tables may read one source.
+ */
+export function planSourceTableItem(exec: ExecContext, stmt: CreateTableStatement, identity: ItemIdentity): CatalogItem {
+  const from = stmt.fromSource!;
+  const parent = resolveItem(exec, from.source);
+  if (parent.kind !== 'source' || !parent.source) throw new SqlError(SqlState.wrongObjectType, `"${parent.name}" is not a source`);
+  const topic = parent.source.spec.topic;
+  if (from.reference) {
+    const reference = from.reference.parts[from.reference.parts.length - 1]!;
+    if (reference !== topic) {
+      throw new SqlError(SqlState.undefinedObject, `reference "${from.reference.parts.join('.')}" not found in source "${parent.name}"`, {
+        detail: `The source reads topic "${topic}".`,
+        position: from.reference.pos + 1,
+      });
+    }
+  }
+  const parentStmt = parse(parent.createSql)[0]!.statement as CreateSourceStatement;
+  const { format: _format, keyFormat: _keyFormat, valueFormat: _valueFormat, progressName: _progress, envelope: _envelope, ...connector } = parentStmt;
+  const tableSource: CreateSourceStatement = { ...connector, name: stmt.name, columnNames: [], include: from.include, withOptions: [], pos: stmt.pos };
+  if (from.format) tableSource.format = from.format;
+  if (from.keyFormat) tableSource.keyFormat = from.keyFormat;
+  if (from.valueFormat) tableSource.valueFormat = from.valueFormat;
+  if (from.envelope) tableSource.envelope = from.envelope;
+  const dependsOn = new Set<string>([parent.id]);
+  const { spec, connectionId } = planKafkaSourceSpec(exec, tableSource, dependsOn);
+  return {
+    ...baseItem(identity, 'table', [...dependsOn]),
+    desc: spec.desc,
+    source: { spec, connectionId, sourceId: parent.id },
+    cluster: parent.cluster ?? DEFAULT_CLUSTER,
+  };
 }
 
 /** Resolves a name to a user catalog item; 42P01 `unknown catalog item` when missing. */
@@ -165,4 +230,12 @@ export function resolveItem(exec: ExecContext, name: ObjectName): CatalogItem {
 /** PostgreSQL's wording: `relation "t" does not exist` (or `table "t" ...` when the statement names the kind). */
 export function unknownItem(name: ObjectName, what = 'relation'): SqlError {
   return new SqlError(SqlState.undefinedTable, `${what} "${name.parts.join('.')}" does not exist`, { position: name.pos + 1 });
+}
+
+/** Resolves `CONFLUENT SCHEMA REGISTRY CONNECTION name` (42704 when missing, 42809 when another kind of connection). */
+export function resolveCsrConnection(exec: ExecContext, name: ObjectName): { id: string; spec: CsrConnectionSpec } {
+  const item = resolveItem(exec, name);
+  const spec = item.kind === 'connection' ? item.connection?.csr : undefined;
+  if (!spec) throw new SqlError(SqlState.wrongObjectType, `"${item.name}" is not a CONFLUENT SCHEMA REGISTRY CONNECTION`);
+  return { id: item.id, spec };
 }

@@ -13,7 +13,7 @@ import { parse } from '../sql/parser.js';
 import type { CoordinatorCore } from './core.js';
 import type { ExecContext } from './exec-context.js';
 import { installItem } from './install.js';
-import { planConnectionItem, planIndexItem, planSourceItems, planTableItem, planViewItem, type ItemIdentity } from './item-planning.js';
+import { planConnectionItem, planIndexItem, planSourceItems, planSourceTableItem, planTableItem, planViewItem, type ItemIdentity } from './item-planning.js';
 import { TransactionState } from './transaction.js';
 import { SessionVars } from './vars.js';
 import type { CatalogItem } from '../catalog/objects.js';
@@ -29,8 +29,10 @@ function statementOf(record: PersistedItem): Statement {
 function planRecord(exec: ExecContext, record: PersistedItem, all: PersistedItem[]): CatalogItem[] {
   const identity = identityOf(record);
   switch (record.kind) {
-    case 'table':
-      return [planTableItem(exec, statementOf(record) as CreateTableStatement, identity)];
+    case 'table': {
+      const stmt = statementOf(record) as CreateTableStatement;
+      return [stmt.fromSource ? planSourceTableItem(exec, stmt, identity) : planTableItem(exec, stmt, identity)];
+    }
     case 'view':
     case 'materialized-view':
       return [planViewItem(exec, statementOf(record) as CreateViewStatement, identity)];
@@ -41,9 +43,10 @@ function planRecord(exec: ExecContext, record: PersistedItem, all: PersistedItem
     case 'secret':
       return [{ ...record }];
     case 'source': {
-      const progress = all.find((r) => r.ownerId === record.id);
+      const progress = all.find((r) => r.ownerId === record.id && r.subsourceRole === undefined);
       if (!progress) throw new Error(`progress subsource of source ${record.id} is missing from the catalog`);
-      return planSourceItems(exec, statementOf(record) as CreateSourceStatement, identity, identityOf(progress));
+      const errors = all.find((r) => r.ownerId === record.id && r.subsourceRole === 'errors');
+      return planSourceItems(exec, statementOf(record) as CreateSourceStatement, identity, identityOf(progress), errors && identityOf(errors));
     }
     case 'subsource':
       return [];
@@ -79,7 +82,7 @@ export async function replayCatalog(core: CoordinatorCore, records: PersistedIte
         if (record.searchPath) item.searchPath = record.searchPath;
         if (record.timeZone) item.timeZone = record.timeZone;
       }
-      await installItem(core, items[0]!, items[1]);
+      await installItem(core, items[0]!);
       for (const item of items) core.catalog.insert(item);
     } catch (err) {
       failed.add(record.id);

@@ -125,7 +125,7 @@ function listObjects(exec: ExecContext, stmt: ShowObjects): Listing {
         columns: cols(['name', text], ['type', text]),
         rows: itemsOf(exec, schema(), 'subsource')
           .filter((i) => !stmt.on || i.ownerId === resolveItem(exec, stmt.on).id)
-          .map((i) => [i.name, 'progress']),
+          .map((i) => [i.name, sourceTypeName(i)]),
       };
       break;
     case 'views':

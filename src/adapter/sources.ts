@@ -18,6 +18,40 @@ interface StoredError {
   message: string;
   detail?: string;
   diff: number;
+  /** The undecodable message: partition, offset, key and value in hex (null: none). */
+  dead?: { p: number; o: number; k: string | null; v: string | null };
+}
+
+/**
+ * A source's dead-letter relation (EXPOSE ERRORS AS): each message that
+ * could not be decoded and still affects the source, with its bytes and the
+ * error. An upsert source's row goes away when its key is written again.
+ */
+export const DEAD_LETTER_DESC: RelationDesc = {
+  columns: [
+    { name: 'partition', type: { kind: 'int4' }, nullable: false },
+    { name: 'offset', type: { kind: 'uint8' }, nullable: false },
+    { name: 'key', type: { kind: 'bytea' }, nullable: true },
+    { name: 'value', type: { kind: 'bytea' }, nullable: true },
+    { name: 'error', type: { kind: 'text' }, nullable: false },
+  ],
+};
+
+function deadLetterUpdates(errors: readonly ErrorUpdate[]): Update[] {
+  const out: Update[] = [];
+  for (const e of errors) {
+    const d = e.deadLetter;
+    if (d) out.push({ row: [d.partition, BigInt(d.offset), d.key, d.value, e.error.message], diff: e.diff });
+  }
+  return out;
+}
+
+/** The compute collections a source (or a table fed by one) owns. */
+function collectionsOf(item: CatalogItem): GlobalId[] {
+  const out = [item.id];
+  if (item.source?.progressId !== undefined) out.push(item.source.progressId);
+  if (item.source?.errorsId !== undefined) out.push(item.source.errorsId);
+  return out;
 }
 
 /** Resume metadata written atomically with each batch of source data. */
@@ -28,7 +62,10 @@ interface SourceBatchMeta {
 
 interface SourceState {
   item: CatalogItem;
-  progressId: GlobalId;
+  /** The progress subsource; none for a table fed by a source (CREATE TABLE ... FROM SOURCE). */
+  progressId: GlobalId | undefined;
+  /** The dead-letter subsource (EXPOSE ERRORS AS), if any. */
+  errorsId: GlobalId | undefined;
   shard: Shard;
   /** Outstanding decode errors by key (an upsert source retracts them); handed to a restarted runtime. */
   errors: Map<string, ErrorUpdate>;
@@ -55,22 +92,23 @@ export class SourceManager {
    * Creates the compute inputs of a source and its progress subsource, loads
    * what the shard holds and starts reading where the stored offsets left off.
    */
-  async install(item: CatalogItem, progress: CatalogItem): Promise<void> {
+  async install(item: CatalogItem): Promise<void> {
     try {
-      await this.start(item, progress);
+      await this.start(item);
     } catch (err) {
-      await this.abandon(item.id, progress.id);
+      await this.abandon(item);
       throw err;
     }
   }
 
   /** Undoes a failed start without deleting stored data (it may be a restart of an existing source). */
-  private async abandon(id: GlobalId, progressId: GlobalId): Promise<void> {
+  private async abandon(item: CatalogItem): Promise<void> {
+    const { id } = item;
     const state = this.states.get(id);
     this.states.delete(id);
     const shard = this.core.shards.get(id);
     this.core.shards.delete(id);
-    for (const collection of [id, progressId]) {
+    for (const collection of collectionsOf(item)) {
       try {
         this.core.compute.drop(collection);
       } catch {
@@ -85,14 +123,17 @@ export class SourceManager {
     }
   }
 
-  private async start(item: CatalogItem, progress: CatalogItem): Promise<void> {
+  private async start(item: CatalogItem): Promise<void> {
     const { core } = this;
     const source = item.source!;
+    const progressId = source.progressId;
+    const errorsId = source.errorsId;
     const shard = await core.openShardFor(item.id);
     const batches = await shard.readAll();
     const state: SourceState = {
       item,
-      progressId: progress.id,
+      progressId,
+      errorsId,
       shard,
       errors: new Map(),
       status: { status: 'created', at: new Date() },
@@ -102,7 +143,8 @@ export class SourceManager {
     this.states.set(item.id, state);
 
     core.compute.createInput(item.id, source.spec.desc);
-    core.compute.createInput(progress.id, source.spec.progressDesc);
+    if (progressId !== undefined) core.compute.createInput(progressId, source.spec.progressDesc);
+    if (errorsId !== undefined) core.compute.createInput(errorsId, DEAD_LETTER_DESC);
     const meta = shard.lastMeta() as SourceBatchMeta | undefined;
     let restored: { updates: Update[]; errors: ErrorUpdate[] } | undefined;
     if (batches.length > 0) {
@@ -123,7 +165,8 @@ export class SourceManager {
         core.compute.applyUpdates(
           [
             { id: item.id, updates, errors: restoredErrors },
-            { id: progress.id, updates: state.progressRows.map((row) => ({ row, diff: 1 })) },
+            ...(progressId !== undefined ? [{ id: progressId, updates: state.progressRows.map((row) => ({ row, diff: 1 })) }] : []),
+            ...(errorsId !== undefined ? [{ id: errorsId, updates: deadLetterUpdates(restoredErrors) }] : []),
           ],
           core.timeline.next(),
         );
@@ -150,9 +193,10 @@ export class SourceManager {
         return value;
       },
       resumeOffsets,
+      formatRuntime: { schemaRegistry: (spec) => core.schemaRegistries.get(spec) },
       ...(restored ? { initialContents: restored.updates, initialErrors: restored.errors } : {}),
       sink: {
-        tick: (tick) => this.applyTick(state, state.progressId, tick),
+        tick: (tick) => this.applyTick(state, tick),
         status: (update) => {
           state.status = update;
           core.logger.info({ source: item.name, status: update.status, error: update.error }, 'source status');
@@ -179,7 +223,8 @@ export class SourceManager {
     }
   }
 
-  private applyTick(state: SourceState, progressId: GlobalId, tick: SourceTick): Promise<number> {
+  private applyTick(state: SourceState, tick: SourceTick): Promise<number> {
+    const { progressId, errorsId } = state;
     const { core } = this;
     return core.timeline.exclusive(async () => {
       const time = core.timeline.next();
@@ -197,17 +242,17 @@ export class SourceManager {
         if (diff === 0) state.errors.delete(e.key);
         else state.errors.set(e.key, { ...e, diff });
       }
-      const changes: InputChanges[] = [
-        { id: state.item.id, updates: tick.updates, errors: tick.errors },
-        { id: progressId, updates: consolidateUpdates(progressUpdates) },
-      ];
+      const changes: InputChanges[] = [{ id: state.item.id, updates: tick.updates, errors: tick.errors }];
+      if (progressId !== undefined) changes.push({ id: progressId, updates: consolidateUpdates(progressUpdates) });
+      if (errorsId !== undefined && tick.errors.length > 0) changes.push({ id: errorsId, updates: deadLetterUpdates(tick.errors) });
       core.compute.applyUpdates(changes, time);
       return time;
     });
   }
 
   /** Stops the source, deletes its data and removes it from compute. */
-  async drop(id: GlobalId, progressId: GlobalId | undefined): Promise<void> {
+  async drop(item: CatalogItem): Promise<void> {
+    const { id } = item;
     const state = this.states.get(id);
     this.states.delete(id);
     if (state) {
@@ -216,8 +261,7 @@ export class SourceManager {
       await state.shard.destroy();
     }
     this.core.shards.delete(id);
-    this.core.compute.drop(id);
-    if (progressId) this.core.compute.drop(progressId);
+    for (const collection of collectionsOf(item)) this.core.compute.drop(collection);
   }
 
   async stopAll(): Promise<void> {
@@ -233,14 +277,21 @@ export class SourceManager {
   }
 }
 
+const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+const unhex = (s: string | null): Uint8Array | null => (s === null ? null : new Uint8Array(Buffer.from(s, 'hex')));
+
 function toStoredError(e: ErrorUpdate): StoredError {
   const stored: StoredError = { key: e.key, code: e.error.code, message: e.error.message, diff: e.diff };
   if (e.error.detail !== undefined) stored.detail = e.error.detail;
+  const d = e.deadLetter;
+  if (d) stored.dead = { p: d.partition, o: d.offset, k: hex(d.key), v: hex(d.value) };
   return stored;
 }
 
 function toErrorUpdate(e: StoredError): ErrorUpdate {
-  return { key: e.key, diff: e.diff, error: new SqlError(e.code, e.message, e.detail !== undefined ? { detail: e.detail } : {}) };
+  const update: ErrorUpdate = { key: e.key, diff: e.diff, error: new SqlError(e.code, e.message, e.detail !== undefined ? { detail: e.detail } : {}) };
+  if (e.dead) update.deadLetter = { partition: e.dead.p, offset: e.dead.o, key: unhex(e.dead.k), value: unhex(e.dead.v) };
+  return update;
 }
 
 /**

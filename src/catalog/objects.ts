@@ -5,6 +5,7 @@ import type { RelationDesc } from '../repr/types.js';
 import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
 import type { Expr, Query } from '../sql/ast.js';
 import type { KafkaConnectionSpec, KafkaSourceSpec } from '../storage/kafka/plan.js';
+import type { CsrConnectionSpec } from '../storage/schema-registry/api.js';
 
 export const DATABASE_NAME = 'materialize';
 export const DEFAULT_SCHEMA = 'public';
@@ -36,8 +37,10 @@ export interface PersistedItem {
   /** The statement that recreates the object (secret values redacted). */
   createSql: string;
   dependsOn: GlobalId[];
-  /** For a progress subsource: the source that owns it. */
+  /** For a subsource: the source that owns it. */
   ownerId?: GlobalId;
+  /** For a subsource: what it shows (absent: the progress subsource). */
+  subsourceRole?: 'errors';
   /** The creating session's search_path, so re-planning at boot resolves names the same way. */
   searchPath?: string[];
   /**
@@ -84,12 +87,19 @@ export interface IndexDetails {
 export interface SourceDetails {
   spec: KafkaSourceSpec;
   connectionId: GlobalId;
-  progressId: GlobalId;
+  /** The progress subsource (none for a table fed by a source). */
+  progressId?: GlobalId;
+  /** The dead-letter subsource (EXPOSE ERRORS AS name), if any. */
+  errorsId?: GlobalId;
+  /** For CREATE TABLE ... FROM SOURCE: the source whose topic the table reads. */
+  sourceId?: GlobalId;
 }
 
 export interface ConnectionDetails {
   connectionType: string;
   kafka?: KafkaConnectionSpec;
+  /** CONFLUENT SCHEMA REGISTRY connections. */
+  csr?: CsrConnectionSpec;
 }
 
 /** A catalog object in memory. */
@@ -106,9 +116,10 @@ export interface CatalogItem extends PersistedItem {
 }
 
 export function toPersisted(item: CatalogItem): PersistedItem {
-  const { id, oid, kind, schema, name, createSql, dependsOn, ownerId, searchPath, timeZone } = item;
+  const { id, oid, kind, schema, name, createSql, dependsOn, ownerId, subsourceRole, searchPath, timeZone } = item;
   const persisted: PersistedItem = { id, oid, kind, schema, name, createSql, dependsOn };
   if (ownerId !== undefined) persisted.ownerId = ownerId;
+  if (subsourceRole !== undefined) persisted.subsourceRole = subsourceRole;
   if (searchPath !== undefined) persisted.searchPath = searchPath;
   if (timeZone !== undefined) persisted.timeZone = timeZone;
   return persisted;

@@ -28,6 +28,16 @@ export interface ErrorUpdate {
   /** Stable identity of the error (e.g. "partition 0 offset 17"), used to retract it. */
   key: string;
   diff: number;
+  /** The message that could not be decoded, for a source's dead-letter relation. */
+  deadLetter?: DeadLetter;
+}
+
+/** An undecodable Kafka message as it arrived. */
+export interface DeadLetter {
+  partition: number;
+  offset: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
 }
 
 export interface InputChanges {

@@ -2,6 +2,7 @@
 // points), not UTF-16 units: the helpers below take a fast path when a string
 // has no surrogate pairs.
 import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import type { Datum, SqlType } from '../repr/types.js';
 import { ArrayValue, T } from '../repr/types.js';
 import { formatText, type TextOptions } from '../repr/text.js';
@@ -430,3 +431,26 @@ for (const withNull of [false, true]) {
     },
   });
 }
+
+/** PostgreSQL's encoding names that mean UTF-8 (the only server encoding here). */
+const UTF8_NAMES = new Set(['utf8', 'utf-8', 'unicode']);
+function checkUtf8Encoding(name: string): void {
+  if (!UTF8_NAMES.has(name.toLowerCase().replace(/_/g, ''))) {
+    throw new SqlError(SqlState.invalidParameterValue, `invalid source encoding name "${name}"`);
+  }
+}
+// convert_from(bytes, 'UTF8') / convert_to(text, 'UTF8'): bytes as text and back
+// (PostgreSQL's; Materialize has convert_from). Invalid UTF-8 is 22021.
+fn('convert_from', 'convert_from', [T.bytea, TEXT], TEXT, (a) => {
+  checkUtf8Encoding(a[1] as string);
+  const bytes = Buffer.from(a[0] as Uint8Array);
+  const text = bytes.toString('utf8');
+  if (text.includes('\ufffd') && !isUtf8(bytes)) {
+    throw new SqlError(SqlState.characterNotInRepertoire, `invalid byte sequence for encoding "UTF8": 0x${bytes.subarray(0, 2).toString('hex')}`);
+  }
+  return text;
+});
+fn('convert_to', 'convert_to', [TEXT, TEXT], T.bytea, (a) => {
+  checkUtf8Encoding(a[1] as string);
+  return new Uint8Array(Buffer.from(a[0] as string, 'utf8'));
+});

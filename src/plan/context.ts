@@ -28,6 +28,8 @@ export interface CatalogItemRef {
   viewQuery?: Query;
   /** Column names given in CREATE VIEW v (a, b) AS ... */
   viewColumns?: string[];
+  /** A table fed by a source (CREATE TABLE ... FROM SOURCE): read-only. */
+  fedBySource?: boolean;
   /** For tables: each column's DEFAULT expression (undefined: no default, i.e. NULL), in column order. */
   columnDefaults?: (Expr | undefined)[];
   /** For system tables: the plan computing the rows (usually a constant built at read time). */

@@ -29,6 +29,11 @@ export interface TargetTable {
   items: ScopeItem[];
 }
 
+/** Tables created FROM SOURCE change only with their source: 42809, as for writing to a source. */
+export function readOnlyTable(name: string, verb: string, pos?: number): SqlError {
+  return new SqlError(SqlState.wrongObjectType, `cannot ${verb} table "${name}": it is read-only, fed by a source`, pos === undefined ? {} : { position: pos + 1 });
+}
+
 export function resolveTarget(state: PlanState, name: ast.ObjectName, alias: string | undefined, verb: string): TargetTable {
   const item = state.ctx.resolveRelation(name.parts);
   if (!item) throw new SqlError(SqlState.undefinedTable, `relation "${name.parts.join('.')}" does not exist`, { position: name.pos + 1 });
@@ -36,6 +41,7 @@ export function resolveTarget(state: PlanState, name: ast.ObjectName, alias: str
     const kind = item.kind.replace('-', ' ');
     throw new SqlError(SqlState.wrongObjectType, `cannot ${verb} ${kind} "${item.name.item}"`, { position: name.pos + 1 });
   }
+  if (item.fedBySource) throw readOnlyTable(item.name.item, verb, name.pos);
   const table = alias !== undefined ? [alias] : [item.name.database, item.name.schema, item.name.item];
   const items = item.desc.columns.map((c, i): ScopeItem => ({ table, name: c.name, index: i, type: c.type }));
   return { item, desc: item.desc, items };

@@ -10,6 +10,7 @@ export const SqlState = {
   invalidCursorName: '34000',
   cardinalityViolation: '21000',
   dataException: '22000',
+  characterNotInRepertoire: '22021',
   stringDataRightTruncation: '22001',
   numericValueOutOfRange: '22003',
   nullValueNotAllowed: '22004',

@@ -606,6 +606,8 @@ export interface CreateSourceStatement extends Node {
   envelope?: Envelope;
   /** EXPOSE PROGRESS AS name */
   progressName?: ObjectName;
+  /** EXPOSE ERRORS AS name: the source's dead-letter relation (a Freshet extension). */
+  errorsName?: ObjectName;
   withOptions: SqlOption[];
   /** IN CLUSTER c (accepted and recorded). */
   inCluster?: string;

@@ -25,7 +25,11 @@ export class SourceParser extends OptionParser {
     };
     if (inCluster !== undefined) stmt.inCluster = inCluster;
     this.parseDecoding(stmt);
-    if (this.eatWords('expose', 'progress', 'as')) stmt.progressName = this.parseObjectName();
+    while (this.eatWords('expose')) {
+      if (this.eatWords('progress', 'as') && stmt.progressName === undefined) stmt.progressName = this.parseObjectName();
+      else if (this.eatWords('errors', 'as') && stmt.errorsName === undefined) stmt.errorsName = this.parseObjectName();
+      else throw this.syntaxError();
+    }
     stmt.withOptions = this.parseWithOptions();
     return stmt;
   }

@@ -1,5 +1,6 @@
 // mz_catalog and mz_internal: Materialize's system catalog, with its column
 // names (https://materialize.com/docs/sql/system-catalog/).
+import type { KafkaSourceDetails } from '../../storage/kafka/source-plan.js';
 import { Jsonb, JsonbObject, type Datum, type JsonbValue, type SqlType } from '../../repr/types.js';
 import { typeName, typeOid, typeModifier } from '../../repr/pgtypes.js';
 import { DATABASE_NAME, DEFAULT_CLUSTER, kindDisplayName, type CatalogItem } from '../../catalog/objects.js';
@@ -35,7 +36,8 @@ export function objectTypeName(item: CatalogItem): string {
 }
 
 export function sourceTypeName(item: CatalogItem): string {
-  return item.kind === 'subsource' ? 'progress' : 'kafka';
+  if (item.kind !== 'subsource') return 'kafka';
+  return item.subsourceRole === 'errors' ? 'dead-letter' : 'progress';
 }
 
 function jsonbFrom(value: Record<string, unknown> | undefined): Datum {
@@ -80,11 +82,10 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
     ],
     (s) =>
       itemsOfKind(s, 'source', 'subsource').map((i) => {
-        const details = i.source?.spec.details ?? {};
-        const str = (k: string): Datum => (typeof details[k] === 'string' ? (details[k] as string) : null);
+        const details = i.source?.spec.details as Partial<KafkaSourceDetails> | undefined;
         return [
           i.id, i.oid, schemaId(s, i), i.name, sourceTypeName(i), i.source?.connectionId ?? null,
-          null, str('envelopeType'), str('keyFormat'), str('valueFormat'), clusterOf(i), OWNER_ID, i.kind === 'source' ? i.createSql : null,
+          null, details?.envelope ?? null, details?.keyFormat?.kind ?? null, details?.valueFormat?.kind ?? null, clusterOf(i), OWNER_ID, i.kind === 'source' ? i.createSql : null,
         ];
       }),
   ),

@@ -6,7 +6,7 @@
 // written again (or, with VALUE DECODING ERRORS = INLINE, an error column).
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { Row } from '../../repr/types.js';
-import type { ErrorUpdate, Update } from '../../compute/api.js';
+import type { DeadLetter, ErrorUpdate, Update } from '../../compute/api.js';
 import { ByteWriter, writeValue } from '../codec.js';
 import { keyBytes, RecordDecoder, SKIP_MESSAGE, type KafkaRecord } from './records.js';
 import type { KafkaSourceDetails } from './source-plan.js';
@@ -32,6 +32,11 @@ export interface SourceEnvelope {
 
 const NULL_KEY_ERROR_KEY = 'upsert-null-key';
 const UPSERT_ERROR_PREFIX = 'upsert:';
+
+/** The message as it arrived, kept with its error (the source's dead-letter relation). */
+export function deadLetterOf(record: KafkaRecord): DeadLetter {
+  return { partition: record.partition, offset: record.offset, key: keyBytes(record), value: record.value };
+}
 
 function decodeError(message: string, record: KafkaRecord): SqlError {
   return new SqlError(SqlState.dataException, `Decode error: ${message} (partition ${record.partition}, offset ${record.offset})`);
@@ -66,7 +71,7 @@ export class AppendOnlyEnvelope implements SourceEnvelope {
   }
 
   private fail(message: string, record: KafkaRecord, out: TickBuffer): void {
-    out.errors.push({ key: `${record.partition}:${record.offset}`, error: decodeError(message, record), diff: 1 });
+    out.errors.push({ key: `${record.partition}:${record.offset}`, error: decodeError(message, record), diff: 1, deadLetter: deadLetterOf(record) });
   }
 }
 
@@ -193,6 +198,7 @@ export class NullKeyError {
         'record with NULL key in UPSERT source; to retract this error, produce a record upstream with a NULL key and NULL value',
       ),
       diff: 1,
+      deadLetter: deadLetterOf(record),
     };
     out.errors.push(this.current);
   }
@@ -217,7 +223,7 @@ export function restoreUpsertErrors(state: UpsertState, nullKey: NullKeyError, e
 export function upsertErrorEntry(mapKey: string, message: string, record: KafkaRecord, key: Buffer, textKey: boolean): UpsertErrorEntry {
   const shownKey = textKey ? JSON.stringify(key.toString('utf8')) : `0x${key.toString('hex')}`;
   const error = new SqlError(SqlState.dataException, `Decode error: ${message} (partition ${record.partition}, offset ${record.offset}), decoded key: ${shownKey}`);
-  return new UpsertErrorEntry({ key: UPSERT_ERROR_PREFIX + mapKey, error, diff: 1 });
+  return new UpsertErrorEntry({ key: UPSERT_ERROR_PREFIX + mapKey, error, diff: 1, deadLetter: deadLetterOf(record) });
 }
 
 export class UpsertEnvelope implements SourceEnvelope {
