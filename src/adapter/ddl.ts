@@ -31,6 +31,7 @@ import {
   planIndexItem,
   planSourceItems,
   planSourceTableItem,
+  replanSourceSpec,
   planTableItem,
   planViewItem,
   resolveItem,
@@ -211,6 +212,11 @@ export async function alterConnection(exec: ExecContext, stmt: AlterConnectionSt
   item.createSql = createSql;
   item.connection = replanned.connection;
   item.dependsOn = replanned.dependsOn;
+  // Sources (and source tables) decoding through a schema registry connection
+  // carry its settings in their planned formats: plan them again.
+  for (const dependent of catalog.directDependents(item.id)) {
+    if (dependent.source && dependent.source.connectionId !== item.id) dependent.source.spec = replanSourceSpec(exec, dependent);
+  }
   catalog.save();
   await exec.core.sources.reconnect(item.id);
   return command('ALTER CONNECTION');

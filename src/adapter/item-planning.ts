@@ -232,6 +232,16 @@ export function unknownItem(name: ObjectName, what = 'relation'): SqlError {
   return new SqlError(SqlState.undefinedTable, `${what} "${name.parts.join('.')}" does not exist`, { position: name.pos + 1 });
 }
 
+/** A source's (or source table's) spec planned again from its stored statement, with its connections as they are now. */
+export function replanSourceSpec(exec: ExecContext, item: CatalogItem): KafkaSourceSpec {
+  const identity: ItemIdentity = { id: item.id, oid: item.oid, schema: item.schema, name: item.name, createSql: item.createSql };
+  const stmt = parse(item.createSql)[0]!.statement;
+  if (stmt.kind === 'createTable') return planSourceTableItem(exec, stmt, identity).source!.spec;
+  if (stmt.kind !== 'createSource') throw new Error(`${item.name} is not a source`);
+  const unused: ItemIdentity = { ...identity, id: '', name: '' };
+  return planSourceItems(exec, stmt, identity, unused)[0]!.source!.spec;
+}
+
 /** Resolves `CONFLUENT SCHEMA REGISTRY CONNECTION name` (42704 when missing, 42809 when another kind of connection). */
 export function resolveCsrConnection(exec: ExecContext, name: ObjectName): { id: string; spec: CsrConnectionSpec } {
   const item = resolveItem(exec, name);

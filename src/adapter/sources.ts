@@ -212,7 +212,7 @@ export class SourceManager {
    */
   async reconnect(connectionId: GlobalId): Promise<void> {
     for (const state of this.states.values()) {
-      if (state.dropped || state.item.source?.connectionId !== connectionId) continue;
+      if (state.dropped || (state.item.source?.connectionId !== connectionId && !state.item.dependsOn.includes(connectionId))) continue;
       await state.running?.stop();
       // Let ticks already handed over become durable and visible first.
       await this.core.timeline.exclusive(() => undefined);
