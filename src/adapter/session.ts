@@ -23,6 +23,7 @@ import { TransactionState } from './transaction.js';
 import { Cursors } from './cursors.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { columnsOf, command, rowsResult } from './results.js';
+import { typeFromAst } from '../plan/planner.js';
 import { evalConstantExpr, prepareAsOf, runQuery, planSelect } from './query.js';
 import { deleteRows, insert, update } from './dml.js';
 import * as ddl from './ddl.js';
@@ -292,7 +293,8 @@ export class SessionImpl implements Session {
         if (this.prepared.has(stmt.name)) throw new SqlError(SqlState.duplicatePreparedStatement, `prepared statement "${stmt.name}" already exists`);
         const innerText = parsed.text.replace(/^\s*PREPARE\s+("[^"]*"|\S+?)\s*(\([^)]*\)\s*)?AS\s+/i, '');
         const inner: ParsedStatement = { statement: stmt.statement, text: innerText, offset: parsed.offset + parsed.text.length - innerText.length };
-        this.describe(inner, []);
+        // PREPARE p (int8, text) AS ...: the declared types are the parameters' types.
+        this.describe(inner, (stmt.paramTypes ?? []).map((t) => typeFromAst(t)));
         this.prepared.set(stmt.name, inner);
         return command('PREPARE');
       }

@@ -8,7 +8,7 @@ import { T } from '../repr/types.js';
 import { compareDatums } from '../repr/compare.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { define, P, type Evaluator } from './registry.js';
-import { displayType } from './type-info.js';
+import { displayType, sameType, withoutModifiers } from './type-info.js';
 
 type Comparison = '=' | '<>' | '<' | '<=' | '>' | '>=';
 const COMPARISON_NAMES: Record<Comparison, string> = { '=': 'eq', '<>': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
@@ -180,7 +180,8 @@ for (const [name, sign] of [
     name,
     params: [P.anyelement],
     variadic: P.anyelement,
-    returns: sameAsFirst,
+    // As PostgreSQL's select_common_typmod: the arguments' modifier if they all share it, else none.
+    returns: (types) => (types.every((t) => sameType(t, types[0]!)) ? types[0]! : withoutModifiers(types[0]!)),
     strict: false,
     build: (types) => {
       const cmp = comparatorFor(types[0]!);

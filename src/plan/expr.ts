@@ -306,6 +306,12 @@ export class ExprPlanner {
     for (let level = 0; level < ec.scope.levels.length; level++) {
       const items = ec.scope.levels[level]!.filter((it) => hasTable([it], e.parts));
       if (items.length === 0) continue;
+      if (items.length === 1 && items[0]!.scalarFunctionValue) {
+        const it = items[0]!;
+        if (it.ungrouped) throw groupingError(it, e.pos);
+        if (level > 0) ec.frame.used.add(it.index);
+        return b.column(it.index, it.type);
+      }
       const fields = items.map((it) => {
         if (it.ungrouped) throw groupingError(it, e.pos);
         if (level > 0) ec.frame.used.add(it.index);

@@ -204,3 +204,12 @@ export function describe(rel: RelExpr): RelationDesc {
       return describe(rel.inputs[0]!);
   }
 }
+
+/**
+ * A structural key of scalar expressions (or any plan fragment): equal for
+ * equal expressions. Literal datums may be bigints (int8, timestamps, the
+ * microseconds of an interval), which JSON has no form for.
+ */
+export function structuralKey(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}

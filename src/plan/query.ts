@@ -778,7 +778,10 @@ export class QueryPlanner {
     if (ownCount === 1 && alias && alias.columns.length === 0 && defaults[0] === name) defaults[0] = alias.name;
     defaults = this.renameColumns(defaults, alias?.columns ?? [], alias?.name ?? name, ref.pos);
     const table = [alias?.name ?? name];
-    return { rel, items: [...acc.items, ...this.itemsFor(table, defaults, func.columns, first, ref.pos, acc)] };
+    const items = this.itemsFor(table, defaults, func.columns, first, ref.pos, acc);
+    // Every one-column table function here returns a base type (PostgreSQL: a single OUT parameter).
+    if (ownCount === 1 && !ref.withOrdinality) items[0]!.scalarFunctionValue = true;
+    return { rel, items: [...acc.items, ...items] };
   }
 
   /** A scalar function in FROM (SELECT * FROM upper('x')) is a one-column relation of one row per input row. */

@@ -18,6 +18,12 @@ export interface ScopeItem {
   relation?: string;
   /** Set after GROUP BY for columns that are neither grouped nor aggregated: referring to them is 42803. */
   ungrouped?: boolean;
+  /**
+   * The column of a function in FROM that returns a scalar (not a row): its
+   * whole-row reference (`e` in `FROM f(...) AS e`) is the value itself, as
+   * in PostgreSQL, not a one-field record.
+   */
+  scalarFunctionValue?: boolean;
 }
 
 /** levels[0] is the innermost query. */

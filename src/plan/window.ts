@@ -7,7 +7,8 @@ import { ListValue, RecordValue } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { compareDatums } from '../repr/compare.js';
 import type * as ast from '../sql/ast.js';
-import { resolveAggregate, resolveCast, resolveOperator } from '../expr/resolve.js';
+import { commonType, resolveAggregate, resolveCast, resolveOperator } from '../expr/resolve.js';
+import { sameType, withoutModifiers } from '../expr/type-info.js';
 import type { AggregateExpr, RelExpr, ScalarExpr, TableFunc } from './mir.js';
 import type { ExprCtx } from './frame.js';
 import type { ExprPlanner } from './expr.js';
@@ -152,6 +153,8 @@ export class WindowPlanner {
     const args = call.star ? [] : call.args.map((a) => resolveUnknown(this.state, this.exprs.plan(a, inner), a.pos));
     ec.rel = inner.rel;
     const n = arity(ec.rel);
+    // Planned first: it coerces its arguments (lag's default to the value's type) before they become fields.
+    const fn = withPosition(call.pos, () => this.windowFunction(name, args, n, order.length, call));
     const types = columnTypes(ec.rel);
     const fields = [...range(0, n).map((i) => b.column(i, types[i]!)), ...order.map((o) => o.expr), ...args];
     const recordType: SqlType = { kind: 'record', fields: fields.map((f, i) => ({ name: `f${i}`, type: f.type })) };
@@ -164,7 +167,6 @@ export class WindowPlanner {
       orderBy: order,
       type: listType,
     };
-    const fn = withPosition(call.pos, () => this.windowFunction(name, args, n, order.length, call));
     const orderStart = n;
     const inputNullable = columnNullability(ec.rel);
     const func: TableFunc = {
@@ -301,8 +303,15 @@ export class WindowPlanner {
       case 'lag':
       case 'lead': {
         if (args.length < 1 || args.length > 3) break;
-        const type = args[0]!.type;
-        if (args[2]) args[2] = coerce(this.state, args[2], type, 'implicit', call.pos);
+        // lag(anycompatible, int, anycompatible): the value and the default take their common type,
+        // keeping a modifier (numeric(10,2)) only when both have it.
+        let type = args[0]!.type;
+        if (args[1]) args[1] = coerce(this.state, args[1], INT4, 'implicit', call.pos);
+        if (args[2]) {
+          if (!sameType(args[2].type, type)) type = withoutModifiers(commonType([type, args[2].type], name));
+          args[0] = coerce(this.state, args[0]!, type, 'implicit', call.pos);
+          args[2] = coerce(this.state, args[2], type, 'implicit', call.pos);
+        }
         const direction = name === 'lag' ? -1 : 1;
         return {
           type,

@@ -4,6 +4,10 @@
 import type { Expr, FunctionCallExpr, LiteralValue, ObjectName, OperatorPosition, Query } from './ast.js';
 import { TypeParser } from './datatype.js';
 import { FUNCTION_NAME_ONLY, RESERVED } from './parser-base.js';
+import { SqlError, SqlState } from '../repr/errors.js';
+
+/** The most parameters a statement can have: the wire protocol counts them in an Int16. */
+export const MAX_PARAMETERS = 65535;
 
 /** Binding strength of operators, weakest first (PostgreSQL's table, gram.y). */
 export const Prec = {
@@ -323,9 +327,16 @@ export abstract class ExpressionParser extends TypeParser {
       case 'hexString':
         this.next();
         return { kind: 'literal', value: { type: 'hexString', value: t.value }, pos };
-      case 'param':
+      case 'param': {
         this.next();
-        return { kind: 'parameter', index: Number(t.value), pos };
+        // The protocol binds at most 65535 parameters (an Int16 count): a
+        // larger number can never have a value (and must not size an array).
+        const index = Number(t.value);
+        if (!(index >= 1 && index <= MAX_PARAMETERS)) {
+          throw new SqlError(SqlState.undefinedParameter, `there is no parameter $${t.value}`, { position: pos + 1 });
+        }
+        return { kind: 'parameter', index, pos };
+      }
       case 'punct':
         if (t.value === '(') return this.parseParenthesized();
         throw this.syntaxError();

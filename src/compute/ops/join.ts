@@ -14,7 +14,7 @@
 // equivalence class, so key lookups only prune.
 import { datumEquals } from '../../repr/compare.js';
 import type { Datum, Row } from '../../repr/types.js';
-import type { GlobalId, ScalarExpr } from '../../plan/mir.js';
+import { structuralKey, type GlobalId, type ScalarExpr } from '../../plan/mir.js';
 import type { ErrorUpdate, Update } from '../api.js';
 import { Arrangement, compileGroupKey, type GroupKey } from '../zset.js';
 import { columnsOf, shiftColumns, type CompiledScalar } from '../scalar.js';
@@ -86,7 +86,7 @@ export function planJoin(widths: number[], equivalences: ScalarExpr[][]): JoinPl
   const validators: ScalarExpr[][] = widths.map(() => []);
   const arrange = (input: number, keyExprs: ScalarExpr[]): string => {
     const local = keyExprs.map((e) => shiftColumns(e, -offsets[input]!));
-    const signature = `${input}|${JSON.stringify(local)}`;
+    const signature = `${input}|${structuralKey(local)}`;
     if (!arrangements.has(signature)) {
       arrangements.set(signature, { input, keys: local });
       validators[input]!.push(...local);
