@@ -9,14 +9,10 @@ import type { Datum, RelationDesc, Row } from '../repr/types.js';
 import type { SqlError } from '../repr/errors.js';
 import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
 
-/** Logical time: milliseconds since the Unix epoch, like Materialize's mz_timestamp. */
-export type Timestamp = number;
+import type { Timestamp, Update } from '../repr/update.js';
 
-/** One change to a collection: `diff` copies of `row` inserted (diff > 0) or deleted (diff < 0). */
-export interface Update {
-  row: Row;
-  diff: number;
-}
+// The vocabulary of changes lives in repr/update.ts (below storage and compute).
+export type { Timestamp, Update };
 
 /**
  * A collection's error stream (Materialize: "errors are data"). An error with

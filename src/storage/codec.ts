@@ -22,7 +22,7 @@ import {
   type JsonbValue,
   type Row,
 } from '../repr/types.js';
-import type { Update } from '../compute/api.js';
+import type { Update } from '../repr/update.js';
 import { formatNumeric, parseNumeric } from '../repr/numeric.js';
 import { SHORT_ASCII_MAX, shortAscii } from './short-ascii.js';
 

@@ -1,7 +1,7 @@
 // Consolidation of updates by row identity: sums the diffs of equal rows and
 // drops rows whose diffs cancel. Rows are compared by their canonical binary
 // encoding (see codec.ts), so this needs no type information.
-import type { Update } from '../compute/api.js';
+import type { Update } from '../repr/update.js';
 import { ByteWriter, writeRow } from './codec.js';
 
 export function consolidateUpdates(updates: readonly Update[]): Update[] {
