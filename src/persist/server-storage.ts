@@ -107,11 +107,12 @@ export class ServerStorage {
   static async open(spec: StorageSpec, options: ServerStorageOptions): Promise<ServerStorage> {
     const location = await openLocation(spec);
     try {
-      let storage: ServerStorage | undefined;
-      const onFenced = (err: FencedError): void => storage?.fence(err);
+      const holder: { storage?: ServerStorage } = {};
+      const onFenced = (err: FencedError): void => holder.storage?.fence(err);
       const catalog = await PersistCell.open(location.consensus, 'catalog', undefined, onFenced);
       const secrets = await PersistCell.open(location.consensus, 'secrets', catalog.epoch, onFenced);
-      storage = new ServerStorage(location, catalog, secrets, options);
+      const storage = new ServerStorage(location, catalog, secrets, options);
+      holder.storage = storage;
       const interval = options.watchIntervalMs ?? 1000;
       if (interval > 0) {
         storage.watch = setInterval(() => storage.checkTakeover(), interval);
