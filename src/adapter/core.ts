@@ -11,6 +11,9 @@ import type { GlobalId } from '../plan/mir.js';
 import type { SqlType } from '../repr/types.js';
 import type { Shard } from '../storage/api.js';
 import { openShard } from '../storage/shard.js';
+import type { ServerStorage } from '../persist/server-storage.js';
+import { PersistCorruptionError } from '../persist/api.js';
+import { StorageError, storageSqlError } from '../storage/storage-error.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import type { Timeline } from './timeline.js';
 import { SerialQueue } from './serial-queue.js';
@@ -47,6 +50,8 @@ export class CoordinatorCore {
   /** DDL statements run one at a time. */
   readonly ddlQueue = new SerialQueue();
   sources!: SourceManager;
+  /** Persist storage (--storage): shards, catalog and secrets there; undefined: shard files under dataDir. */
+  persist: ServerStorage | undefined;
   /** One schema registry client per CONFLUENT SCHEMA REGISTRY connection spec, shared by the process (schemas by id cached). */
   readonly schemaRegistries = new SchemaRegistryClients((id) => {
     // Read when a request is made, so ALTER SECRET applies.
@@ -184,8 +189,34 @@ export class CoordinatorCore {
     return join(this.dataDir, 'shards', id);
   }
 
-  async openShardFor(id: GlobalId): Promise<Shard> {
-    const shard = await openShard(this.shardDir(id));
+  /**
+   * Opens the shard of `id` (`what` names it in errors, e.g. `table "t"`).
+   * The shard of an item loaded from the catalog must exist: a missing or
+   * damaged one is an error naming the item, never an empty collection.
+   */
+  async openShardFor(id: GlobalId, what?: string): Promise<Shard> {
+    const persisted = this.catalog.persistedItem(id);
+    const name = what ?? (persisted ? `${persisted.kind === 'table' ? 'table' : persisted.kind} "${persisted.name}"` : `object ${id}`);
+    let shard: Shard;
+    try {
+      if (this.persist) {
+        shard = await this.persist.openShard(id, { mustExist: persisted !== undefined });
+        this.shards.set(id, shard);
+        return shard;
+      }
+      shard = await openShard(this.shardDir(id), {
+        mustExist: persisted !== undefined,
+        onCompactionError: (err) => this.logger.warn({ err, object: name }, 'compacting a shard failed; it goes on uncompacted'),
+      });
+    } catch (err) {
+      if (err instanceof PersistCorruptionError) {
+        throw new StorageError('corrupt', `the stored data of ${name} is damaged and was not loaded: ${err.message}`, err.object);
+      }
+      if (err instanceof StorageError && err.kind === 'corrupt') {
+        throw new StorageError('corrupt', `the stored data of ${name} is damaged and was not loaded: ${err.message}`, err.path);
+      }
+      throw storageSqlError(err, `the storage of ${name}`);
+    }
     this.shards.set(id, shard);
     return shard;
   }
@@ -201,7 +232,12 @@ export class CoordinatorCore {
       for (const [id, updates] of live) {
         const shard = this.shards.get(id);
         if (!shard) throw new SqlError(SqlState.internalError, `table ${id} has no storage`);
-        await shard.append({ time, updates });
+        try {
+          await shard.append({ time, updates });
+        } catch (err) {
+          // Not durable, so not acknowledged: the client sees why (53100 when the disk is full).
+          throw storageSqlError(err, `rows of table "${this.catalog.get(id)?.name ?? id}"`);
+        }
       }
       if (live.length > 0) this.compute.applyUpdates(live.map(([id, updates]) => ({ id, updates })), time);
       else this.compute.advanceTo(time);

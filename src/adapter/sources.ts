@@ -8,10 +8,16 @@ import { startKafkaSource } from '../storage/kafka/runtime.js';
 import { consolidateUpdates } from '../storage/consolidate.js';
 import type { CatalogItem } from '../catalog/objects.js';
 import { SqlError, SqlState } from '../repr/errors.js';
+import { storageSqlError } from '../storage/storage-error.js';
 import type { RelationDesc, Row, SqlType, Datum } from '../repr/types.js';
 import type { CoordinatorCore } from './core.js';
 
-/** A decode error as stored in shard metadata (SqlError is not serializable as is). */
+/**
+ * A decode error as stored: since durable errors became rows of the shard's
+ * error collection (ShardWriteBatch.errors, consolidated and kept by
+ * compaction like data), this shape survives only in the per-batch metadata
+ * of logs written before; such errors are restated as rows once at load.
+ */
 interface StoredError {
   key: string;
   code: string;
@@ -57,7 +63,10 @@ function collectionsOf(item: CatalogItem): GlobalId[] {
 /** Resume metadata written atomically with each batch of source data. */
 interface SourceBatchMeta {
   offsets: PartitionOffsets;
-  errors: StoredError[];
+  /** Logs written before errors were rows: the batch's decode errors. */
+  errors?: StoredError[];
+  /** Set on the record that restated the errors of older batches' metadata as rows. */
+  legacyErrorsRestated?: boolean;
 }
 
 interface SourceState {
@@ -73,6 +82,8 @@ interface SourceState {
   status: SourceStatusUpdate;
   progressRows: Row[];
   dropped: boolean;
+  /** Why the last tick could not be stored; while set, the source stays stalled (the runtime retries the tick). */
+  storageFailure: string | null;
 }
 
 export class SourceManager {
@@ -128,7 +139,7 @@ export class SourceManager {
     const source = item.source!;
     const progressId = source.progressId;
     const errorsId = source.errorsId;
-    const shard = await core.openShardFor(item.id);
+    const shard = await core.openShardFor(item.id, `${item.kind === 'table' ? 'table' : 'source'} "${item.name}"`);
     const batches = await shard.readAll();
     const state: SourceState = {
       item,
@@ -139,6 +150,7 @@ export class SourceManager {
       status: { status: 'created', at: new Date() },
       progressRows: [],
       dropped: false,
+      storageFailure: null,
     };
     this.states.set(item.id, state);
 
@@ -148,17 +160,29 @@ export class SourceManager {
     const meta = shard.lastMeta() as SourceBatchMeta | undefined;
     let restored: { updates: Update[]; errors: ErrorUpdate[] } | undefined;
     if (batches.length > 0) {
-      const errors = new Map<string, StoredError>();
+      const errors = new Map<string, ErrorUpdate>();
+      // Errors of older logs, kept in per-batch metadata (which compaction does not keep).
+      let legacy = new Map<string, StoredError>();
       for (const b of batches) {
-        for (const e of (b.meta as SourceBatchMeta | undefined)?.errors ?? []) {
-          const prior = errors.get(e.key);
-          errors.set(e.key, { ...e, diff: (prior?.diff ?? 0) + e.diff });
+        const batchMeta = b.meta as SourceBatchMeta | undefined;
+        if (batchMeta?.legacyErrorsRestated) legacy = new Map();
+        for (const e of batchMeta?.errors ?? []) {
+          const prior = legacy.get(e.key);
+          legacy.set(e.key, { ...e, diff: (prior?.diff ?? 0) + e.diff });
         }
+        for (const u of b.errors ?? []) addError(errors, fromErrorRow(u.row, u.diff));
         core.timeline.advancePast(b.time);
+      }
+      const legacyErrors = [...legacy.values()].filter((e) => e.diff !== 0).map(toErrorUpdate);
+      if (legacyErrors.length > 0) {
+        // Restated once as rows of the error collection, so compaction keeps them from now on.
+        const time = core.timeline.next();
+        await shard.append({ time, updates: [], errors: legacyErrors.map(toErrorRow), meta: { offsets: meta?.offsets ?? new Map(), legacyErrorsRestated: true } satisfies SourceBatchMeta });
+        for (const e of legacyErrors) addError(errors, e);
       }
       const updates = consolidateUpdates(batches.flatMap((b) => b.updates));
       state.progressRows = progressRows(meta?.offsets ?? new Map(), source.spec.progressDesc);
-      const restoredErrors = [...errors.values()].filter((e) => e.diff !== 0).map(toErrorUpdate);
+      const restoredErrors = [...errors.values()].filter((e) => e.diff !== 0);
       for (const e of restoredErrors) state.errors.set(e.key, e);
       restored = { updates, errors: restoredErrors };
       await core.timeline.exclusive(() => {
@@ -198,6 +222,8 @@ export class SourceManager {
       sink: {
         tick: (tick) => this.applyTick(state, tick),
         status: (update) => {
+          // Reading may go on, but while ticks cannot be stored the source is not running.
+          if (state.storageFailure !== null && update.status === 'running') return;
           state.status = update;
           core.logger.info({ source: item.name, status: update.status, error: update.error }, 'source status');
         },
@@ -229,8 +255,23 @@ export class SourceManager {
     return core.timeline.exclusive(async () => {
       const time = core.timeline.next();
       if (state.dropped) return time;
-      const meta: SourceBatchMeta = { offsets: tick.offsets, errors: tick.errors.map(toStoredError) };
-      await state.shard.append({ time, updates: tick.updates, meta });
+      const meta: SourceBatchMeta = { offsets: tick.offsets };
+      try {
+        await state.shard.append({ time, updates: tick.updates, meta, ...(tick.errors.length > 0 ? { errors: tick.errors.map(toErrorRow) } : {}) });
+      } catch (err) {
+        // Nothing of the tick was stored; the runtime keeps it and retries.
+        const failure = storageSqlError(err, `ingested data of ${kindName(state.item)} "${state.item.name}"`);
+        const message = failure instanceof Error ? failure.message : String(failure);
+        if (state.storageFailure === null) core.logger.error({ source: state.item.name, err: message }, 'source stalled: its data cannot be stored');
+        state.storageFailure = message;
+        state.status = { status: 'stalled', error: message, at: new Date() };
+        throw failure;
+      }
+      if (state.storageFailure !== null) {
+        core.logger.info({ source: state.item.name }, 'source data can be stored again');
+        state.storageFailure = null;
+        state.status = { status: 'running', at: new Date() };
+      }
       const newProgress = progressRows(tick.offsets, state.item.source!.spec.progressDesc);
       const progressUpdates: Update[] = [
         ...state.progressRows.map((row) => ({ row, diff: -1 })),
@@ -277,15 +318,42 @@ export class SourceManager {
   }
 }
 
-const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
 const unhex = (s: string | null): Uint8Array | null => (s === null ? null : new Uint8Array(Buffer.from(s, 'hex')));
 
-function toStoredError(e: ErrorUpdate): StoredError {
-  const stored: StoredError = { key: e.key, code: e.error.code, message: e.error.message, diff: e.diff };
-  if (e.error.detail !== undefined) stored.detail = e.error.detail;
+function kindName(item: CatalogItem): string {
+  return item.kind === 'table' ? 'table' : 'source';
+}
+
+/** Sums an error update into `errors` by key (the latest content kept). */
+function addError(errors: Map<string, ErrorUpdate>, e: ErrorUpdate): void {
+  const diff = (errors.get(e.key)?.diff ?? 0) + e.diff;
+  errors.set(e.key, { ...e, diff });
+}
+
+/**
+ * A decode error as a row of the shard's error collection:
+ * [key, code, message, detail, partition, offset, key bytes, value bytes]
+ * (the last four null without a dead letter). A retraction has the same row.
+ */
+function toErrorRow(e: ErrorUpdate): Update {
   const d = e.deadLetter;
-  if (d) stored.dead = { p: d.partition, o: d.offset, k: hex(d.key), v: hex(d.value) };
-  return stored;
+  return {
+    row: [e.key, e.error.code, e.error.message, e.error.detail ?? null, d ? d.partition : null, d ? d.offset : null, d ? d.key : null, d ? d.value : null],
+    diff: e.diff,
+  };
+}
+
+function fromErrorRow(row: Row, diff: number): ErrorUpdate {
+  const [key, code, message, detail, partition, offset, k, v] = row;
+  const update: ErrorUpdate = {
+    key: String(key),
+    diff,
+    error: new SqlError(String(code), String(message), typeof detail === 'string' ? { detail } : {}),
+  };
+  if (typeof partition === 'number' && typeof offset === 'number') {
+    update.deadLetter = { partition, offset, key: k instanceof Uint8Array ? k : null, value: v instanceof Uint8Array ? v : null };
+  }
+  return update;
 }
 
 function toErrorUpdate(e: StoredError): ErrorUpdate {

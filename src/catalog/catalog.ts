@@ -6,6 +6,8 @@ import type { GlobalId } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { ExtraSqlState } from './extra-sqlstates.js';
 import { readChecksummedJson, writeChecksummedJson } from './durable-file.js';
+import { storageSqlError } from '../storage/storage-error.js';
+import type { DurableDocument } from '../persist/cell.js';
 import {
   DATABASE_NAME,
   DEFAULT_SCHEMA,
@@ -44,9 +46,17 @@ export class Catalog {
   private readonly byName = new Map<string, GlobalId>();
   /** Persisted items that failed to load at boot: kept on disk untouched rather than lost. */
   private readonly unloaded: PersistedItem[] = [];
+  /** Items found in the persisted snapshot at load (their durable data must exist). */
+  private readonly persisted = new Map<GlobalId, PersistedItem>();
 
-  /** A catalog stored in `dataDir`; call load() to read what is persisted. */
-  constructor(dataDir: string) {
+  /**
+   * A catalog stored in `dataDir`, or in `document` (persist storage: a
+   * cell in consensus) when given; call load() to read what is persisted.
+   */
+  constructor(
+    dataDir: string,
+    private readonly document?: DurableDocument,
+  ) {
     this.path = join(dataDir, 'catalog', 'catalog.json');
     SYSTEM_SCHEMAS.forEach((name, i) => this.schemas.set(name, { name, oid: SYSTEM_SCHEMA_OIDS[name]!, id: `s${i + 1}`, system: true }));
     this.schemas.set(DEFAULT_SCHEMA, { name: DEFAULT_SCHEMA, oid: 2200, id: 'u1', system: false });
@@ -54,8 +64,13 @@ export class Catalog {
 
   /** Loads the persisted snapshot: schemas are restored, items returned for re-planning (id order). */
   load(): PersistedItem[] {
-    const stored = readChecksummedJson(this.path) as PersistedCatalog | undefined;
+    // A damaged file stops the server with a message naming it (see readChecksummedJson).
+    const stored = (this.document ? this.document.read() : readChecksummedJson(this.path, 'catalog')) as PersistedCatalog | undefined;
     if (stored === undefined) return [];
+    if (!Array.isArray(stored.items) || !Array.isArray(stored.schemas) || typeof stored.nextId !== 'number') {
+      throw new Error(`catalog file ${this.path} is damaged: its checksum matches but its contents are not a Freshet catalog`);
+    }
+    for (const item of stored.items) this.persisted.set(item.id, item);
     this.nextId = stored.nextId;
     this.nextOid = stored.nextOid;
     for (const s of stored.schemas) this.schemas.set(s.name, { ...s, system: false });
@@ -70,7 +85,27 @@ export class Catalog {
       schemas: [...this.schemas.values()].filter((s) => !s.system).map((s): PersistedSchema => ({ name: s.name, oid: s.oid, id: s.id })),
       items: [...[...this.items.values()].map(toPersisted), ...this.unloaded],
     };
-    writeChecksummedJson(this.path, doc);
+    if (this.document) {
+      // Durable once flushed() resolves (DDL waits for it before answering).
+      this.document.write(doc);
+      return;
+    }
+    try {
+      writeChecksummedJson(this.path, doc);
+    } catch (err) {
+      // The previous snapshot is still in place (the file is replaced atomically).
+      throw storageSqlError(err, 'the catalog');
+    }
+  }
+
+  /** Resolves when every save() so far is durable (at once for the file catalog, written synchronously). */
+  flushed(): Promise<void> {
+    return this.document?.flushed() ?? Promise.resolve();
+  }
+
+  /** The persisted record of `id` if it was loaded from the catalog file (so its durable data must exist). */
+  persistedItem(id: GlobalId): PersistedItem | undefined {
+    return this.persisted.get(id);
   }
 
   keepUnloaded(item: PersistedItem): void {

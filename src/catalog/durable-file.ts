@@ -1,7 +1,7 @@
 // Crash-safe file replacement: write a temporary file, fsync it, rename it
 // over the target, fsync the directory. A reader sees either the old or the
 // new contents, never a torn mix.
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -9,14 +9,26 @@ export function writeFileAtomic(path: string, contents: string, mode = 0o644): v
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, contents);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w', mode);
+    try {
+      const bytes = Buffer.from(contents, 'utf8');
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    // A failed write (disk full) must not leave a half-written temporary behind, taking space.
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Never created, or already renamed.
+    }
+    throw err;
   }
-  renameSync(tmp, path);
   syncDirectory(dir);
 }
 
@@ -48,12 +60,36 @@ export function writeChecksummedJson(path: string, value: unknown, mode?: number
   writeFileAtomic(path, JSON.stringify(doc), mode);
 }
 
-/** Reads a document written by writeChecksummedJson; undefined when the file does not exist. */
-export function readChecksummedJson(path: string): unknown {
-  if (!existsSync(path)) return undefined;
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as ChecksummedDocument;
-  if (typeof doc.body !== 'string' || doc.checksum !== checksumOf(doc.body)) {
-    throw new Error(`${path} is corrupted (checksum mismatch)`);
+/**
+ * Reads a document written by writeChecksummedJson; undefined when the file
+ * does not exist. A damaged file is an error naming it (`what`: "catalog",
+ * "secrets") and saying what is wrong, so the server refuses to start with
+ * a message an operator can act on.
+ */
+export function readChecksummedJson(path: string, what = 'data'): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT') return undefined;
+    throw new Error(`cannot read the ${what} file ${path}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return JSON.parse(doc.body) as unknown;
+  const broken = (why: string): Error =>
+    new Error(`the ${what} file ${path} is damaged: ${why}; restore it from a backup of the data directory (see docs/operations.md)`);
+  if (text.length === 0) throw broken('it is empty (truncated to zero bytes)');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw broken(`it is not a complete checksummed document (${text.length} bytes; truncated or overwritten)`);
+  }
+  if (typeof doc !== 'object' || doc === null || !('body' in doc) || !('checksum' in doc) || typeof doc.body !== 'string' || typeof doc.checksum !== 'string') {
+    throw broken('it is not a checksummed document');
+  }
+  if (doc.checksum !== checksumOf(doc.body)) throw broken('checksum mismatch (its contents changed after they were written)');
+  try {
+    return JSON.parse(doc.body) as unknown;
+  } catch {
+    throw broken('its checksum matches but its contents are not JSON');
+  }
 }

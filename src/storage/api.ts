@@ -68,6 +68,12 @@ export interface ShardWriteBatch {
   updates: Update[];
   /** Opaque resume metadata written atomically with the data (e.g. Kafka offsets). */
   meta?: unknown;
+  /**
+   * A second collection stored with the data, consolidated like it (a
+   * source's decode errors as rows, with their retractions): durable data,
+   * kept exactly by compaction, unlike `meta` of which only the latest is kept.
+   */
+  errors?: Update[];
 }
 
 export interface Shard {

@@ -8,6 +8,11 @@
 // meanwhile): the consolidated contents plus the records appended since are
 // written to a new file that atomically replaces the old one.
 //
+// A failed append (disk full, I/O error) rejects every append of its group
+// and leaves nothing behind (FramedLog cuts the file back); later appends
+// retry by themselves. Damage to acknowledged data found when opening or
+// reading is a StorageError ('corrupt') naming the file.
+//
 // Everything file-specific sits behind the `Shard` interface of api.ts so an
 // object-store implementation can replace it.
 import { mkdir, rm, unlink } from 'node:fs/promises';
@@ -15,7 +20,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Shard, ShardWriteBatch } from './api.js';
 import { ByteWriter } from './codec.js';
-import { FramedLog } from './framed-log.js';
+import { FramedLog, type LogFs } from './framed-log.js';
 import { decodeBatch, encodeBatch } from './shard-record.js';
 import type { CompactionRequest, CompactionResult } from './compaction-worker.js';
 
@@ -24,6 +29,14 @@ export { decodeBatch, encodeBatch } from './shard-record.js';
 export interface ShardOptions {
   /** Compact once the log exceeds this many bytes and twice its size after the last compaction (default 64 MiB). */
   compactAfterBytes?: number;
+  /** The shard was created before (its owner is in the catalog): a missing or emptied log is lost data, not a new shard. */
+  mustExist?: boolean;
+  /** File operations (tests inject failures here). */
+  fs?: LogFs;
+  /** How long after an append the acknowledged length is recorded (see FramedLog). */
+  ackDelayMs?: number;
+  /** Called when a compaction fails or cannot be swapped in (the shard goes on with its uncompacted log). */
+  onCompactionError?: (err: unknown) => void;
 }
 
 const LOG_FILE = 'shard.log';
@@ -70,6 +83,7 @@ class LocalFileShard implements Shard {
     private readonly log: FramedLog,
     private meta: unknown,
     private readonly compactAfterBytes: number,
+    private readonly onCompactionError: (err: unknown) => void,
   ) {
     this.sizeAfterCompaction = log.bytes;
   }
@@ -119,8 +133,9 @@ class LocalFileShard implements Shard {
     const state = { upTo, outPath, finished: false, failed: false, done: Promise.resolve() };
     state.done = runCompactionWorker({ logPath: this.log.path, end: upTo, outPath }).then(
       () => undefined,
-      () => {
+      (err: unknown) => {
         state.failed = true;
+        this.onCompactionError(err);
       },
     ).then(() => {
       state.finished = true;
@@ -137,7 +152,12 @@ class LocalFileShard implements Shard {
       await unlink(compaction.outPath).catch(() => undefined);
       return;
     }
-    await this.log.replaceWith(compaction.outPath, compaction.upTo);
+    try {
+      await this.log.replaceWith(compaction.outPath, compaction.upTo);
+    } catch (err) {
+      // The log is unchanged (or, after the rename, recovers before the next append).
+      this.onCompactionError(err);
+    }
     this.sizeAfterCompaction = this.log.bytes;
   }
 
@@ -181,8 +201,12 @@ class LocalFileShard implements Shard {
 export async function openShard(dir: string, options: ShardOptions = {}): Promise<Shard> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, LOG_FILE);
-  await FramedLog.removeLeftovers(path);
-  const { log, records } = await FramedLog.open(path);
+  await FramedLog.removeLeftovers(path, options.fs);
+  const { log, records } = await FramedLog.open(path, {
+    ...(options.fs ? { fs: options.fs } : {}),
+    ...(options.mustExist !== undefined ? { mustExist: options.mustExist } : {}),
+    ...(options.ackDelayMs !== undefined ? { ackDelayMs: options.ackDelayMs } : {}),
+  });
   // The latest metadata is the one of the last record carrying any.
   let meta: unknown = undefined;
   for (let i = records.length - 1; i >= 0; i--) {
@@ -192,5 +216,5 @@ export async function openShard(dir: string, options: ShardOptions = {}): Promis
       break;
     }
   }
-  return new LocalFileShard(dir, log, meta, options.compactAfterBytes ?? 64 * 1024 * 1024);
+  return new LocalFileShard(dir, log, meta, options.compactAfterBytes ?? 64 * 1024 * 1024, options.onCompactionError ?? (() => undefined));
 }
