@@ -5,6 +5,8 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Session, SessionFactory, StartupParameters } from './api.js';
 import { Catalog } from '../catalog/catalog.js';
+import type { FencedError } from '../persist/api.js';
+import { ServerStorage, type StorageSpec } from '../persist/server-storage.js';
 import { SecretStore } from '../catalog/secrets.js';
 import { DATABASE_NAME } from '../catalog/objects.js';
 import { createComputeController } from '../compute/controller.js';
@@ -21,6 +23,18 @@ export interface CoordinatorOptions {
   logger: Logger;
   /** How often compute time advances without writes (temporal filters); default 1000 ms. */
   tickIntervalMs?: number;
+  /**
+   * Persist storage for everything durable (catalog, secrets, shards):
+   * PostgreSQL or persist files. Undefined: the catalog, secrets and shard
+   * files under dataDir.
+   */
+  storage?: StorageSpec;
+  /**
+   * Called once when another server took over the storage: this one must
+   * stop writing (the default logs it; every later write fails with the
+   * same error). `freshet serve` exits.
+   */
+  onFenced?: (err: FencedError) => void;
 }
 
 export interface Coordinator extends SessionFactory {
@@ -32,9 +46,28 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const { dataDir, logger } = options;
   registerCatalogFunctions();
   mkdirSync(dataDir, { recursive: true });
-  const catalog = new Catalog(dataDir);
-  const records = catalog.load();
-  const core = new CoordinatorCore(dataDir, catalog, new SecretStore(dataDir), createComputeController(), new Timeline(Date.now()), logger);
+  let persist: ServerStorage | undefined;
+  if (options.storage) {
+    persist = await ServerStorage.open(options.storage, {
+      onFenced: (err) => {
+        logger.fatal({ err: err.message, storage: persist?.description }, 'another server took over the storage: this server stops writing');
+        options.onFenced?.(err);
+      },
+    });
+    logger.info({ storage: persist.description, epoch: persist.epoch }, 'storage opened');
+  }
+  const catalog = new Catalog(dataDir, persist?.catalog);
+  let records;
+  let secrets;
+  try {
+    records = catalog.load();
+    secrets = new SecretStore(dataDir, persist?.secrets);
+  } catch (err) {
+    await persist?.close();
+    throw err;
+  }
+  const core = new CoordinatorCore(dataDir, catalog, secrets, createComputeController(), new Timeline(Date.now()), logger);
+  core.persist = persist;
   core.sources = new SourceManager(core);
   await replayCatalog(core, records);
   // Start compute's clock now, so mz_now() is meaningful before the first write.
@@ -67,6 +100,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       await core.timeline.exclusive(() => undefined);
       await Promise.all([...core.shards.values()].map((s) => s.close()));
       core.shards.clear();
+      await persist?.close();
       logger.info({ dataDir }, 'coordinator stopped');
     },
   };

@@ -309,7 +309,15 @@ export class SessionImpl implements Session {
 
   /** DDL statements run one at a time across all sessions. */
   private ddl(fn: () => Promise<ExecuteResult> | ExecuteResult): Promise<ExecuteResult> {
-    return this.core.ddlQueue.exclusive(fn);
+    return this.core.ddlQueue.exclusive(async () => {
+      try {
+        return await fn();
+      } finally {
+        // Answered only once the catalog and secrets it changed are durable (persist storage writes them asynchronously).
+        await this.core.catalog.flushed();
+        await this.core.secrets.flushed();
+      }
+    });
   }
 
   private setVariable(stmt: SetVariableStatement): ExecuteResult {

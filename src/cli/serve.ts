@@ -7,11 +7,14 @@ import { startCoordinator, type Coordinator } from '../adapter/coordinator.js';
 import { PgwireServer } from '../server/pgwire/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from './logger.js';
 import { parsePort } from './options.js';
+import { parseStorage } from '../persist/server-storage.js';
 
 export interface ServeOptions {
   host: string;
   port: number;
   dataDir: string;
+  /** --storage: where everything durable lives (undefined: files under dataDir). */
+  storage?: string;
   logLevel: LevelWithSilent;
   logFormat: LogFormat;
 }
@@ -21,7 +24,11 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .description('run the Freshet server: SQL clients (psql, any PostgreSQL driver) connect over the PostgreSQL wire protocol');
   addListenOptions(command)
-    .option('--data-dir <path>', 'directory for the catalog and durable data; created if missing, reused on restart', './freshet-data');
+    .option('--data-dir <path>', 'directory for the catalog and durable data; created if missing, reused on restart', './freshet-data')
+    .option(
+      '--storage <url>',
+      'where everything durable lives instead of --data-dir\'s files: postgres://user@host:port/database (PostgreSQL; a second server started on it takes over and the first exits), local (persist files under --data-dir/persist) or file:<directory>',
+    );
   addLogOptions(command).action(async (options: ServeOptions) => {
     await serve(options);
   });
@@ -71,13 +78,20 @@ export interface RunningServer {
  * was started, sets exit code 1 and resolves undefined.
  */
 export async function startServer(
-  options: Pick<ServeOptions, 'host' | 'port' | 'dataDir'>,
+  options: Pick<ServeOptions, 'host' | 'port' | 'dataDir' | 'storage'>,
   logger: Logger,
 ): Promise<RunningServer | undefined> {
   const dataDir = resolve(options.dataDir);
   let coordinator: Coordinator;
   try {
-    coordinator = await startCoordinator({ dataDir, logger: logger.child({ component: 'coordinator' }) });
+    const storage = options.storage === undefined ? undefined : parseStorage(options.storage, dataDir);
+    coordinator = await startCoordinator({
+      dataDir,
+      logger: logger.child({ component: 'coordinator' }),
+      ...(storage ? { storage } : {}),
+      // Another server took over the storage: stop at once, writing nothing more (the coordinator logged why).
+      onFenced: () => process.exit(3),
+    });
   } catch (err) {
     logger.fatal({ err, dataDir }, 'could not start the coordinator');
     process.exitCode = 1;
