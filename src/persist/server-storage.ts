@@ -152,13 +152,19 @@ export class ServerStorage {
   /** Opens the shard of collection `id` as this server's writer. */
   async openShard(id: string, options: { mustExist?: boolean } = {}): Promise<Shard> {
     if (this.fenced) throw this.fenced;
-    const shard = await PersistShard.open(this.location, id, {
-      ...this.options.shardOptions,
-      epoch: this.epoch,
-      onFenced: (err) => this.fence(err),
-      ...(options.mustExist !== undefined ? { mustExist: options.mustExist } : {}),
-    });
-    return new PersistBackedShard(shard);
+    try {
+      const shard = await PersistShard.open(this.location, id, {
+        ...this.options.shardOptions,
+        epoch: this.epoch,
+        onFenced: (err) => this.fence(err),
+        ...(options.mustExist !== undefined ? { mustExist: options.mustExist } : {}),
+      });
+      return new PersistBackedShard(shard);
+    } catch (err) {
+      // A newer server registered on this shard: the whole server is fenced out.
+      if (err instanceof FencedError) this.fence(err);
+      throw err;
+    }
   }
 
   /** Waits for pending catalog and secret writes; throws the first failure. */
