@@ -168,7 +168,7 @@ test('source: errors', () => {
   assert.throws(plan({ topic: 't', options: [opt('PARTITIONS', num(3))] }), sqlError('42601', /PARTITIONS/));
   assert.throws(plan({ topic: 't', options: [opt('START OFFSET', list(num(1))), opt('START TIMESTAMP', num(5))] }), sqlError('22023', /cannot specify START TIMESTAMP and START OFFSET/));
   assert.throws(plan({ topic: 't', options: [opt('START OFFSET', list(num(-1)))] }), sqlError('22023', /nonnegative/));
-  assert.throws(plan({ topic: 't', format: { kind: 'avro', options: [] } }), sqlError('0A000', /FORMAT AVRO is not yet supported/));
+  assert.throws(plan({ topic: 't', format: { kind: 'avro', options: [] } }), sqlError('42601', /FORMAT AVRO requires USING CONFLUENT SCHEMA REGISTRY CONNECTION or USING SCHEMA/));
   assert.throws(plan({ topic: 't', format: { kind: 'protobuf', options: [] } }), sqlError('0A000', /PROTOBUF/));
   assert.throws(plan({ topic: 't', format: { kind: 'text' }, envelope: { kind: 'debezium' } }), sqlError('42P17', /ENVELOPE DEBEZIUM requires a value with before, after and op/));
   assert.throws(plan({ topic: 't', format: { kind: 'text' }, envelope: { kind: 'upsert' } }), sqlError('42P17', /UPSERT requires that KEY FORMAT be specified/));

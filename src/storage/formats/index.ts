@@ -8,6 +8,7 @@ import type { Decoder, FormatDesc, FormatImpl, FormatPlanContext, FormatPurifyCo
 import { bytesFormat, textFormat } from './text.js';
 import { jsonFormat } from './json.js';
 import { csvFormat } from './csv.js';
+import { avroFormat } from './avro/index.js';
 import { protobufFormat } from './protobuf/index.js';
 
 const formats = new Map<string, FormatImpl>();
@@ -17,7 +18,7 @@ export function registerFormat<D extends FormatDesc>(impl: FormatImpl<D>): void 
   formats.set(impl.kind, impl as unknown as FormatImpl);
 }
 
-for (const impl of [textFormat, bytesFormat, jsonFormat, csvFormat as unknown as FormatImpl, protobufFormat as unknown as FormatImpl]) registerFormat(impl);
+for (const impl of [textFormat, bytesFormat, jsonFormat, csvFormat as unknown as FormatImpl, avroFormat as unknown as FormatImpl, protobufFormat as unknown as FormatImpl]) registerFormat(impl);
 
 function formatFor(kind: string, pos?: number): FormatImpl {
   const impl = formats.get(kind);
