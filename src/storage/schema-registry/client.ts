@@ -70,6 +70,31 @@ function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 401 || status === 403 || status === 408 || status === 429;
 }
 
+/** Certificate verification failures (Node's error codes for them). */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A network or TLS failure in words: OpenSSL's reason rather than its error stack. */
+function describeNetworkError(err: unknown, hasCa: boolean): string {
+  if (!(err instanceof Error)) return String(err);
+  const { code, reason } = err as Error & { code?: unknown; reason?: unknown };
+  if (typeof code === 'string' && code.startsWith('ERR_SSL_') && typeof reason === 'string') return `TLS error: ${reason}`;
+  if (typeof code === 'string' && CERTIFICATE_ERRORS.has(code)) {
+    const hint = hasCa ? "is SSL CERTIFICATE AUTHORITY the CA that signed the registry's certificate?" : "no SSL CERTIFICATE AUTHORITY was given, so only the system's CAs are trusted";
+    return `TLS error: ${err.message} (${hint})`;
+  }
+  return err.message;
+}
+
 function parseSchemaType(value: unknown): SchemaType {
   if (value === undefined || value === null) return 'AVRO';
   if (value === 'AVRO' || value === 'PROTOBUF' || value === 'JSON') return value;
@@ -237,8 +262,7 @@ class HttpSchemaRegistryClient implements SchemaRegistryClient {
     try {
       response = await this.send(https, options);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new SchemaRegistryError(this.message(scrub(reason)), 0, true);
+      throw new SchemaRegistryError(this.message(scrub(describeNetworkError(err, ca !== undefined))), 0, true);
     }
     const { status, body } = response;
     let parsed: unknown = undefined;
@@ -272,7 +296,11 @@ class HttpSchemaRegistryClient implements SchemaRegistryClient {
           }
           chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          // One request per connection (agent: false): close it now rather than when the server does.
+          req.destroy();
+        });
         res.on('error', reject);
       });
       const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
