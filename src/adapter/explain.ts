@@ -11,6 +11,7 @@ import type { ExecuteResult } from './api.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { maintainedPlan, planSelect } from './query.js';
 import { resolveItem } from './item-planning.js';
+import { catalogIndexes, explainLookups, findLookups } from './lookup.js';
 
 export const EXPLAIN_COLUMN: Record<ExplainStatement['stage'], string> = {
   raw: 'Raw Plan',
@@ -35,7 +36,11 @@ export function explain(exec: ExecContext, stmt: ExplainStatement): ExecuteResul
     const inner = target.statement;
     if (inner.kind === 'select') {
       const planned = planSelect(exec, inner.query, [], true);
-      text = explainPlan(optimizeIt ? optimize(planned.plan) : planned.plan);
+      if (optimizeIt) {
+        // A read constrained to index keys is a lookup (Materialize's fast path).
+        const plan = optimize(planned.plan);
+        text = explainLookups(findLookups(plan, catalogIndexes(exec.core.catalog.allItems())), (id) => collectionName(exec, id));
+      } else text = explainPlan(planned.plan);
     } else if (inner.kind === 'createView') {
       const planned = planQuery(inner.query, planContextFor(exec, []));
       text = explainPlan(optimizeIt ? maintainedPlan(planned) : planned.plan);

@@ -13,6 +13,7 @@ import { columnsOf } from './results.js';
 import type { ExecContext } from './exec-context.js';
 import { paramHints, planContextFor } from './exec-context.js';
 import type { ComputeController } from '../compute/api.js';
+import { catalogIndexes, findLookups, substituteLookups, type IndexesOf, type LookupSite } from './lookup.js';
 
 export interface QueryResult {
   columns: ResultColumn[];
@@ -24,17 +25,45 @@ export function planSelect(exec: ExecContext, query: Query, paramTypes: (SqlType
   return planQuery(query, planContextFor(exec, paramTypes, undefined, forPeek));
 }
 
-/** Runs a planned query once over the current contents of its inputs. */
-export function runPlanned(compute: ComputeController, planned: PlannedQuery, params: Datum[]): QueryResult {
+/**
+ * Runs a planned query once over the current contents of its inputs. With
+ * `indexes`, collections the plan constrains to a few index keys are read
+ * by lookups in the index (see lookup.ts).
+ */
+export function runPlanned(compute: ComputeController, planned: PlannedQuery, params: Datum[], indexes?: IndexesOf): QueryResult {
   const plan = optimize(bindParameters(planned.plan, params));
   const finishing = bindFinishing(planned.finishing, params);
-  const rows = applyFinishing(compute.peek(plan), finishing);
+  const rows = applyFinishing(compute.peek(indexes === undefined ? plan : withLookups(compute, plan, indexes)), finishing);
   return { columns: columnsOf(planned.desc), rows };
+}
+
+/**
+ * `plan` with the collections it reads by index keys replaced by the rows
+ * looked up (synchronously, so at the same time as the rest of the read).
+ * A lookup in an index with errors falls back to the plan's own read,
+ * which reports them exactly as a scan does.
+ */
+export function withLookups(compute: ComputeController, plan: RelExpr, indexes: IndexesOf): RelExpr {
+  const lookupIndex = compute.lookupIndex?.bind(compute);
+  if (lookupIndex === undefined) return plan;
+  const { plan: unshared, sites } = findLookups(plan, indexes);
+  if (sites.length === 0) return plan;
+  const rows = new Map<LookupSite['get'], Array<[Row, number]>>();
+  for (const site of sites) {
+    const found: Array<[Row, number]> = [];
+    try {
+      for (const key of site.values) for (const u of lookupIndex(site.index.id, key)) found.push([u.row, u.diff]);
+    } catch {
+      continue;
+    }
+    rows.set(site.get, found);
+  }
+  return substituteLookups(unshared, rows);
 }
 
 export function runQuery(exec: ExecContext, query: Query, params: Datum[]): QueryResult {
   const planned = planSelect(exec, query, paramHints(exec, params.length), true);
-  return runPlanned(exec.core.compute, planned, params);
+  return runPlanned(exec.core.compute, planned, params, catalogIndexes(exec.core.catalog.allItems()));
 }
 
 export function compareByOrder(order: readonly ColumnOrder[]): (a: Row, b: Row) => number {

@@ -46,6 +46,8 @@ const INT8_MAX = 9223372036854775807n;
 
 /** Calls that PostgreSQL's `=` resolved to: the optimizer may turn them into join equivalences. */
 export const equalityFuncs = new WeakSet<ScalarFunc>();
+/** `x = ANY(array)` calls whose elements need no cast (index lookups read their elements). */
+export const anyEqualityFuncs = new WeakSet<ScalarFunc>();
 
 export function numberLiteral(text: string): ScalarExpr {
   if (/^-?\d+$/.test(text)) {
@@ -493,6 +495,7 @@ export class ExprPlanner {
         return sawNull ? null : all;
       },
     };
+    if (e.op === '=' && !all && (elementCast === undefined || elementCast.name === `${resolved.argTypes[1]!.kind}_identity`)) anyEqualityFuncs.add(func);
     return b.call(func, [leftArg, array], BOOL);
   }
 
