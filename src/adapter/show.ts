@@ -13,7 +13,7 @@ import { planContextFor, type ExecContext } from './exec-context.js';
 import { rowsResult } from './results.js';
 import { resolveItem, unknownItem } from './item-planning.js';
 import { runPlanned } from './query.js';
-import { objectTypeName, sourceTypeName } from './system/mz-catalog.js';
+import { connectionTypeName, objectTypeName, sourceTypeName } from './system/mz-catalog.js';
 import { ExtraSqlState } from '../catalog/extra-sqlstates.js';
 import { quoteName, wrongKind } from './ddl.js';
 
@@ -158,7 +158,7 @@ function listObjects(exec: ExecContext, stmt: ShowObjects): Listing {
     case 'connections':
       listing = {
         columns: cols(['name', text], ['type', text]),
-        rows: itemsOf(exec, schema(), 'connection').map((i) => [i.name, i.connection?.connectionType ?? 'kafka']),
+        rows: itemsOf(exec, schema(), 'connection').map((i) => [i.name, connectionTypeName(i)]),
       };
       break;
     case 'objects':

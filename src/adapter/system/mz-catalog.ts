@@ -35,6 +35,11 @@ export function objectTypeName(item: CatalogItem): string {
   return item.kind === 'subsource' ? 'source' : kindDisplayName(item.kind);
 }
 
+/** A connection's type as Materialize lists it: 'kafka', 'confluent-schema-registry'. */
+export function connectionTypeName(item: CatalogItem): string {
+  return (item.connection?.connectionType ?? 'kafka').replace(/ /g, '-');
+}
+
 export function sourceTypeName(item: CatalogItem): string {
   if (item.kind !== 'subsource') return 'kafka';
   return item.subsourceRole === 'errors' ? 'dead-letter' : 'progress';
@@ -117,7 +122,7 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
     'mz_catalog',
     'mz_connections',
     [['id', text], ['oid', oid], ['schema_id', text], ['name', text], ['type', text], ['owner_id', text], ['create_sql', text]],
-    (s) => itemsOfKind(s, 'connection').map((i) => [i.id, i.oid, schemaId(s, i), i.name, i.connection?.connectionType ?? 'kafka', OWNER_ID, i.createSql]),
+    (s) => itemsOfKind(s, 'connection').map((i) => [i.id, i.oid, schemaId(s, i), i.name, connectionTypeName(i), OWNER_ID, i.createSql]),
   ),
   relation(
     'mz_catalog',
