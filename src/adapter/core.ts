@@ -226,23 +226,31 @@ export class CoordinatorCore {
    * then visible in compute. Serialized with every other timestamped write.
    */
   writeTables(writes: Map<GlobalId, Update[]>): Promise<Timestamp> {
-    return this.timeline.exclusive(async () => {
-      const live = [...writes].filter(([id, updates]) => updates.length > 0 && this.catalog.get(id) !== undefined);
-      const time = this.timeline.next();
-      for (const [id, updates] of live) {
-        const shard = this.shards.get(id);
-        if (!shard) throw new SqlError(SqlState.internalError, `table ${id} has no storage`);
-        try {
-          await shard.append({ time, updates });
-        } catch (err) {
-          // Not durable, so not acknowledged: the client sees why (53100 when the disk is full).
-          throw storageSqlError(err, `rows of table "${this.catalog.get(id)?.name ?? id}"`);
-        }
-      }
-      if (live.length > 0) this.compute.applyUpdates(live.map(([id, updates]) => ({ id, updates })), time);
-      else this.compute.advanceTo(time);
-      return time;
-    });
+    let live: [GlobalId, Update[]][] = [];
+    // The timestamp is taken and the appends started under the timeline's
+    // lock; the fsync happens outside it (writes meanwhile share it), and the
+    // rows become visible in timestamp order once durable.
+    return this.timeline.write(
+      (time) => {
+        live = [...writes].filter(([id, updates]) => updates.length > 0 && this.catalog.get(id) !== undefined);
+        const appends = live.map(([id, updates]) => {
+          const shard = this.shards.get(id);
+          if (!shard) return Promise.reject(new SqlError(SqlState.internalError, `table ${id} has no storage`));
+          return shard.append({ time, updates }).catch((err: unknown) => {
+            // Not durable, so not acknowledged: the client sees why (53100 when the disk is full).
+            throw storageSqlError(err, `rows of table "${this.catalog.get(id)?.name ?? id}"`);
+          });
+        });
+        return Promise.all(appends).then(() => undefined);
+      },
+      (time) => {
+        // A table dropped meanwhile is no longer in compute.
+        const visible = live.filter(([id]) => this.shards.has(id));
+        if (visible.length > 0) this.compute.applyUpdates(visible.map(([id, updates]) => ({ id, updates })), time);
+        else this.compute.advanceTo(time);
+        return time;
+      },
+    );
   }
 
   /**
@@ -267,6 +275,15 @@ export class CoordinatorCore {
   async prepareReadAsOf(t: number, atLeast: boolean, signal: AbortSignal): Promise<void> {
     if (!Number.isFinite(t) || t < 0) throw new SqlError(SqlState.invalidParameterValue, `AS OF timestamp ${t} is out of range`);
     await this.freshenReadTime();
+    // A time further ahead than a read can reasonably wait for (say u64::MAX)
+    // is refused at once, with Materialize's error, instead of waiting forever.
+    if (!atLeast && t - Date.now() > MAX_AS_OF_WAIT_MS) {
+      throw new SqlError(
+        SqlState.dataException,
+        `Timestamp (${asTimestampText(t)}) is not valid for all inputs: [Antichain { elements: [${this.compute.currentTime()}] }]`,
+        { hint: `Freshet waits at most ${MAX_AS_OF_WAIT_MS / 1000} s for an AS OF time in the future` },
+      );
+    }
     while (Date.now() < t) {
       await abortableSleep(Math.min(t - Date.now(), 1000), signal);
     }
@@ -295,6 +312,14 @@ export class CoordinatorCore {
       .exclusive(() => this.compute.advanceTo(this.timeline.next()))
       .catch((err: unknown) => this.logger.error({ err }, 'advancing time failed'));
   }
+}
+
+/** How far in the future an AS OF (without AT LEAST) may be: further is an error, not a wait. */
+const MAX_AS_OF_WAIT_MS = 60_000;
+
+/** A millisecond time as an integer (u64 times above 2^53 print as the digits written). */
+function asTimestampText(t: number): string {
+  return Number.isSafeInteger(t) ? String(t) : BigInt(Math.round(t)).toString();
 }
 
 /** Sleeps `ms`, or rejects with the abort reason (57014) when `signal` aborts. */

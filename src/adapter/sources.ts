@@ -252,9 +252,11 @@ export class SourceManager {
   private applyTick(state: SourceState, tick: SourceTick): Promise<number> {
     const { progressId, errorsId } = state;
     const { core } = this;
-    return core.timeline.exclusive(async () => {
-      const time = core.timeline.next();
-      if (state.dropped) return time;
+    // The tick's timestamp is taken and its append started under the
+    // timeline's lock; the fsync happens outside it (other sources and
+    // INSERTs share it); it becomes visible in timestamp order once durable.
+    const stage = async (time: number): Promise<void> => {
+      if (state.dropped) return;
       const meta: SourceBatchMeta = { offsets: tick.offsets };
       try {
         await state.shard.append({ time, updates: tick.updates, meta, ...(tick.errors.length > 0 ? { errors: tick.errors.map(toErrorRow) } : {}) });
@@ -267,6 +269,9 @@ export class SourceManager {
         state.status = { status: 'stalled', error: message, at: new Date() };
         throw failure;
       }
+    };
+    return core.timeline.write(stage, (time) => {
+      if (state.dropped) return time;
       if (state.storageFailure !== null) {
         core.logger.info({ source: state.item.name }, 'source data can be stored again');
         state.storageFailure = null;
