@@ -5,9 +5,9 @@
 //   sources/4  4 append-only TEXT sources created at once over 4 topics of
 //              M messages each (librdkafka's mock cluster): messages/s until
 //              all 4 have everything.
-// Usage: node .build/NAME/bench/write-concurrency.js [seconds=5] [messages=200000] [storage URL]
-// The storage URL (postgres://...) runs the server on PostgreSQL storage
-// instead of the local data directory.
+// Usage: node .build/NAME/bench/write-concurrency.js [seconds=5] [messages=200000] [storage]
+// `storage` is passed to `freshet serve --storage` (postgres://..., local);
+// without it the server keeps its shard files under a temporary --data-dir.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,8 @@ async function insertCase(clients: number): Promise<number> {
   const conns: pg.Client[] = [];
   try {
     for (let i = 0; i < clients; i++) conns.push(await connectPg(server.port));
-    for (let i = 0; i < clients; i++) await conns[0]!.query(`CREATE TABLE t${i} (id int, v text)`);
+    // Names unique per case: a storage URL is shared by the cases.
+    for (let i = 0; i < clients; i++) await conns[0]!.query(`CREATE TABLE t${clients}_${i} (id int, v text)`);
     let acknowledged = 0;
     const deadline = Date.now() + seconds * 1000;
     const started = performance.now();
@@ -33,7 +34,7 @@ async function insertCase(clients: number): Promise<number> {
       conns.map(async (c, i) => {
         let n = 0;
         while (Date.now() < deadline) {
-          await c.query(`INSERT INTO t${i} VALUES (${n++}, 'row')`);
+          await c.query(`INSERT INTO t${clients}_${i} VALUES (${n++}, 'row')`);
           acknowledged++;
         }
       }),
