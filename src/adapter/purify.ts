@@ -54,10 +54,10 @@ export async function purifyDecoding(exec: ExecContext, decoding: SourceDecoding
     changed.add(spec);
   }
   // Insert from the end so earlier offsets stay valid.
-  const inserts = [...changed].filter((s) => s.end !== undefined).sort((a, b) => b.end! - a.end!);
+  const inserts = [...changed].filter((s) => s.endPos !== undefined).sort((a, b) => b.endPos! - a.endPos!);
   let out = text;
   for (const spec of inserts) {
-    const at = spec.end! - offset;
+    const at = spec.endPos! - offset;
     out = out.slice(0, at) + seedClause(spec) + out.slice(at);
   }
   return out;

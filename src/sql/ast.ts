@@ -550,7 +550,7 @@ export type FormatSpec =
       /** SEED ...: the schemas fixed at CREATE (purification); present in stored statements. */
       seed?: CsrSeed;
       /** Offset just past the format's USING clause (where purification writes SEED). */
-      end?: number;
+      endPos?: number;
     }
   | {
       kind: 'protobuf';
@@ -561,7 +561,7 @@ export type FormatSpec =
       schema?: string;
       options: SqlOption[];
       seed?: CsrSeed;
-      end?: number;
+      endPos?: number;
     }
   | { kind: 'regex'; pattern: string };
 

@@ -125,7 +125,7 @@ export class SourceParser extends OptionParser {
     this.expectWords('confluent', 'schema', 'registry', 'connection');
     spec.csrConnection = this.parseObjectName();
     spec.options = this.parseCsrOptions();
-    spec.end = this.previousEnd();
+    spec.endPos = this.previousEnd();
     if (this.eatWords('seed')) spec.seed = this.parseSeed();
   }
 

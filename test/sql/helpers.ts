@@ -31,7 +31,7 @@ export function exprOf(sqlExpr: string): Expr {
 
 /** Deep copy without `pos` / `opPos` fields, for shape comparisons. */
 export function noPos<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === 'pos' || key === 'opPos' ? undefined : v))) as T;
+  return JSON.parse(JSON.stringify(value, (key, v: unknown) => (key === 'pos' || key.endsWith('Pos') ? undefined : v))) as T;
 }
 
 /** Compact parenthesized rendering of an expression tree (precedence tests). */
