@@ -27,6 +27,12 @@ export interface StatementDescription {
 export type ExecuteResult =
   /** Rows for SELECT, SHOW, FETCH, EXPLAIN, INSERT ... RETURNING. `tag` is the CommandComplete tag, e.g. 'SELECT 3'. */
   | { kind: 'rows'; columns: ResultColumn[]; rows: Row[]; tag: string }
+  /**
+   * Rows of a query (SELECT, FETCH, EXECUTE of a SELECT) produced batch by
+   * batch as the server pulls them (see RowStream); `tag(n)` is the
+   * CommandComplete tag once n rows were sent, e.g. 'SELECT n'.
+   */
+  | { kind: 'rowStream'; columns: ResultColumn[]; stream: RowStream; tag: (rowCount: number) => string }
   /** Statements without rows: 'CREATE TABLE', 'INSERT 0 3', 'SET', ... */
   | { kind: 'command'; tag: string }
   /**
@@ -58,10 +64,20 @@ export interface CopyTextOptions {
   quote: string;
 }
 
+/**
+ * The row-batch iterator between adapter and server. The producer does work
+ * only inside `next()` (in slices that yield to the event loop), so a server
+ * that calls `next()` only once the socket has drained what it wrote
+ * ('drain' after write() returned false) makes a slow client slow the query
+ * down instead of making the server buffer its result. Memory is bounded by
+ * a batch (plus what the query must hold, e.g. ORDER BY's rows). A statement
+ * cancelled (CancelRequest, statement_timeout) makes `next()` reject with
+ * 57014; any rejection ends the stream.
+ */
 export interface RowStream {
   /** Resolves with the next rows (at least one), or null when the stream ends. */
   next(): Promise<Row[] | null>;
-  /** Stops the stream early (client went away or cancelled). */
+  /** Stops the stream early (client went away or cancelled); idempotent. */
   close(): void;
 }
 

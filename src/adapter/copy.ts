@@ -10,7 +10,8 @@ import type { CopyInSink, CopyTextOptions, ExecuteResult, ResultColumn, RowStrea
 import { planContextFor, type ExecContext } from './exec-context.js';
 import { resolveItem } from './item-planning.js';
 import { checkOptions, optionBool, optionText } from './options.js';
-import { runQuery, evalScalar } from './query.js';
+import { evalScalar } from './query.js';
+import { streamQuery } from './result-stream.js';
 import { checkNotNull, writeOrBuffer } from './dml.js';
 import { columnsOf } from './results.js';
 import { startSubscribe, subscribeStream } from './subscribe.js';
@@ -49,20 +50,6 @@ function textOptions(options: CopyOptions): CopyTextOptions {
   return { delimiter: options.delimiter, nullString: options.nullString, header: options.header, quote: options.quote };
 }
 
-function singleBatch(rows: Row[]): RowStream {
-  let done = false;
-  return {
-    next: () => {
-      if (done || rows.length === 0) return Promise.resolve(null);
-      done = true;
-      return Promise.resolve(rows);
-    },
-    close: () => {
-      done = true;
-    },
-  };
-}
-
 export async function copy(exec: ExecContext, stmt: CopyStatement, params: Datum[]): Promise<ExecuteResult> {
   if (stmt.direction === 'from') return copyFrom(exec, stmt);
   const options = copyOptions(stmt);
@@ -73,18 +60,29 @@ export async function copy(exec: ExecContext, stmt: CopyStatement, params: Datum
     return { kind: 'copyOut', columns: active.columns, stream: subscribeStream(active, exec.signal), format: options.format, tagOnEnd, options: textOptions(options) };
   }
   let columns: ResultColumn[];
-  let rows: Row[];
+  let stream: RowStream;
   if (source.kind === 'query') {
-    ({ columns, rows } = runQuery(exec, source.query, params));
+    // Computed batch by batch as the client reads (result-stream.ts).
+    ({ columns, stream } = streamQuery(exec, source.query, params));
   } else {
     const item = resolveItem(exec, source.name);
     if (!item.desc || item.kind === 'index') throw wrongKind(item, 'relation');
-    const all = runQuery(exec, tableQuery(source.name), []);
+    const all = streamQuery(exec, tableQuery(source.name), []);
     const picks = source.columns.length > 0 ? source.columns.map((c) => columnIndex(item.desc!.columns, c)) : item.desc.columns.map((_c, i) => i);
     columns = picks.map((i) => all.columns[i]!);
-    rows = all.rows.map((r) => picks.map((i) => r[i] ?? null));
+    stream = mapStream(all.stream, (r) => picks.map((i) => r[i] ?? null));
   }
-  return { kind: 'copyOut', columns, stream: singleBatch(rows), format: options.format, tagOnEnd, options: textOptions(options) };
+  return { kind: 'copyOut', columns, stream, format: options.format, tagOnEnd, options: textOptions(options) };
+}
+
+function mapStream(stream: RowStream, f: (row: Row) => Row): RowStream {
+  return {
+    next: async () => {
+      const rows = await stream.next();
+      return rows === null ? null : rows.map(f);
+    },
+    close: () => stream.close(),
+  };
 }
 
 function tableQuery(name: { parts: string[]; pos: number }): import('../sql/ast.js').Query {

@@ -5,17 +5,24 @@ import type { DeclareStatement, FetchStatement } from '../sql/ast.js';
 import type { Datum, Row } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { ExtraSqlState } from '../catalog/extra-sqlstates.js';
-import type { ExecuteResult, ResultColumn } from './api.js';
+import type { ExecuteResult, ResultColumn, RowStream } from './api.js';
 import type { ExecContext } from './exec-context.js';
 import { checkOptions, optionDurationMs } from './options.js';
-import { runQuery } from './query.js';
+import { streamQuery } from './result-stream.js';
+import { abortError } from '../compute/peek-stream.js';
 import { rowsResult } from './results.js';
-import { RowQueue, startSubscribe, type ActiveSubscribe } from './subscribe.js';
+import { startSubscribe, type ActiveSubscribe, type RowQueue } from './subscribe.js';
 
 interface Cursor {
   columns: ResultColumn[];
-  queue: RowQueue;
+  /** SUBSCRIBE cursors: the subscription's queue. */
+  queue?: RowQueue;
   subscribe?: ActiveSubscribe;
+  /** Query cursors: the result, computed as it is fetched, and rows pulled but not yet fetched. */
+  stream?: RowStream;
+  /** Aborts the query cursor's evaluation: a cancelled FETCH (the transaction fails with it). */
+  controller?: AbortController;
+  buffered: Row[];
 }
 
 export class Cursors {
@@ -29,13 +36,12 @@ export class Cursors {
     const inner = stmt.statement;
     if (inner.kind === 'subscribe') {
       const active = await startSubscribe(exec, inner, params);
-      this.cursors.set(stmt.name, { columns: active.columns, queue: active.queue, subscribe: active });
+      this.cursors.set(stmt.name, { columns: active.columns, queue: active.queue, subscribe: active, buffered: [] });
     } else {
-      const result = runQuery(exec, inner.query, params);
-      const queue = new RowQueue();
-      queue.push(result.rows);
-      queue.end();
-      this.cursors.set(stmt.name, { columns: result.columns, queue });
+      // The inputs are read now; FETCH computes rows as it needs them.
+      const controller = new AbortController();
+      const result = streamQuery({ ...exec, signal: controller.signal }, inner.query, params);
+      this.cursors.set(stmt.name, { columns: result.columns, stream: result.stream, controller, buffered: [] });
     }
     return { kind: 'command', tag: 'DECLARE CURSOR' };
   }
@@ -57,11 +63,50 @@ export class Cursors {
     const timeoutMs = timeout ? optionDurationMs(timeout) : undefined;
     const max = stmt.count === 'all' ? undefined : (stmt.count ?? 1);
     let rows: Row[] = [];
-    if (max === undefined || max > 0) {
+    if (cursor.stream !== undefined) {
+      if (max === undefined) return { kind: 'rowStream', columns: cursor.columns, stream: this.restOf(cursor, exec.signal), tag: (n) => `FETCH ${n}` };
+      if (max > 0) rows = await this.pull(cursor, max, exec.signal);
+    } else if (cursor.queue !== undefined && (max === undefined || max > 0)) {
       await cursor.queue.waitForRows(exec.signal, timeoutMs);
       rows = cursor.queue.take(max);
     }
     return rowsResult(cursor.columns, rows, `FETCH ${rows.length}`);
+  }
+
+  /** Up to `max` rows of a query cursor, computing more only as needed. */
+  private async pull(cursor: Cursor, max: number, signal: AbortSignal): Promise<Row[]> {
+    const onAbort = (): void => cursor.controller?.abort(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (cursor.buffered.length < max && cursor.stream !== undefined) {
+        if (signal.aborted) throw abortError(signal);
+        const batch = await cursor.stream.next();
+        if (batch === null) {
+          cursor.stream = undefined;
+          break;
+        }
+        for (const row of batch) cursor.buffered.push(row);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (cursor.buffered.length <= max) {
+      const rows = cursor.buffered;
+      cursor.buffered = [];
+      return rows;
+    }
+    return cursor.buffered.splice(0, max);
+  }
+
+  /** FETCH ALL of a query cursor: the rest of its rows, streamed. */
+  private restOf(cursor: Cursor, signal: AbortSignal): RowStream {
+    return {
+      next: async () => {
+        const rows = await this.pull(cursor, 2048, signal);
+        return rows.length > 0 ? rows : null;
+      },
+      close: () => undefined,
+    };
   }
 
   close(name: string): ExecuteResult {
@@ -69,13 +114,17 @@ export class Cursors {
     else {
       const cursor = this.get(name);
       cursor.subscribe?.close();
+      cursor.stream?.close();
       this.cursors.delete(name);
     }
     return { kind: 'command', tag: 'CLOSE CURSOR' };
   }
 
   closeAll(): void {
-    for (const c of this.cursors.values()) c.subscribe?.close();
+    for (const c of this.cursors.values()) {
+      c.subscribe?.close();
+      c.stream?.close();
+    }
     this.cursors.clear();
   }
 }

@@ -22,9 +22,11 @@ import { SessionVars, parseDurationMs } from './vars.js';
 import { TransactionState } from './transaction.js';
 import { Cursors } from './cursors.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
-import { columnsOf, command, rowsResult } from './results.js';
+import { columnsOf, command } from './results.js';
 import { typeFromAst } from '../plan/planner.js';
-import { evalConstantExpr, prepareAsOf, runQuery, planSelect } from './query.js';
+import { evalConstantExpr, prepareAsOf, planSelect } from './query.js';
+import { streamQuery } from './result-stream.js';
+import { abortError } from '../compute/peek-stream.js';
 import { deleteRows, insert, update } from './dml.js';
 import * as ddl from './ddl.js';
 import { show } from './show.js';
@@ -138,26 +140,34 @@ export class SessionImpl implements Session {
   async execute(parsed: ParsedStatement, options: ExecuteOptions): Promise<ExecuteResult> {
     const controller = new AbortController();
     const outer = options.signal;
-    const onOuterAbort = (): void => controller.abort();
-    if (outer?.aborted) controller.abort();
+    // The outer signal's reason (57014 user request, a disconnect) is the error to report.
+    const onOuterAbort = (): void => controller.abort(outer?.reason);
+    if (outer?.aborted) controller.abort(outer.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     this.running = controller;
     const timeout = this.statementTimeout(controller);
     const stmt = parsed.statement;
+    let streaming = false;
+    const release = (): void => {
+      if (timeout) clearTimeout(timeout);
+      outer?.removeEventListener('abort', onOuterAbort);
+      if (this.running === controller) this.running = undefined;
+    };
     try {
       if (this.txn.status === 'E' && !endsTransaction(stmt)) {
         throw new SqlError(ExtraSqlState.inFailedSqlTransaction, 'current transaction is aborted, commands ignored until end of transaction block');
       }
       const exec = this.context(controller.signal, this.described.get(stmt) ?? []);
       const result = await this.dispatch(exec, parsed, options.params);
-      return result.kind === 'copyOut' ? this.trackStream(result, controller) : result;
+      if (result.kind !== 'copyOut' && result.kind !== 'rowStream') return result;
+      // The statement goes on while its rows stream: its timeout and cancellation too.
+      streaming = true;
+      return this.trackStream(result, controller, release);
     } catch (err) {
       if (this.txn.status === 'T') this.txn.status = 'E';
       throw this.internal(err);
     } finally {
-      if (timeout) clearTimeout(timeout);
-      outer?.removeEventListener('abort', onOuterAbort);
-      if (this.running === controller) this.running = undefined;
+      if (!streaming) release();
     }
   }
 
@@ -172,23 +182,31 @@ export class SessionImpl implements Session {
    * A COPY ... TO STDOUT stream outlives its execute() call; cancelling or
    * closing the session must still stop it.
    */
-  private trackStream(result: Extract<ExecuteResult, { kind: 'copyOut' }>, controller: AbortController): ExecuteResult {
+  private trackStream<R extends Extract<ExecuteResult, { kind: 'copyOut' | 'rowStream' }>>(result: R, controller: AbortController, done: () => void): R {
     this.streams.add(controller);
     const { stream } = result;
+    let released = false;
     const release = (): void => {
+      if (released) return;
+      released = true;
       this.streams.delete(controller);
+      done();
     };
+    const signal = controller.signal;
     return {
       ...result,
       stream: {
         next: async () => {
           try {
+            if (signal.aborted) throw abortError(signal);
             const rows = await stream.next();
             if (rows === null) release();
             return rows;
           } catch (err) {
             release();
-            throw err;
+            stream.close();
+            if (this.txn.status === 'T') this.txn.status = 'E';
+            throw this.internal(err);
           }
         },
         close: () => {
@@ -217,8 +235,9 @@ export class SessionImpl implements Session {
         }
         const checkReadTime = await prepareAsOf(exec, stmt.asOf, stmt.asOfAtLeast === true);
         checkReadTime();
-        const result = runQuery(exec, stmt.query, params);
-        return rowsResult(result.columns, result.rows);
+        // The inputs are read now; the rows are computed as the client reads them.
+        const { columns, stream } = streamQuery(exec, stmt.query, params);
+        return { kind: 'rowStream', columns, stream, tag: (n) => `SELECT ${n}` };
       }
       case 'insert':
         return insert(exec, stmt, params);
@@ -402,8 +421,9 @@ export class SessionImpl implements Session {
   }
 
   cancel(): void {
-    this.running?.abort();
-    for (const stream of this.streams) stream.abort();
+    const reason = new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
+    this.running?.abort(reason);
+    for (const stream of this.streams) stream.abort(reason);
     this.streams.clear();
   }
 

@@ -18,6 +18,8 @@ export interface SubscribeOutput {
   columns: ResultColumn[];
   /** Rows for the updates of one timestamp. */
   rows(time: number, updates: Update[]): Row[];
+  /** One row per update, each from its update alone: a batch may be converted in pieces. */
+  perUpdate: boolean;
   /** The row announcing that everything before `time` has been sent (WITH (PROGRESS)). */
   progressRow(time: number): Row;
 }
@@ -38,6 +40,7 @@ export function diffOutput(data: ResultColumn[], progress: boolean): SubscribeOu
       const head = stamp(time, progress);
       return updates.map((u) => [...head, BigInt(u.diff), ...u.row]);
     },
+    perUpdate: true,
     progressRow: (time) => [new Decimal(time), true, null, ...nulls],
   };
 }
@@ -72,6 +75,7 @@ export function upsertOutput(data: ResultColumn[], keyNames: string[], progress:
       }
       return out;
     },
+    perUpdate: false,
     progressRow: (time) => [new Decimal(time), true, null, ...columns.slice(3).map(() => null)],
   };
 }

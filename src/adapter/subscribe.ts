@@ -13,17 +13,35 @@ import { checkMaintainable, maintainedPlan, mzTimestampOf, planSelect, prepareAs
 import { paramHints, type ExecContext } from './exec-context.js';
 
 
-/** Rows produced by a subscription, waiting to be read. */
+/** Rows per chunk a queue converts or hands out at a time. */
+const QUEUE_CHUNK_ROWS = 2048;
+
+/**
+ * Rows produced by a subscription, waiting to be read. A batch may be queued
+ * as a length and a function producing its rows by range, so a snapshot of
+ * millions of updates is turned into output rows a chunk at a time as the
+ * client reads, not all at once.
+ */
 export class RowQueue {
-  private rows: Row[] = [];
+  /** Queued batches: rows, or [count, rows of a range]. */
+  private readonly batches: Array<{ count: number; at: number; rows: (from: number, to: number) => Row[] }> = [];
   private waiters: (() => void)[] = [];
   private failure: SqlError | undefined;
   private ended = false;
 
   push(rows: Row[]): void {
-    if (this.ended || rows.length === 0) return;
-    this.rows.push(...rows);
+    this.pushLazy(rows.length, (from, to) => (from === 0 && to === rows.length ? rows : rows.slice(from, to)));
+  }
+
+  /** Queues `count` rows that `rows(from, to)` produces on demand. */
+  pushLazy(count: number, rows: (from: number, to: number) => Row[]): void {
+    if (this.ended || count === 0) return;
+    this.batches.push({ count, at: 0, rows });
     this.wake();
+  }
+
+  private get available(): boolean {
+    return this.batches.length > 0;
   }
 
   fail(err: SqlError): void {
@@ -45,8 +63,22 @@ export class RowQueue {
   /** Takes up to `max` rows (all when undefined) without waiting. */
   take(max?: number): Row[] {
     if (this.failure) throw this.failure;
-    const n = max === undefined ? this.rows.length : Math.min(max, this.rows.length);
-    return this.rows.splice(0, n);
+    const out: Row[] = [];
+    let wanted = max ?? Infinity;
+    while (wanted > 0 && this.batches.length > 0) {
+      const batch = this.batches[0]!;
+      const to = Math.min(batch.count, batch.at + Math.min(wanted, QUEUE_CHUNK_ROWS));
+      for (const row of batch.rows(batch.at, to)) out.push(row);
+      wanted -= to - batch.at;
+      batch.at = to;
+      if (batch.at >= batch.count) this.batches.shift();
+    }
+    return out;
+  }
+
+  /** Takes up to one chunk of rows (what a streaming reader sends at a time). */
+  takeChunk(): Row[] {
+    return this.take(QUEUE_CHUNK_ROWS);
   }
 
   get isEnded(): boolean {
@@ -58,7 +90,7 @@ export class RowQueue {
    * passes or `signal` aborts (then throws 57014).
    */
   async waitForRows(signal: AbortSignal | undefined, timeoutMs?: number): Promise<void> {
-    if (this.rows.length > 0 || this.failure || this.ended) return;
+    if (this.available || this.failure || this.ended) return;
     if (timeoutMs !== undefined && timeoutMs <= 0) return;
     await new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -144,10 +176,12 @@ export async function startSubscribe(exec: ExecContext, stmt: SubscribeStatement
       finish();
       return;
     }
-    const rows = output.rows(batch.time, batch.updates);
+    // Output rows are made a chunk at a time as they are read (a snapshot may hold millions).
+    const { time, updates } = batch;
+    if (output.perUpdate) queue.pushLazy(updates.length, (from, to) => output.rows(time, from === 0 && to === updates.length ? updates : updates.slice(from, to)));
+    else queue.push(output.rows(time, updates));
     // A progress row says: nothing more will arrive at times before this one.
-    if (options.progress) rows.push(output.progressRow(batch.time + 1));
-    queue.push(rows);
+    if (options.progress) queue.push([output.progressRow(time + 1)]);
   };
   try {
     checkReadTime();
@@ -171,7 +205,7 @@ export function subscribeStream(active: ActiveSubscribe, signal: AbortSignal): R
       try {
         for (;;) {
           await active.queue.waitForRows(signal);
-          const rows = active.queue.take();
+          const rows = active.queue.takeChunk();
           if (rows.length > 0) return rows;
           if (active.queue.isEnded) return null;
         }

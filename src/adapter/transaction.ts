@@ -17,8 +17,9 @@ export class TransactionState {
 
   bufferWrite(table: GlobalId, updates: Update[]): void {
     const list = this.pendingWrites.get(table);
-    if (list) list.push(...updates);
-    else this.pendingWrites.set(table, [...updates]);
+    // A loop, not push(...updates): spreading a large batch into one call overflows the stack.
+    if (list) for (const u of updates) list.push(u);
+    else this.pendingWrites.set(table, updates.slice());
   }
 
   /** Ends the transaction; returns the writes to apply (none after a failure or ROLLBACK). */

@@ -68,6 +68,18 @@ export function parseDurationMs(value: string): number | undefined {
   return Number(m[1]) * factor[(m[2] ?? 'ms').toLowerCase()]!;
 }
 
+/**
+ * A byte size as Materialize's memory settings take it ('1GB', '512MB',
+ * '1024kB', or a number of bytes), units in powers of 1024. Undefined when invalid.
+ */
+export function parseByteSize(value: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase().replace('i', '');
+  const factor: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
+  return Math.floor(Number(m[1]) * factor[unit]!);
+}
+
 const DEFS: VarDef[] = [
   { name: 'application_name', defaultValue: '', description: 'Sets the application name to be reported in statistics and logs.', report: true },
   {
@@ -134,6 +146,17 @@ const DEFS: VarDef[] = [
     report: false,
     normalize: (v) => {
       if (parseDurationMs(v) === undefined) throw invalidValue('statement_timeout', v);
+      return v.trim();
+    },
+  },
+  {
+    // Materialize's limit on what one query returns (SELECT, COPY ... TO, FETCH); over it: 53200.
+    name: 'max_query_result_size',
+    defaultValue: '1GB',
+    description: 'The maximum size in bytes for a single query\'s result (Materialize).',
+    report: false,
+    normalize: (v) => {
+      if (parseByteSize(v) === undefined) throw invalidValue('max_query_result_size', v);
       return v.trim();
     },
   },

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import type { Coordinator } from '../adapter/coordinator.js';
+import { readResult } from '../adapter/result-stream.js';
 import { startEmbeddedBroker } from '../storage/kafka/embedded-broker.js';
 import { createLogger, type LogFormat, type Logger } from './logger.js';
 import { addListenOptions, addLogOptions, installShutdown, reportUnexpectedErrors, startServer } from './serve.js';
@@ -141,7 +142,7 @@ async function waitForFirstRows(coordinator: Coordinator): Promise<void> {
   try {
     const [probe] = session.parse(`SELECT 1 FROM ${DEMO_OBJECTS.find((o) => o.kind === 'MATERIALIZED VIEW')!.name} LIMIT 1`);
     for (let attempt = 0; attempt < 100; attempt++) {
-      const result = await session.execute(probe!, { params: [] });
+      const result = await readResult(await session.execute(probe!, { params: [] }));
       if (result.kind === 'rows' && result.rows.length > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -59,6 +59,30 @@ export interface Subscription {
   close(): void;
 }
 
+/**
+ * Batches of result rows produced on demand: each `next()` does a slice of
+ * work (a few milliseconds) between yields to the event loop until a batch
+ * is ready, so nothing is computed ahead of the consumer.
+ */
+export interface RowBatchStream {
+  /** The next rows (at least one), or null at the end; a thrown error ends the stream. */
+  next(): Promise<Row[] | null>;
+  /** Stops early and releases what the stream holds. */
+  close(): void;
+}
+
+export interface PeekStreamOptions {
+  /** Aborts the evaluation between slices (the reason, a SqlError, is thrown). */
+  signal?: AbortSignal;
+  /** Rows per batch (default 2048). */
+  batchRows?: number;
+  /** Milliseconds of work before yielding to the event loop (default 4). */
+  sliceMs?: number;
+  /** A result larger than this (in Materialize's row byte sizes) fails with `resultTooLarge()`. */
+  maxResultBytes?: number;
+  resultTooLarge?: () => SqlError;
+}
+
 export interface ComputeController {
   /** Registers a base collection (table, source, progress subsource) that `applyUpdates` feeds. */
   createInput(id: GlobalId, desc: RelationDesc): void;
@@ -92,6 +116,13 @@ export interface ComputeController {
    * collection it reads, or an evaluation error.
    */
   peek(plan: RelExpr): Row[];
+
+  /**
+   * Like `peek`, as a stream: the inputs' contents are captured now (the
+   * read's timestamp), evaluation runs in slices as batches are pulled.
+   * Throws at once (not from `next`) for an error of a collection it reads.
+   */
+  peekStream(plan: RelExpr, options: PeekStreamOptions): RowBatchStream;
 
   /**
    * Current contents of a collection as (row, multiplicity) pairs. Throws the

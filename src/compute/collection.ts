@@ -103,6 +103,20 @@ export class CollectionState {
     return out;
   }
 
+  /**
+   * The rows as [row, count, ...] pairs (undefined rows are holes to skip),
+   * captured now: later changes do not affect the copy. For an unkeyed
+   * collection this is one array copy.
+   */
+  snapshotEntries(): Array<Row | number | undefined> {
+    if (this.unkeyed !== undefined) return this.unkeyed.snapshotEntries();
+    const out: Array<Row | number> = [];
+    this.forEach((row, diff) => {
+      out.push(row, diff);
+    });
+    return out;
+  }
+
   /** Rows whose index key equals `key` (as produced by the index's key function). */
   lookup(key: GroupKey): Update[] {
     const out: Update[] = [];

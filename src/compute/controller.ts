@@ -8,6 +8,8 @@ import type {
   ComputeController,
   ErrorUpdate,
   InputChanges,
+  PeekStreamOptions,
+  RowBatchStream,
   SubscribeBatch,
   SubscribeOptions,
   Subscription,
@@ -18,6 +20,7 @@ import { CollectionState } from './collection.js';
 import { collectionsRead, forEachInput, render, type ArrangedSource } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
+import { startPeekStream, type PeekInput } from './peek-stream.js';
 import { Stream, type Sink } from './stream.js';
 import { compileGroupKey, ErrorSet, UpdateAccumulator, valuesGroupKey, type GroupKey } from './zset.js';
 
@@ -150,6 +153,17 @@ class Controller implements ComputeControllerImpl {
       for (let i = 0; i < diff; i++) out.push(row);
     }
     return out;
+  }
+
+  peekStream(plan: RelExpr, options: PeekStreamOptions): RowBatchStream {
+    const inputs = new Map<GlobalId, PeekInput>();
+    for (const id of collectionsRead(plan)) {
+      const state = this.collection(id).state;
+      const error = state.errors.first();
+      if (error !== undefined) throw error;
+      inputs.set(id, { entries: state.snapshotEntries(), errors: state.errors.contents() });
+    }
+    return startPeekStream(plan, inputs, this.clock.now, options);
   }
 
   snapshot(id: GlobalId, options?: { ignoreErrors?: boolean }): Update[] {

@@ -7,7 +7,7 @@ import { describe, type GlobalId, type RelExpr, type ScalarExpr } from '../plan/
 import { compileAggregate } from './aggregates.js';
 import { renderDistinct, renderThreshold } from './ops/distinct.js';
 import { planJoin, renderJoin, shareableKey, type JoinPlan, type SharedJoinInput } from './ops/join.js';
-import { renderFilter, renderFlatMap, renderMap, renderNegate, renderProject, renderUnion } from './ops/linear.js';
+import { renderFilter, renderFlatMap, renderLazyFlatMap, renderMap, renderNegate, renderProject, renderUnion } from './ops/linear.js';
 import { renderReduce } from './ops/reduce.js';
 import { compileValidity, renderTemporalFilter } from './ops/temporal.js';
 import { renderTopK } from './ops/topk.js';
@@ -35,6 +35,12 @@ export interface RenderEnv {
    * one with this dataflow.
    */
   arrangedSource?(id: GlobalId, keyColumns: number[]): ArrangedSource | undefined;
+  /**
+   * One-shot evaluation in slices (peekStream): work an operator may postpone,
+   * run later by the caller until `step` returns false (no more to do). Table
+   * functions expand through it lazily.
+   */
+  defer?(step: () => boolean): void;
 }
 
 export interface ArrangedSource {
@@ -84,6 +90,7 @@ export function render(plan: RelExpr, env: RenderEnv): Stream {
       case 'project':
         return renderProject(go(rel.input), rel.outputs);
       case 'flatMap':
+        if (env.defer !== undefined) return renderLazyFlatMap(go(rel.input), rel.func, rel.args.map(compile), label(), env.defer.bind(env));
         return renderFlatMap(go(rel.input), rel.func, rel.args.map(compile), label());
       case 'join': {
         if (rel.inputs.length === 0) return env.constant([[[], 1]]);

@@ -211,6 +211,15 @@ export class OrderedRowCounts {
     return 0;
   }
 
+  /**
+   * A copy of the entries as [row, count, row, count, ...] in insertion order
+   * (a removed entry's row is undefined): one array copy, so a reader can walk
+   * it in slices while the table keeps changing (rows are never mutated).
+   */
+  snapshotEntries(): Array<Row | number | undefined> {
+    return this.entries.slice();
+  }
+
   /** Visits every row with its count, in insertion order. The table must not change during the visit. */
   forEach(visit: (row: Row, count: number) => void): void {
     const entries = this.entries;

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqlError } from '../../src/repr/errors.js';
+import { readResult } from '../../src/adapter/result-stream.js';
 import { queryText, runSql, startTestCoordinator } from '../helpers/coordinator.js';
 
 test('SET / SHOW / RESET with ParameterStatus for reported variables', async () => {
@@ -40,7 +41,7 @@ test('describe gives parameter types and result columns without executing', asyn
     const [ins] = s.parse('INSERT INTO p VALUES ($1, $2)');
     assert.equal(s.describe(ins!, [null, null]).columns, null);
     await s.execute(ins!, { params: [5, 'five'] });
-    const rows = await s.execute(stmt!, { params: [5] });
+    const rows = await readResult(await s.execute(stmt!, { params: [5] }));
     assert.equal(rows.kind, 'rows');
     assert.deepEqual(rows.kind === 'rows' && rows.rows, [[5, 'five']]);
   } finally {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { startCoordinator, type Coordinator } from '../../src/adapter/coordinator.js';
 import type { ExecuteResult, Session } from '../../src/adapter/api.js';
+import { readResult } from '../../src/adapter/result-stream.js';
 import type { Datum, Row } from '../../src/repr/types.js';
 import { formatText } from '../../src/repr/text.js';
 
@@ -43,7 +44,7 @@ export function openTestSession(coordinator: Coordinator): Session {
 /** Runs every statement of `sql` in order and returns their results. */
 export async function runSql(session: Session, sql: string, params: Datum[] = []): Promise<ExecuteResult[]> {
   const results: ExecuteResult[] = [];
-  for (const stmt of session.parse(sql)) results.push(await session.execute(stmt, { params }));
+  for (const stmt of session.parse(sql)) results.push(await readResult(await session.execute(stmt, { params })));
   return results;
 }
 

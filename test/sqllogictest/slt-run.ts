@@ -5,12 +5,13 @@ import type { ExecuteResult, ResultColumn, Session } from '../../src/adapter/api
 import type { Datum } from '../../src/repr/types.js';
 import { formatText } from '../../src/repr/text.js';
 import { toSqlError } from '../../src/repr/errors.js';
+import { readResult } from '../../src/adapter/result-stream.js';
 import { startTestCoordinator } from '../helpers/coordinator.js';
 import { parseSlt, type SltRecord } from './slt-file.js';
 
 async function execute(session: Session, sql: string): Promise<ExecuteResult[]> {
   const results: ExecuteResult[] = [];
-  for (const stmt of session.parse(sql)) results.push(await session.execute(stmt, { params: [] }));
+  for (const stmt of session.parse(sql)) results.push(await readResult(await session.execute(stmt, { params: [] })));
   return results;
 }
 

@@ -61,6 +61,59 @@ export function renderFlatMap(input: Stream, func: TableFunc, args: CompiledScal
   });
 }
 
+/** Rows a lazy flatMap emits per step. */
+const FLAT_MAP_CHUNK = 1024;
+
+/**
+ * flatMap for one-shot evaluation: a batch's output is produced by `defer`red
+ * steps of at most FLAT_MAP_CHUNK rows each, pulled from the table
+ * functions' iterators (generate_series is a generator), so a huge expansion
+ * is never held at once and its evaluation can be sliced and cancelled.
+ */
+export function renderLazyFlatMap(
+  input: Stream,
+  func: TableFunc,
+  args: CompiledScalar[],
+  label: string,
+  defer: (step: () => boolean) => void,
+): Stream {
+  const output = new Stream();
+  input.connect((updates, errors) => {
+    if (errors.length > 0) output.emit([], errors);
+    let next = 0;
+    let current: { row: Row; diff: number; rows: Iterator<Row> } | undefined;
+    defer(() => {
+      const out: Update[] = [];
+      const errs: ErrorUpdate[] = [];
+      while (out.length < FLAT_MAP_CHUNK) {
+        if (current === undefined) {
+          if (next >= updates.length) break;
+          const u = updates[next++]!;
+          try {
+            const values: Datum[] = args.map((a) => a(u.row));
+            current = { row: u.row, diff: u.diff, rows: func.eval(values)[Symbol.iterator]() };
+          } catch (err) {
+            errs.push(evalError(label, u.row, u.diff, err));
+            continue;
+          }
+        }
+        const expanding = current;
+        try {
+          const produced = expanding.rows.next();
+          if (produced.done === true) current = undefined;
+          else out.push({ row: expanding.row.concat(produced.value), diff: expanding.diff });
+        } catch (err) {
+          errs.push(evalError(label, expanding.row, expanding.diff, err));
+          current = undefined;
+        }
+      }
+      output.emit(out, errs);
+      return current !== undefined || next < updates.length;
+    });
+  });
+  return output;
+}
+
 /** Negates data; errors are not negated (an error stays an error). */
 export function renderNegate(input: Stream): Stream {
   const output = new Stream();

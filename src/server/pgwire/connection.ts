@@ -190,7 +190,7 @@ export class Connection {
 
   private async simpleQuery(body: Buffer): Promise<void> {
     // A simple Query ends any unnamed portal, as in PostgreSQL.
-    this.portals.delete('');
+    this.dropPortal('');
     try {
       const statements = this.activeSession.parse(decodeQuery(body));
       if (statements.length === 0) this.output.writer.empty(Backend.emptyQueryResponse);
@@ -216,7 +216,7 @@ export class Connection {
   private sync(): void {
     this.skipUntilSync = false;
     // Portals live until the end of their transaction; outside a block that is now.
-    if (this.activeSession.transactionStatus() === 'I') this.portals.clear();
+    if (this.activeSession.transactionStatus() === 'I') this.dropAllPortals();
     this.readyForQuery();
   }
 
@@ -335,8 +335,8 @@ export class Connection {
         return;
       }
       await this.runStatement(parsed, portal.params, async (result) => {
-        if (result.kind === 'rows') {
-          portal.pending = { columns: result.columns, rows: result.rows, next: 0, tag: result.tag };
+        if (result.kind === 'rows' || result.kind === 'rowStream') {
+          portal.pending = pendingRows(result);
         } else {
           await this.sendResult(result, { describeRows: false });
           portal.finishedTag = result.kind === 'command' ? result.tag : '';
@@ -345,10 +345,17 @@ export class Connection {
     }
     const pending = portal.pending;
     if (pending === null) return;
-    const complete = await this.sendRows(pending, portal.resultFormats, message.maxRows);
+    let complete: boolean;
+    try {
+      complete = await this.sendRows(pending, portal.resultFormats, message.maxRows);
+    } catch (err) {
+      portal.pending = null;
+      pending.stream?.close();
+      throw err;
+    }
     if (complete) {
       portal.pending = null;
-      portal.finishedTag = withRowCount(pending.tag, 0);
+      portal.finishedTag = withRowCount(pending.tag(0, true), 0);
     } else {
       this.output.writer.empty(Backend.portalSuspended);
     }
@@ -356,8 +363,18 @@ export class Connection {
 
   private close(message: DescribeMessage): void {
     if (message.target === 'statement') this.statements.delete(message.name);
-    else this.portals.delete(message.name);
+    else this.dropPortal(message.name);
     this.output.writer.empty(Backend.closeComplete);
+  }
+
+  /** Forgets a portal, stopping the query still streaming its rows. */
+  private dropPortal(name: string): void {
+    this.portals.get(name)?.pending?.stream?.close();
+    this.portals.delete(name);
+  }
+
+  private dropAllPortals(): void {
+    for (const name of [...this.portals.keys()]) this.dropPortal(name);
   }
 
   // ---- running statements and sending results ----------------------------
@@ -384,9 +401,15 @@ export class Connection {
   private async sendResult(result: ExecuteResult, options: { describeRows: boolean } = { describeRows: true }): Promise<void> {
     const writer = this.output.writer;
     switch (result.kind) {
-      case 'rows': {
+      case 'rows':
+      case 'rowStream': {
         if (options.describeRows) writeRowDescription(writer, result.columns, null);
-        await this.sendRows({ columns: result.columns, rows: result.rows, next: 0, tag: result.tag }, null, 0);
+        const pending = pendingRows(result);
+        try {
+          await this.sendRows(pending, null, 0);
+        } finally {
+          pending.stream?.close();
+        }
         return;
       }
       case 'command':
@@ -414,18 +437,39 @@ export class Connection {
    * if none remain. Returns whether the rows are complete.
    */
   private async sendRows(pending: PendingRows, formats: FormatCode[] | null, maxRows: number): Promise<boolean> {
-    const { rows, columns } = pending;
-    const end = maxRows > 0 ? Math.min(rows.length, pending.next + maxRows) : rows.length;
-    const start = pending.next;
-    for (let i = start; i < end; i++) {
-      writeDataRow(this.output.writer, rows[i], columns, formats, this.textOptions);
-      pending.next = i + 1;
-      await this.output.flushIfFull();
+    const { columns } = pending;
+    const whole = pending.sent === 0;
+    let sent = 0;
+    for (;;) {
+      if (pending.next >= pending.rows.length) {
+        if (pending.stream === null) break;
+        // The next batch is computed only now: the socket has taken the previous ones.
+        const batch = await pending.stream.next();
+        if (batch === null) {
+          pending.stream = null;
+          break;
+        }
+        pending.rows = batch;
+        pending.next = 0;
+        continue;
+      }
+      if (maxRows > 0 && sent >= maxRows) {
+        pending.sent += sent;
+        return false;
+      }
+      const rows = pending.rows;
+      const end = maxRows > 0 ? Math.min(rows.length, pending.next + maxRows - sent) : rows.length;
+      for (let i = pending.next; i < end; i++) {
+        writeDataRow(this.output.writer, rows[i], columns, formats, this.textOptions);
+        pending.next = i + 1;
+        sent++;
+        // Waits for 'drain' when the socket's buffer is full.
+        await this.output.flushIfFull();
+      }
     }
-    if (pending.next < rows.length) return false;
+    pending.sent += sent;
     // A portal read in pieces reports the rows of its last Execute, as PostgreSQL does.
-    const tag = start === 0 ? pending.tag : withRowCount(pending.tag, end - start);
-    writeCommandComplete(this.output.writer, tag);
+    writeCommandComplete(this.output.writer, pending.tag(sent, whole));
     return true;
   }
 
@@ -477,6 +521,7 @@ export class Connection {
   }
 
   private closeSession(): void {
+    this.dropAllPortals();
     if (this.session === null || this.sessionClosed) return;
     this.sessionClosed = true;
     try {
@@ -485,4 +530,13 @@ export class Connection {
       this.log.warn({ err }, 'error closing session');
     }
   }
+}
+
+/** The rows of a result as a portal's pending rows. */
+function pendingRows(result: Extract<ExecuteResult, { kind: 'rows' | 'rowStream' }>): PendingRows {
+  if (result.kind === 'rows') {
+    const { tag } = result;
+    return { columns: result.columns, rows: result.rows, next: 0, stream: null, sent: 0, tag: (count, whole) => (whole ? tag : withRowCount(tag, count)) };
+  }
+  return { columns: result.columns, rows: [], next: 0, stream: result.stream, sent: 0, tag: (count) => result.tag(count) };
 }

@@ -1,7 +1,7 @@
 // State of the extended query protocol: prepared statements and portals.
 import type { Datum, Row, SqlType } from '../../repr/types.js';
 import type { ParsedStatement } from '../../sql/ast.js';
-import type { ResultColumn } from '../../adapter/api.js';
+import type { ResultColumn, RowStream } from '../../adapter/api.js';
 import type { FormatCode } from './protocol.js';
 
 export interface PreparedStatement {
@@ -13,12 +13,18 @@ export interface PreparedStatement {
   columns: ResultColumn[] | null;
 }
 
-/** Rows computed by a portal's execution and not yet sent (Execute with a row limit). */
+/** Rows of a portal's execution not yet sent (Execute with a row limit), and where more come from. */
 export interface PendingRows {
   columns: ResultColumn[];
+  /** The current batch; `next` is the first row not sent. */
   rows: Row[];
   next: number;
-  tag: string;
+  /** Further batches, pulled only as the client reads (null: `rows` is everything). */
+  stream: RowStream | null;
+  /** The CommandComplete tag for `count` rows sent by the last Execute; `whole` when one Execute sent them all. */
+  tag: (count: number, whole: boolean) => string;
+  /** Rows sent by earlier Executes. */
+  sent: number;
 }
 
 export interface Portal {
