@@ -1,24 +1,81 @@
-// LIKE / ILIKE and POSIX regular expressions (~, ~*, regexp_*), compiled to
-// JS RegExps. Each evaluator remembers the last pattern it compiled, so a
-// literal pattern (the common case) is compiled once per plan, not per row.
+// LIKE / ILIKE and POSIX regular expressions (~, ~*, regexp_*). Regular
+// expressions run on re2js (RE2's automata: time linear in the input, as
+// PostgreSQL's and Materialize's engines; no backtracking blow-up such as
+// '(x+x+)+y'), see docs/dependencies.md. LIKE patterns with at most one '%'
+// (linear for a backtracking engine too) use V8's faster RegExp; others RE2.
+// Each evaluator remembers the last pattern it compiled, so a literal pattern
+// (the common case) is compiled once per plan, not per row.
 import type { Datum } from '../repr/types.js';
 import { ArrayValue } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { define, type Evaluator } from './registry.js';
 import { TEXT, BOOL, TEXT_ARRAY } from './signatures.js';
 import { invalidParameter } from './errors.js';
+import { RE2JS } from 're2js';
+
+/** One match: where it starts and ends (UTF-16 offsets), its text and its capture groups (undefined when a group did not take part). */
+export interface RegexMatch {
+  index: number;
+  end: number;
+  match: string;
+  groups: Array<string | undefined>;
+}
+
+/** A compiled pattern that matches in time linear in its input (RE2), or a V8 RegExp known to be linear. */
+export class LinearRegex {
+  constructor(
+    private readonly re2: RE2JS | undefined,
+    private readonly js?: RegExp,
+  ) {}
+
+  static fromRegExp(js: RegExp): LinearRegex {
+    return new LinearRegex(undefined, js);
+  }
+
+  test(s: string): boolean {
+    if (this.js !== undefined) {
+      this.js.lastIndex = 0;
+      return this.js.test(s);
+    }
+    return this.re2!.test(s);
+  }
+
+  /** The first match starting at or after `from`, or null. */
+  exec(s: string, from = 0): RegexMatch | null {
+    if (this.js !== undefined) {
+      const g = new RegExp(this.js.source, this.js.flags.includes('g') ? this.js.flags : this.js.flags + 'g');
+      g.lastIndex = from;
+      const m = g.exec(s);
+      if (!m) return null;
+      return { index: m.index, end: m.index + m[0].length, match: m[0], groups: m.slice(1).map((x) => x ?? undefined) };
+    }
+    const m = this.re2!.matcher(s);
+    if (!m.find(from)) return null;
+    const groups: Array<string | undefined> = [];
+    for (let i = 1; i <= m.groupCount(); i++) groups.push(m.group(i) ?? undefined);
+    return { index: m.start(0), end: m.end(0), match: m.group(0) ?? '', groups };
+  }
+}
+
+/** Where to look for the next match after `m` (one character further after an empty match). */
+function nextSearchFrom(s: string, m: RegexMatch): number {
+  if (m.end !== m.index) return m.end;
+  const code = s.charCodeAt(m.end);
+  return m.end + (code >= 0xd800 && code <= 0xdbff ? 2 : 1);
+}
 
 function escapeRegExp(c: string): string {
   // Only syntax characters: the 'u' flag rejects identity escapes such as \-.
   return c.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
-/** Translates a LIKE pattern into an anchored RegExp; `escape` '' disables escaping. */
-export function likeToRegExp(pattern: string, caseInsensitive: boolean, escape = '\\'): RegExp {
+/** Translates a LIKE pattern into an anchored pattern; `escape` '' disables escaping. */
+export function likeToRegExp(pattern: string, caseInsensitive: boolean, escape = '\\'): LinearRegex {
   if ([...escape].length > 1) {
     throw new SqlError(SqlState.invalidEscapeCharacter, 'invalid escape string', { hint: 'Escape string must be empty or one character.' });
   }
   let source = '^';
+  let wildcards = 0;
   const cs = Array.from(pattern);
   for (let i = 0; i < cs.length; i++) {
     const c = cs[i]!;
@@ -26,17 +83,22 @@ export function likeToRegExp(pattern: string, caseInsensitive: boolean, escape =
       const next = cs[++i];
       if (next === undefined) throw new SqlError('22025', 'LIKE pattern must not end with escape character');
       source += escapeRegExp(next);
-    } else if (c === '%') source += '.*';
-    else if (c === '_') source += '.';
+    } else if (c === '%') {
+      source += '.*';
+      wildcards++;
+    } else if (c === '_') source += '.';
     else source += escapeRegExp(c);
   }
-  return new RegExp(source + '$', caseInsensitive ? 'isu' : 'su');
+  source += '$';
+  // One '.*' between anchors backtracks at most linearly; more could be polynomial.
+  if (wildcards <= 1) return LinearRegex.fromRegExp(new RegExp(source, caseInsensitive ? 'isu' : 'su'));
+  return new LinearRegex(RE2JS.compile(source, RE2JS.DOTALL | (caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0)));
 }
 
 /** A matcher that recompiles only when the pattern changes between calls. */
-function cachedCompiler<K>(compile: (key: K) => RegExp): (key: K) => RegExp {
+function cachedCompiler<K>(compile: (key: K) => LinearRegex): (key: K) => LinearRegex {
   let lastKey: K | undefined;
-  let last: RegExp | undefined;
+  let last: LinearRegex | undefined;
   return (key) => {
     if (last === undefined || key !== lastKey) {
       last = compile(key);
@@ -102,16 +164,21 @@ function translateRegex(pattern: string): string {
     .replace(/\\[mMy]/g, '\\b');
 }
 
-export function compileRegex(pattern: string, flags: string): RegExp {
+/**
+ * Compiles a POSIX (ARE) pattern for RE2. `flags`: 'i' case-insensitive,
+ * 'm' newline-sensitive (PostgreSQL's 'n': '.' stops at newlines, ^ and $
+ * match at them); otherwise '.' matches newlines, as in PostgreSQL. RE2
+ * has no back-references or lookaround (as Materialize's engine): such a
+ * pattern is an invalid regular expression (2201B).
+ */
+export function compileRegex(pattern: string, flags: string): LinearRegex {
   const source = translateRegex(pattern);
+  let re2Flags = flags.includes('m') ? RE2JS.MULTILINE : RE2JS.DOTALL;
+  if (flags.includes('i')) re2Flags |= RE2JS.CASE_INSENSITIVE;
   try {
-    return new RegExp(source, flags + 'su');
-  } catch {
-    try {
-      return new RegExp(source, flags + 's');
-    } catch (err) {
-      throw new SqlError(SqlState.invalidRegularExpression, `invalid regular expression: ${(err as Error).message}`);
-    }
+    return new LinearRegex(RE2JS.compile(source, re2Flags));
+  } catch (err) {
+    throw new SqlError(SqlState.invalidRegularExpression, `invalid regular expression: ${(err as Error).message}`);
   }
 }
 
@@ -138,16 +205,16 @@ define('op ~*', { name: 'regex_imatch', params: [TEXT, TEXT], returns: BOOL, bui
 define('op !~', { name: 'regex_not_match', params: [TEXT, TEXT], returns: BOOL, build: () => regexMatchEvaluator(false, true) });
 define('op !~*', { name: 'regex_not_imatch', params: [TEXT, TEXT], returns: BOOL, build: () => regexMatchEvaluator(true, true) });
 
-function withFlags(allowGlobal: boolean): (a: Datum[]) => { re: RegExp; global: boolean } {
+function withFlags(allowGlobal: boolean): (a: Datum[]) => { re: LinearRegex; global: boolean } {
   let lastPattern: string | undefined;
   let lastFlags: string | undefined;
-  let last: { re: RegExp; global: boolean } | undefined;
+  let last: { re: LinearRegex; global: boolean } | undefined;
   return (a) => {
     const pattern = a[1] as string;
     const flags = (a[a.length === 4 || (a.length === 3 && !allowGlobal) ? a.length - 1 : -1] as string | undefined) ?? '';
     if (!last || pattern !== lastPattern || flags !== lastFlags) {
       const f = parseFlags(flags, allowGlobal);
-      last = { re: compileRegex(pattern, f.js + (f.global ? 'g' : '')), global: f.global };
+      last = { re: compileRegex(pattern, f.js), global: f.global };
       lastPattern = pattern;
       lastFlags = flags;
     }
@@ -155,9 +222,21 @@ function withFlags(allowGlobal: boolean): (a: Datum[]) => { re: RegExp; global: 
   };
 }
 
-function matchToArray(m: RegExpExecArray): ArrayValue {
-  const groups: Datum[] = m.length > 1 ? m.slice(1).map((g) => g ?? null) : [m[0]];
+export function matchToArray(m: RegexMatch): ArrayValue {
+  const groups: Datum[] = m.groups.length > 0 ? m.groups.map((g) => g ?? null) : [m.match];
   return new ArrayValue(groups, [groups.length]);
+}
+
+/** Every match, left to right (empty matches advance one character), or only the first. */
+export function* regexMatches(s: string, re: LinearRegex, global: boolean): Generator<RegexMatch> {
+  let from = 0;
+  while (from <= s.length) {
+    const m = re.exec(s, from);
+    if (!m) return;
+    yield m;
+    if (!global) return;
+    from = nextSearchFrom(s, m);
+  }
 }
 
 for (const params of [
@@ -171,9 +250,7 @@ for (const params of [
     build: () => {
       const get = withFlags(false);
       return (a) => {
-        const { re } = get(a);
-        re.lastIndex = 0;
-        const m = re.exec(a[0] as string);
+        const m = get(a).re.exec(a[0] as string);
         return m ? matchToArray(m) : null;
       };
     },
@@ -196,23 +273,21 @@ for (const params of [
  * PostgreSQL's split: zero-length matches at the start or end of the string,
  * or right after the previous match, do not split.
  */
-export function regexpSplit(s: string, re: RegExp): string[] {
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+export function regexpSplit(s: string, re: LinearRegex): string[] {
   const out: string[] = [];
   let start = 0;
   let searchFrom = 0;
   while (searchFrom <= s.length) {
-    g.lastIndex = searchFrom;
-    const m = g.exec(s);
+    const m = re.exec(s, searchFrom);
     if (!m) break;
-    const end = m.index + m[0].length;
-    if (m[0] === '' && (m.index === start || m.index >= s.length)) {
-      searchFrom = m.index + 1;
+    const end = m.end;
+    if (m.match === '' && (m.index === start || m.index >= s.length)) {
+      searchFrom = nextSearchFrom(s, m);
       continue;
     }
     out.push(s.slice(start, m.index));
     start = end;
-    searchFrom = end === m.index ? end + 1 : end;
+    searchFrom = nextSearchFrom(s, m);
   }
   out.push(s.slice(start));
   return out;
@@ -241,14 +316,14 @@ for (const params of [
       return (a) => {
         const { re, global } = get(a);
         const replace = replacementFor(a[2] as string);
-        let done = false;
-        re.lastIndex = 0;
-        return (a[0] as string).replace(re, (m: string, ...rest: unknown[]) => {
-          if (done && !global) return m;
-          done = true;
-          const groups = rest.slice(0, -2).map((g) => (typeof g === 'string' ? g : undefined));
-          return replace(m, groups);
-        });
+        const s = a[0] as string;
+        let out = '';
+        let last = 0;
+        for (const m of regexMatches(s, re, global)) {
+          out += s.slice(last, m.index) + replace(m.match, m.groups);
+          last = m.end;
+        }
+        return last === 0 && out === '' ? s : out + s.slice(last);
       };
     },
   });
@@ -264,7 +339,7 @@ define('substring', {
     return (a) => {
       const m = compile(a[1] as string).exec(a[0] as string);
       if (!m) return null;
-      return m.length > 1 ? (m[1] ?? null) : m[0];
+      return m.groups.length > 0 ? (m.groups[0] ?? null) : m.match;
     };
   },
 });

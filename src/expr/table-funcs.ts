@@ -9,7 +9,7 @@ import { addIntervalToTimestamp, compareIntervals, ZERO_INTERVAL } from '../repr
 import { Decimal } from './decimal.js';
 import { alias, argList, define, lookup, noSingleOverload, nonUtcZone, P, UTC_SESSION, type Param, type SessionContext } from './registry.js';
 import { invalidParameter } from './errors.js';
-import { compileRegex, regexpSplit } from './pattern.js';
+import { compileRegex, matchToArray, regexMatches, regexpSplit } from './pattern.js';
 import type { ResolvedTableFunc } from './resolve.js';
 
 export const tableFunctionNames = new Set<string>();
@@ -198,13 +198,9 @@ for (const params of [
     const flags = params.length === 3 ? (a[2] as string) : '';
     const bad = flags.replace(/[gic]/g, '');
     if (bad !== '') throw invalidParameter(`invalid regular expression option: "${bad[0]}"`);
-    const re = compileRegex(a[1] as string, (flags.includes('i') ? 'i' : '') + 'g');
+    const re = compileRegex(a[1] as string, flags.includes('i') ? 'i' : '');
     const rows: Row[] = [];
-    for (const m of (a[0] as string).matchAll(re)) {
-      const groups: Datum[] = m.length > 1 ? m.slice(1).map((g) => g ?? null) : [m[0]];
-      rows.push([new ArrayValue(groups, [groups.length])]);
-      if (!flags.includes('g')) break;
-    }
+    for (const m of regexMatches(a[0] as string, re, flags.includes('g'))) rows.push([matchToArray(m)]);
     return rows;
   });
 }
