@@ -16,6 +16,8 @@ import { Timeline } from './timeline.js';
 import { SessionImpl } from './session.js';
 import { replayCatalog } from './replay.js';
 import { registerCatalogFunctions } from './system/functions.js';
+import { snapshotCoordinator, type CoordinatorSnapshot } from './introspection.js';
+import { instrumentSession } from './session-metrics.js';
 
 export interface CoordinatorOptions {
   /** Directory for everything persisted (catalog, shards). Created if missing. */
@@ -40,6 +42,10 @@ export interface CoordinatorOptions {
 export interface Coordinator extends SessionFactory {
   /** Stops sources and flushes durable state. */
   shutdown(): Promise<void>;
+  /** What monitoring sees: sources with their counters, relations with row counts and last change (no SQL runs). */
+  snapshot(): CoordinatorSnapshot;
+  /** Where the catalog and shard files live (undefined when storage is elsewhere, e.g. PostgreSQL). */
+  readonly localDataDir: string | undefined;
 }
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
@@ -84,8 +90,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     openSession(startup: StartupParameters): Session {
       const session = new SessionImpl(core, nextSessionId++, randomInt(1, 2 ** 31 - 1), startup, (s) => sessions.delete(s.id));
       sessions.set(session.id, session);
-      return session;
+      return instrumentSession(session);
     },
+    snapshot(): CoordinatorSnapshot {
+      return snapshotCoordinator(core);
+    },
+    localDataDir: options.storage === undefined ? dataDir : options.storage.kind === 'local' ? options.storage.dir : undefined,
     findByCancelKey(processId: number, secretKey: number): Session | undefined {
       const session = sessions.get(processId);
       return session && session.secretKey === secretKey ? session : undefined;

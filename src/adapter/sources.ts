@@ -84,6 +84,10 @@ interface SourceState {
   dropped: boolean;
   /** Why the last tick could not be stored; while set, the source stays stalled (the runtime retries the tick). */
   storageFailure: string | null;
+  /** Decode errors seen since the server started (monitoring). */
+  decodeErrorsSeen: number;
+  /** Wall-clock milliseconds of the last tick made visible (monitoring; 0: none yet). */
+  lastTickMs: number;
 }
 
 export class SourceManager {
@@ -97,6 +101,15 @@ export class SourceManager {
 
   statistics(id: GlobalId): SourceStatistics | undefined {
     return this.states.get(id)?.running?.statistics();
+  }
+
+  /** Monitoring: decode errors outstanding now (they fail queries) and seen since start, and when the last tick became visible. */
+  errorCounts(id: GlobalId): { outstanding: number; seen: number; lastTickMs: number } | undefined {
+    const state = this.states.get(id);
+    if (state === undefined) return undefined;
+    let outstanding = 0;
+    for (const e of state.errors.values()) if (e.diff > 0) outstanding++;
+    return { outstanding, seen: state.decodeErrorsSeen, lastTickMs: state.lastTickMs };
   }
 
   /**
@@ -151,6 +164,8 @@ export class SourceManager {
       progressRows: [],
       dropped: false,
       storageFailure: null,
+      decodeErrorsSeen: 0,
+      lastTickMs: 0,
     };
     this.states.set(item.id, state);
 
@@ -283,7 +298,9 @@ export class SourceManager {
         ...newProgress.map((row) => ({ row, diff: 1 })),
       ];
       state.progressRows = newProgress;
+      state.lastTickMs = Date.now();
       for (const e of tick.errors) {
+        if (e.diff > 0) state.decodeErrorsSeen++;
         const diff = (state.errors.get(e.key)?.diff ?? 0) + e.diff;
         if (diff === 0) state.errors.delete(e.key);
         else state.errors.set(e.key, { ...e, diff });

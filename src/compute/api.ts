@@ -139,4 +139,17 @@ export interface ComputeController {
 
   /** Rows of index `id` (created with arrangeBy) whose key equals `key`, one datum per key expression. */
   lookupIndex?(id: GlobalId, key: Datum[]): Update[];
+
+  /** Monitoring counters of a collection (metrics, the console); undefined for an unknown id. */
+  collectionStats?(id: GlobalId): CollectionStats | undefined;
+}
+
+/** What monitoring sees of a collection, counted as changes are applied. */
+export interface CollectionStats {
+  /** Rows, counted with multiplicity (what count(*) returns). */
+  rows: number;
+  /** Updates applied so far (each (row, diff) pair, including hydration). */
+  updates: number;
+  /** Wall-clock milliseconds of the last applied change (0: none yet). */
+  lastChangeMs: number;
 }

@@ -5,6 +5,7 @@ import { SqlError, SqlState, toSqlError } from '../repr/errors.js';
 import type { Datum, RelationDesc, Row } from '../repr/types.js';
 import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
 import type {
+  CollectionStats,
   ComputeController,
   ErrorUpdate,
   InputChanges,
@@ -39,6 +40,8 @@ interface Collection {
   dataflow: Dataflow | undefined;
   /** Key function of an index (arrangeBy). */
   indexKey: ((row: Row) => GroupKey) | undefined;
+  /** Monitoring counters (collectionStats). */
+  stats: CollectionStats;
 }
 
 interface ActiveSubscription {
@@ -66,14 +69,14 @@ class Controller implements ComputeControllerImpl {
 
   createInput(id: GlobalId, desc: RelationDesc): void {
     this.assertNew(id);
-    this.collections.set(id, { desc, state: new CollectionState(), listeners: new Set(), dataflow: undefined, indexKey: undefined });
+    this.collections.set(id, { desc, state: new CollectionState(), listeners: new Set(), dataflow: undefined, indexKey: undefined, stats: newStats() });
   }
 
   createMaintained(id: GlobalId, plan: RelExpr, options?: { arrangeBy?: ScalarExpr[] }): void {
     this.assertNew(id);
     const arrangeBy = options?.arrangeBy;
     const indexKey = arrangeBy === undefined ? undefined : compileGroupKey(arrangeBy.map((e) => compileScalar(e, this.clock)));
-    const collection: Collection = { desc: undefined, state: new CollectionState(indexKey), listeners: new Set(), dataflow: undefined, indexKey };
+    const collection: Collection = { desc: undefined, state: new CollectionState(indexKey), listeners: new Set(), dataflow: undefined, indexKey, stats: newStats() };
     collection.dataflow = this.build(plan, (updates, errors) => this.publish(collection, updates, errors));
     this.collections.set(id, collection);
   }
@@ -173,6 +176,11 @@ class Controller implements ComputeControllerImpl {
     return state.contents().map(({ row, diff }) => ({ row, diff }));
   }
 
+  collectionStats(id: GlobalId): CollectionStats | undefined {
+    const stats = this.collections.get(id)?.stats;
+    return stats === undefined ? undefined : { ...stats };
+  }
+
   lookupIndex(id: GlobalId, key: Datum[]): Update[] {
     const collection = this.collection(id);
     if (collection.indexKey === undefined) throw new SqlError(SqlState.internalError, `${id} is not an index`);
@@ -225,6 +233,7 @@ class Controller implements ComputeControllerImpl {
   private publish(collection: Collection, updates: Update[], errors: ErrorUpdate[]): void {
     const forwarded = collection.state.apply(updates, errors);
     if (updates.length === 0 && forwarded.length === 0) return;
+    countChanges(collection.stats, updates);
     for (const listener of collection.listeners) listener(updates, forwarded);
   }
 
@@ -371,6 +380,19 @@ class Controller implements ComputeControllerImpl {
       // The subscriber is gone either way.
     }
   }
+}
+
+function newStats(): CollectionStats {
+  return { rows: 0, updates: 0, lastChangeMs: 0 };
+}
+
+function countChanges(stats: CollectionStats, updates: readonly Update[]): void {
+  if (updates.length === 0) return;
+  let rows = 0;
+  for (const u of updates) rows += u.diff;
+  stats.rows += rows;
+  stats.updates += updates.length;
+  stats.lastChangeMs = Date.now();
 }
 
 export function createComputeController(): ComputeControllerImpl {

@@ -25,6 +25,7 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { errnoOf, fileFailure, StorageError } from './storage-error.js';
+import { storageMetrics } from '../server/metrics.js';
 
 const MAGIC = Buffer.from('FRSHLOG1', 'latin1');
 const FRAME_HEADER = 8;
@@ -471,8 +472,11 @@ export class FramedLog {
         for (const p of chunk) at += p.length;
       }
       step = 'fsync of';
+      const syncStart = performance.now();
       await file.datasync();
+      storageMetrics.recordAppend(bytes, (performance.now() - syncStart) / 1000);
     } catch (err) {
+      storageMetrics.recordAppendFailure();
       const failure = fileFailure(err, step, this.path);
       await this.cutBack(step === 'fsync of');
       throw failure;
