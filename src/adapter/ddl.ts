@@ -22,6 +22,7 @@ import { alreadyExists } from '../catalog/catalog.js';
 import { DATABASE_NAME, kindDisplayName, type CatalogItem, type ItemKind } from '../catalog/objects.js';
 import { validateKafkaConnection } from '../storage/kafka/plan.js';
 import { validateCsrConnection } from '../storage/schema-registry/validate.js';
+import { validateAwsConnection } from '../storage/aws/connection.js';
 import type { ExecuteResult } from './api.js';
 import type { ExecContext } from './exec-context.js';
 import { command } from './results.js';
@@ -171,6 +172,7 @@ function readSecretFor(exec: ExecContext): (id: string) => string {
 async function validateConnectionDetails(exec: ExecContext, connection: CatalogItem['connection']): Promise<void> {
   if (connection?.kafka) await validateKafkaConnection(connection.kafka, readSecretFor(exec));
   if (connection?.csr) await validateCsrConnection(connection.csr, readSecretFor(exec));
+  if (connection?.aws) await validateAwsConnection(connection.aws, readSecretFor(exec));
 }
 
 function wantsValidation(withOptions: CreateConnectionStatement['withOptions']): boolean {

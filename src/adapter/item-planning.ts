@@ -17,6 +17,7 @@ import { planKafkaConnection, planKafkaSource, type KafkaSourceSpec, type Secret
 import { parse } from '../sql/parser.js';
 import { CSR_CONNECTION_TYPE, planCsrConnection } from '../storage/schema-registry/connection-plan.js';
 import type { CsrConnectionSpec } from '../storage/schema-registry/api.js';
+import { AWS_CONNECTION_TYPE, planAwsConnection } from '../storage/aws/connection.js';
 import { DEFAULT_CLUSTER, kindDisplayName, type CatalogItem, type ItemKind, type SourceDetails } from '../catalog/objects.js';
 import { DEAD_LETTER_DESC } from './sources.js';
 import { planContextFor, type ExecContext } from './exec-context.js';
@@ -124,7 +125,7 @@ export function planIndexItem(exec: ExecContext, stmt: CreateIndexStatement, ide
 }
 
 export function planConnectionItem(exec: ExecContext, stmt: CreateConnectionStatement, identity: ItemIdentity): CatalogItem {
-  if (stmt.connectionType !== 'kafka' && stmt.connectionType !== CSR_CONNECTION_TYPE) {
+  if (stmt.connectionType !== 'kafka' && stmt.connectionType !== CSR_CONNECTION_TYPE && stmt.connectionType !== AWS_CONNECTION_TYPE) {
     throw new SqlError(SqlState.featureNotSupported, `${stmt.connectionType.toUpperCase()} connections are not supported yet`);
   }
   const deps = new Set<string>();
@@ -138,7 +139,17 @@ export function planConnectionItem(exec: ExecContext, stmt: CreateConnectionStat
     const csr = planCsrConnection(stmt, resolveSecret);
     return { ...baseItem(identity, 'connection', [...deps]), connection: { connectionType: stmt.connectionType, csr } };
   }
-  const kafka = planKafkaConnection(stmt, resolveSecret);
+  if (stmt.connectionType === AWS_CONNECTION_TYPE) {
+    const aws = planAwsConnection(stmt, resolveSecret);
+    return { ...baseItem(identity, 'connection', [...deps]), connection: { connectionType: stmt.connectionType, aws } };
+  }
+  const kafka = planKafkaConnection(stmt, resolveSecret, (name) => {
+    const item = resolveItem(exec, name);
+    const spec = item.kind === 'connection' ? item.connection?.aws : undefined;
+    if (!spec) throw new SqlError(SqlState.wrongObjectType, `"${item.name}" is not an AWS CONNECTION`);
+    deps.add(item.id);
+    return { id: item.id, name: item.name, spec };
+  });
   return { ...baseItem(identity, 'connection', [...deps]), connection: { connectionType: stmt.connectionType, kafka } };
 }
 

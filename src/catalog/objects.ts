@@ -6,6 +6,7 @@ import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
 import type { Expr, Query } from '../sql/ast.js';
 import type { KafkaConnectionSpec, KafkaSourceSpec } from '../storage/kafka/plan.js';
 import type { CsrConnectionSpec } from '../storage/schema-registry/api.js';
+import type { AwsConnectionSpec } from '../storage/aws/connection.js';
 
 export const DATABASE_NAME = 'materialize';
 export const DEFAULT_SCHEMA = 'public';
@@ -100,6 +101,8 @@ export interface ConnectionDetails {
   kafka?: KafkaConnectionSpec;
   /** CONFLUENT SCHEMA REGISTRY connections. */
   csr?: CsrConnectionSpec;
+  /** AWS connections (credentials for Amazon MSK IAM). */
+  aws?: AwsConnectionSpec;
 }
 
 /** A catalog object in memory. */

@@ -1,10 +1,13 @@
 // The Kafka client (@confluentinc/kafka-javascript, librdkafka inside):
 // configuration from a connection spec, consumer creation, and errors
 // worded like Materialize's (which also uses librdkafka).
+import type { EventEmitter } from 'node:events';
 import Kafka from '@confluentinc/kafka-javascript';
 import type { ConsumerGlobalConfig, KafkaConsumer, LibrdKafkaError, Metadata } from '@confluentinc/kafka-javascript';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { KafkaConnectionSpec, SecretReader } from './plan.js';
+import { awsCredentials } from '../aws/connection.js';
+import { mskIamToken } from './msk-iam.js';
 
 /** librdkafka error codes as rust-rdkafka names them, with librdkafka's own text (what Materialize prints). */
 const KNOWN_ERRORS: Record<number, [name: string, text: string]> = {
@@ -59,6 +62,30 @@ export const CONSUMER_TUNING: Record<string, string | number | boolean> = {
  */
 export const CONSUME_BATCH_SIZE = 1_000;
 
+/** The failures of a client's OAUTHBEARER token supply (MSK IAM), latest last. */
+const tokenFailures = new WeakMap<KafkaConsumer, string>();
+
+/**
+ * With AWS CONNECTION (Amazon MSK IAM): librdkafka asks for a token when the
+ * client starts and again at 80% of the last token's lifetime; each is signed
+ * anew with the AWS connection's current credentials (static keys read from
+ * their secrets now, or keys for its role from STS).
+ */
+function mskIamTokenCallback(spec: KafkaConnectionSpec, readSecret: SecretReader, failed: (message: string) => void) {
+  const aws = spec.aws!;
+  return async (): Promise<{ tokenValue: string; lifetime: number; principal: string }> => {
+    try {
+      const credentials = await awsCredentials(aws.spec, readSecret);
+      const token = await mskIamToken(aws.region, credentials);
+      return { tokenValue: token.token, lifetime: token.lifetimeMs, principal: token.principal };
+    } catch (err) {
+      const message = `MSK IAM token for AWS connection "${aws.connection.name}": ${err instanceof Error ? err.message : String(err)}`;
+      failed(message);
+      throw new Error(message);
+    }
+  };
+}
+
 export function createConsumer(
   spec: KafkaConnectionSpec,
   readSecret: SecretReader,
@@ -66,7 +93,29 @@ export function createConsumer(
   extra: Record<string, string | number | boolean> = {},
 ): KafkaConsumer {
   const config = { ...clientConfig(spec, readSecret), ...CONSUMER_TUNING, 'group.id': groupId, ...extra } as ConsumerGlobalConfig;
-  return new Kafka.KafkaConsumer(config, { 'auto.offset.reset': 'earliest' });
+  const holder: { consumer?: KafkaConsumer } = {};
+  if (spec.aws) {
+    config.oauthbearer_token_refresh_cb = mskIamTokenCallback(spec, readSecret, (message) => {
+      if (holder.consumer) tokenFailures.set(holder.consumer, message);
+    });
+  }
+  const consumer = new Kafka.KafkaConsumer(config, { 'auto.offset.reset': 'earliest' });
+  holder.consumer = consumer;
+  // The client emits 'error' when a token could not be had; unheard, that would end the process.
+  if (spec.aws) (consumer as unknown as EventEmitter).on('error', () => undefined);
+  return consumer;
+}
+
+/**
+ * The cause of an authentication or TLS failure in one of librdkafka's FAIL
+ * lines, without the changing "(after N ms in state ...)" tail; undefined
+ * for other failures (refused connections, timeouts), whose status stays
+ * the bare client error.
+ */
+export function authenticationCause(line: string | undefined): string | undefined {
+  if (line === undefined) return undefined;
+  if (!/SASL|SSL|authenticat|OAUTHBEARER|token|certificate/i.test(line)) return undefined;
+  return line.replace(/ \(after \d+ms in state [A-Z_]+(?:, \d+ identical error\(s\) suppressed)?\)$/, '');
 }
 
 export function connectConsumer(consumer: KafkaConsumer, timeoutMs: number): Promise<Metadata> {
@@ -102,7 +151,7 @@ export function getMetadata(consumer: KafkaConsumer, topic: string | undefined, 
  * Returns a reader of the most telling line seen so far: the latest
  * error-level one, else the latest of any level, else the latest error event.
  */
-function watchConnectFailures(consumer: KafkaConsumer): () => string | undefined {
+export function watchConnectFailures(consumer: KafkaConsumer): () => string | undefined {
   let error: string | undefined;
   let other: string | undefined;
   let event: string | undefined;
@@ -116,7 +165,7 @@ function watchConnectFailures(consumer: KafkaConsumer): () => string | undefined
   consumer.on('event.error', (err) => {
     event = err.message;
   });
-  return () => error ?? other ?? event;
+  return () => tokenFailures.get(consumer) ?? error ?? other ?? event;
 }
 
 /**

@@ -2,7 +2,8 @@
 // and the source's relation schema (Materialize's column names and types).
 import type { CreateConnectionStatement, CreateSourceStatement, ObjectName } from '../../sql/ast.js';
 import type { RelationDesc } from '../../repr/types.js';
-import { planKafkaConnectionOptions } from './connection-plan.js';
+import { planKafkaConnectionOptions, type AwsConnectionResolver } from './connection-plan.js';
+import type { AwsConnectionSpec } from '../aws/connection.js';
 import { planKafkaSourceStatement, type SourcePlanContext } from './source-plan.js';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import { fetchClusterMetadata } from './client.js';
@@ -30,10 +31,12 @@ export interface KafkaConnectionSpec {
   secretConfig: Record<string, SecretRef>;
   /** PROGRESS TOPIC (accepted and recorded; sinks would use it). */
   progressTopic?: string;
+  /** AWS CONNECTION (Amazon MSK IAM): OAUTHBEARER tokens signed with the AWS connection's credentials, for `region`. */
+  aws?: { connection: { id: string; name: string }; spec: AwsConnectionSpec; region: string };
 }
 
-export function planKafkaConnection(stmt: CreateConnectionStatement, resolveSecret: SecretResolver): KafkaConnectionSpec {
-  return planKafkaConnectionOptions(stmt, resolveSecret);
+export function planKafkaConnection(stmt: CreateConnectionStatement, resolveSecret: SecretResolver, resolveAws?: AwsConnectionResolver): KafkaConnectionSpec {
+  return planKafkaConnectionOptions(stmt, resolveSecret, resolveAws);
 }
 
 export interface ValidateKafkaConnectionOptions {

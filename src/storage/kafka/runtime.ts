@@ -14,7 +14,7 @@ import type { ErrorUpdate, Update } from '../../compute/api.js';
 import type { PartitionOffsets, RunningSource, SourceSink, SourceStatistics, SourceStatus, SourceTick } from '../api.js';
 import type { KafkaConnectionSpec, KafkaSourceSpec, SecretReader } from './plan.js';
 import type { KafkaSourceDetails } from './source-plan.js';
-import { CONSUME_BATCH_SIZE, connectConsumer, createConsumer, describeKafkaError, disconnectConsumer, getMetadata } from './client.js';
+import { authenticationCause, CONSUME_BATCH_SIZE, connectConsumer, createConsumer, describeKafkaError, disconnectConsumer, getMetadata, watchConnectFailures } from './client.js';
 import { createEnvelope, type SourceEnvelope, type TickBuffer } from './envelope.js';
 import { resolveStartOffsets } from './start-offsets.js';
 import type { KafkaRecord, RecordDecoder } from './records.js';
@@ -91,6 +91,8 @@ class KafkaSourceRuntime implements RunningSource {
   private inFlight: Promise<void> | null = null;
   private stopping = false;
   private wakeSleeper: (() => void) | null = null;
+  /** Reads why the current consumer failed to connect (librdkafka's FAIL lines). */
+  private connectFailure: (() => string | undefined) | null = null;
   private readonly done: Promise<void>;
   private status: SourceStatus = 'created';
   private lastHealthCheck = 0;
@@ -172,7 +174,13 @@ class KafkaSourceRuntime implements RunningSource {
         await this.consumeLoop();
       } catch (err) {
         if (this.stopping) break;
-        const message = err instanceof TopicMissingError ? err.message : `Meta data fetch error: ${describeKafkaError(err)}`;
+        let message = err instanceof TopicMissingError ? err.message : `Meta data fetch error: ${describeKafkaError(err)}`;
+        if (!(err instanceof TopicMissingError) && this.connectFailure) {
+          // Authentication and TLS failures name their cause (librdkafka's FAIL line; its events trail the error a little).
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const cause = authenticationCause(this.connectFailure());
+          if (cause) message = `${message}: ${cause}`;
+        }
         this.options.logger.warn({ err: message }, 'kafka source stalled');
         this.setStatus('stalled', message);
         await this.closeConsumer();
@@ -200,6 +208,7 @@ class KafkaSourceRuntime implements RunningSource {
   private async connectAndAssign(): Promise<void> {
     const { connection, readSecret, spec, logger } = this.options;
     const consumer = createConsumer(connection, readSecret, this.groupId(), { event_cb: true });
+    this.connectFailure = watchConnectFailures(consumer);
     consumer.on('event.error', (err: LibrdKafkaError) => {
       logger.debug({ err: err.message, code: err.code }, 'kafka client error');
       this.healthCheckRequested = true;
@@ -353,7 +362,9 @@ class KafkaSourceRuntime implements RunningSource {
         await wait;
         return;
       } catch (err) {
-        const message = `schema registry: ${err instanceof Error ? err.message : String(err)}`;
+        const reason = err instanceof Error ? err.message : String(err);
+        // The registry client's messages already name it ("schema registry at <url>: ...").
+        const message = reason.startsWith('schema registry') ? reason : `schema registry: ${reason}`;
         if (this.status !== 'stalled') this.options.logger.warn({ err: message }, 'kafka source stalled');
         this.setStatus('stalled', message);
         await this.pause(backoff);
