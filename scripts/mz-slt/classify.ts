@@ -19,6 +19,8 @@ export const DELIBERATE: Record<string, Deliberate> = {
   'error-wording': { key: 'error-wording', title: "an error is raised, worded as PostgreSQL words it" },
   clusters: { key: 'clusters', title: 'one cluster: CREATE CLUSTER, replicas and cluster introspection are not offered' },
   introspection: { key: 'introspection', title: "Materialize's internal introspection relations and system settings" },
+  'no-history': { key: 'no-history', title: 'no history is kept: AS OF a past (or far-future) time is an error' },
+  postgres: { key: 'postgres', title: 'plain SQL answered as PostgreSQL answers it (checked against PostgreSQL 15)' },
 };
 
 export type Verdict = { class: 'pass' } | { class: 'skip'; reason: string } | { class: 'deliberate'; key: string } | { class: 'gap' };
@@ -99,10 +101,20 @@ export function classify(r: RecordResult): Verdict {
   if (/^EXPLAIN\b/i.test(sql)) return { class: 'deliberate', key: 'explain' };
   if (CLUSTER_SQL.test(sql)) return { class: 'deliberate', key: 'clusters' };
   if (INTROSPECTION_SQL.test(sql)) return { class: 'deliberate', key: 'introspection' };
+  if (o.kind === 'error' && /\bAS\s+OF\b/i.test(sql) && /is not valid for all inputs/.test(o.message)) return { class: 'deliberate', key: 'no-history' };
   if (o.kind === 'output') {
     if (normalizedEqual(r, dropTrailingZeros)) return { class: 'deliberate', key: 'numeric-scale' };
     if (normalizedEqual(r, compactJson)) return { class: 'deliberate', key: 'jsonb-format' };
     if (normalizedEqual(r, (s) => compactJson(dropTrailingZeros(s)))) return { class: 'deliberate', key: 'jsonb-format' };
+  }
+  // Plain SQL where we answer exactly as a real PostgreSQL does (same rows,
+  // or both accept what Materialize rejects).
+  if ((o.kind === 'output' || o.kind === 'unexpected-success') && o.raw !== undefined && r.pg !== undefined && 'raw' in r.pg) {
+    const a = o.raw;
+    const b = r.pg.raw;
+    if (a.length === b.length && a.every((row, i) => row.length === b[i]!.length && row.every((v, j) => v === b[i]![j]))) {
+      return { class: 'deliberate', key: 'postgres' };
+    }
   }
   if (o.kind === 'wrong-error' && !isGapError(o.message, o.code, o.expectedError ?? '')) {
     return { class: 'deliberate', key: 'error-wording' };

@@ -2,7 +2,7 @@
 //
 //   node .build/mzsql/scripts/mz-slt/main.js <materialize> [--only substr]
 //        [--report docs/materialize-slt-report.md] [--details out.json]
-//        [--timeout ms] [--files a.slt,b.slt]
+//        [--timeout ms] [--files a.slt,b.slt] [--postgres port]
 //
 // <materialize> is a Materialize repository: a git directory (read with
 // `git show HEAD:test/sqllogictest/<file>`), a checkout, or a folder holding
@@ -53,10 +53,11 @@ interface Args {
   details: string | undefined;
   timeoutMs: number;
   files: string[] | undefined;
+  postgresPort: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { mirror: '', only: undefined, report: undefined, details: undefined, timeoutMs: 15_000, files: undefined };
+  const a: Args = { mirror: '', only: undefined, report: undefined, details: undefined, timeoutMs: 15_000, files: undefined, postgresPort: undefined };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const next = (): string => argv[++i] ?? '';
@@ -65,10 +66,11 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--details') a.details = next();
     else if (x === '--timeout') a.timeoutMs = Number(next());
     else if (x === '--files') a.files = next().split(',');
+    else if (x === '--postgres') a.postgresPort = Number(next());
     else a.mirror = x;
   }
   if (a.mirror === '') {
-    console.error('usage: main.js <materialize repository or git dir> [--only s] [--report f.md] [--details f.json] [--timeout ms]');
+    console.error('usage: main.js <materialize repository or git dir> [--only s] [--report f.md] [--details f.json] [--timeout ms] [--postgres port]');
     process.exit(2);
   }
   return a;
@@ -206,7 +208,7 @@ async function main(): Promise<void> {
   for (const [file, topic] of files) {
     const started = Date.now();
     const text = readSlt(args.mirror, file);
-    const runner = new FileRunner({ timeoutMs: args.timeoutMs, log: (l) => console.log(l) });
+    const runner = new FileRunner({ timeoutMs: args.timeoutMs, postgresPort: args.postgresPort, log: (l) => console.log(l) });
     console.log(`--- ${file}`);
     let results: RecordResult[];
     try {

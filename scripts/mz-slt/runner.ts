@@ -39,7 +39,12 @@ export type Outcome =
       expected?: Expected;
       actual?: string[];
       expectedError?: string;
+      /** Our rows as text (for comparing with PostgreSQL), when the statement succeeded. */
+      raw?: string[][];
     };
+
+/** What PostgreSQL answered for the same record (the file replayed on a real PostgreSQL). */
+export type PgAnswer = { raw: string[][] } | { error: string; code: string | undefined };
 
 export interface RecordResult {
   line: number;
@@ -47,6 +52,7 @@ export interface RecordResult {
   sql: string;
   output: QueryOutput | undefined;
   outcome: Outcome;
+  pg?: PgAnswer;
 }
 
 interface DbError {
@@ -82,6 +88,10 @@ export function errorMatches(pattern: string, actual: string): boolean {
   }
 }
 
+function rawRows(rows: unknown[][]): string[][] {
+  return rows.map((r) => r.map((v) => (v === null ? 'NULL' : String(v)))).sort(compareRows);
+}
+
 function isConnectionLoss(e: unknown): boolean {
   const m = e instanceof Error ? e.message : String(e);
   return /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|not queryable|Client was closed|Connection ended/i.test(m);
@@ -97,6 +107,8 @@ function asDbError(e: unknown): DbError {
 
 export interface RunnerOptions {
   timeoutMs: number;
+  /** A PostgreSQL server (port on 127.0.0.1, user postgres) to replay each file on, as an oracle. */
+  postgresPort?: number;
   log?: (line: string) => void;
 }
 
@@ -240,18 +252,25 @@ export class FileRunner {
     const results: RecordResult[] = [];
     this.replayLog = [];
     await this.startServer();
+    const oracle = this.opts.postgresPort === undefined ? undefined : await PgOracle.open(this.opts.postgresPort);
     try {
       for (const record of records) {
         const outcome = await this.runRecord(record);
-        results.push({
+        const result: RecordResult = {
           line: record.line,
           kind: record.kind,
           sql: 'sql' in record ? record.sql : '',
           output: record.kind === 'query' ? record.output : undefined,
           outcome,
-        });
+        };
+        if (oracle !== undefined) {
+          if (record.kind === 'reset-server') await oracle.reset();
+          else if (record.kind === 'statement' || record.kind === 'query') result.pg = await oracle.run(record.sql);
+        }
+        results.push(result);
       }
     } finally {
+      await oracle?.close();
       await this.closeClients();
       await this.server.stop();
     }
@@ -324,7 +343,7 @@ export class FileRunner {
       return { status: 'fail', kind: 'error', message: s, code: r.err.code };
     }
     if (record.expectedError !== undefined) {
-      return { status: 'fail', kind: 'unexpected-success', message: 'statement succeeded', expectedError: record.expectedError };
+      return { status: 'fail', kind: 'unexpected-success', message: 'statement succeeded', expectedError: record.expectedError, raw: [] };
     }
     this.replayLog.push(record.sql);
     if (record.rowsAffected !== undefined && (r.ok.rowCount ?? 0) !== record.rowsAffected) {
@@ -345,7 +364,7 @@ export class FileRunner {
       return { status: 'fail', kind: 'error', message: s, code: r.err.code };
     }
     if (record.error !== undefined) {
-      return { status: 'fail', kind: 'unexpected-success', message: 'query succeeded', expectedError: record.error };
+      return { status: 'fail', kind: 'unexpected-success', message: 'query succeeded', expectedError: record.error, raw: rawRows(r.ok.rows) };
     }
     const out = record.output!;
     const rows = r.ok.rows;
@@ -380,7 +399,7 @@ export class FileRunner {
     if (out.expected.kind === 'values') {
       const exp = out.expected.values;
       if (exp.length !== values.length || exp.some((v, i) => v !== values[i])) {
-        return { status: 'fail', kind: 'output', message: 'output differs', expected: out.expected, actual: values };
+        return { status: 'fail', kind: 'output', message: 'output differs', expected: out.expected, actual: values, raw: rawRows(rows) };
       }
     } else {
       const md5 = hashValues(values);
@@ -391,6 +410,7 @@ export class FileRunner {
           message: `${values.length} values hashing to ${md5}`,
           expected: out.expected,
           actual: values,
+          raw: rawRows(rows),
         };
       }
     }
@@ -435,5 +455,58 @@ export class FileRunner {
       return { status: 'fail', kind: 'output', message: 'output differs', expected: { kind: 'values', values: exp }, actual };
     }
     return { status: 'pass' };
+  }
+}
+
+/** A scratch database on a real PostgreSQL, replaying a file's records to compare answers. */
+class PgOracle {
+  private static counter = 0;
+  private constructor(
+    private readonly port: number,
+    private admin: pg.Client,
+    private db: string,
+    private client: pg.Client,
+  ) {}
+
+  private static async connect(port: number, database: string): Promise<pg.Client> {
+    const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database, types: rawText });
+    c.on('error', () => undefined);
+    await c.connect();
+    await c.query("SET statement_timeout = '10s'");
+    await c.query("SET TimeZone = 'UTC'");
+    await c.query('SET extra_float_digits = 3');
+    return c;
+  }
+
+  static async open(port: number): Promise<PgOracle> {
+    const admin = await PgOracle.connect(port, 'postgres');
+    const db = `mzslt_${process.pid}_${PgOracle.counter++}`;
+    await admin.query(`CREATE DATABASE ${db}`);
+    return new PgOracle(port, admin, db, await PgOracle.connect(port, db));
+  }
+
+  async reset(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+    await this.admin.query(`DROP DATABASE IF EXISTS ${this.db} WITH (FORCE)`);
+    this.db = `mzslt_${process.pid}_${PgOracle.counter++}`;
+    await this.admin.query(`CREATE DATABASE ${this.db}`);
+    this.client = await PgOracle.connect(this.port, this.db);
+  }
+
+  async run(sql: string): Promise<PgAnswer> {
+    try {
+      const r = await this.client.query<unknown[]>({ text: sql, rowMode: 'array', queryMode: 'extended' } as pg.QueryConfig);
+      return { raw: rawRows(r.rows ?? []) };
+    } catch (e) {
+      const err = asDbError(e);
+      if (isConnectionLoss(e)) this.client = await PgOracle.connect(this.port, this.db);
+      return { error: err.message, code: err.code };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+    await this.admin.query(`DROP DATABASE IF EXISTS ${this.db} WITH (FORCE)`).catch(() => undefined);
+    await this.admin.end().catch(() => undefined);
   }
 }

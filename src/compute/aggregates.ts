@@ -8,6 +8,7 @@ import { RowCounts } from './row-counts.js';
 import { storedDatumKey } from './zset.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { displayScaleOf, withDisplayScale } from '../repr/numeric.js';
+import { makeMap } from '../repr/values.js';
 import { ArrayValue, Jsonb, ListValue, type Datum, type Interval, type Row, type SqlType } from '../repr/types.js';
 import type { AggregateExpr, AggregateFuncName, ScalarExpr, ScalarOrder } from '../plan/mir.js';
 import { ExactFloatSum } from './float-sum.js';
@@ -336,6 +337,9 @@ function collector(agg: AggregateExpr): Collector {
       const convert = jsonbConverter(agg.args[1]?.type ?? { kind: 'unknown' }, agg.timeZone);
       return (rows) => new Jsonb(jsonbObject(rows.map((r) => [keyText(r[0]!), convert(r[1]!)] as const)));
     }
+    case 'map_agg':
+      // Rows arrive in ORDER BY order (then by key and value): the last value of a key wins.
+      return (rows) => makeMap(rows.filter((r) => r[0] !== null).map((r) => [r[0] as string, r[1]!] as const));
     default:
       throw new SqlError(SqlState.internalError, `${agg.func} is not a collecting aggregate`);
   }

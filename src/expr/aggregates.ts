@@ -74,6 +74,7 @@ const AGGREGATES: Record<string, AggregateDef> = {
   list_agg: { name: 'list_agg', signatures: [{ params: [P.anyelement], returns: (a) => ({ kind: 'list', element: a[0]! }) }] },
   jsonb_agg: { name: 'jsonb_agg', signatures: [{ params: [P.any], returns: T.jsonb }] },
   jsonb_object_agg: { name: 'jsonb_object_agg', signatures: [{ params: [P.any, P.any], returns: T.jsonb }] },
+  map_agg: { name: 'map_agg', signatures: [{ params: [T.text, P.any], returns: (a) => ({ kind: 'map', value: a[1]! }) }] },
   json_agg: { name: 'jsonb_agg', signatures: [{ params: [P.any], returns: T.jsonb }] },
   json_object_agg: { name: 'jsonb_object_agg', signatures: [{ params: [P.any, P.any], returns: T.jsonb }] },
   stddev: { name: 'stddev', signatures: STATISTIC },

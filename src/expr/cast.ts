@@ -53,6 +53,11 @@ function floatToInt8(v: number): bigint {
   if (!Number.isFinite(r) || r < -9223372036854775808 || r >= 9223372036854775808) throw outOfRange('bigint');
   return BigInt(r);
 }
+function floatToUint8(v: number): bigint {
+  const r = roundHalfEven(v);
+  if (!Number.isFinite(r) || r < 0 || r >= 18446744073709551616) throw outOfRange('uint8');
+  return BigInt(r);
+}
 function checkFloat4(v: number): number {
   const f = Math.fround(v);
   if (!Number.isFinite(f) && Number.isFinite(v)) throw floatOverflow();
@@ -216,6 +221,24 @@ const SCALAR_CASTS: Array<[Kind, Kind, Ctx, Converter]> = [
   ['numeric', 'uint2', 'a', (v) => Number(decimalToBigInt(v as Decimal, 0n, 65535n, 'uint2'))],
   ['numeric', 'uint4', 'a', (v) => Number(decimalToBigInt(v as Decimal, 0n, 4294967295n, 'uint4'))],
   ['numeric', 'uint8', 'a', (v) => decimalToBigInt(v as Decimal, 0n, UINT8_MAX, 'uint8')],
+  // The rest of Materialize's unsigned casts: between widths, from smallint and
+  // bigint, from floats (rounded half to even, as float -> int casts are).
+  ['uint4', 'uint2', 'a', (v) => checkUint(v as number, 65535, 'uint2')],
+  ['uint8', 'uint2', 'a', (v) => checkUint(Number(v as bigint), 65535, 'uint2')],
+  ['uint8', 'uint4', 'a', (v) => checkUint(Number(v as bigint), 4294967295, 'uint4')],
+  ['uint2', 'int2', 'a', (v) => checkInt2(v as number)],
+  ['uint4', 'int2', 'a', (v) => checkInt2(v as number)],
+  ['uint8', 'int2', 'a', (v) => checkInt2(Number(v as bigint))],
+  ['uint8', 'int4', 'a', (v) => checkInt4(Number(v as bigint))],
+  ['int2', 'uint4', 'a', (v) => checkUint(v as number, 4294967295, 'uint4')],
+  ['int2', 'uint8', 'a', (v) => { if ((v as number) < 0) throw outOfRange('uint8'); return BigInt(v as number); }],
+  ['int8', 'uint2', 'a', (v) => checkUint(Number(v as bigint), 65535, 'uint2')],
+  ['float4', 'uint2', 'a', (v) => checkUint(roundHalfEven(v as number), 65535, 'uint2')],
+  ['float8', 'uint2', 'a', (v) => checkUint(roundHalfEven(v as number), 65535, 'uint2')],
+  ['float4', 'uint4', 'a', (v) => checkUint(roundHalfEven(v as number), 4294967295, 'uint4')],
+  ['float8', 'uint4', 'a', (v) => checkUint(roundHalfEven(v as number), 4294967295, 'uint4')],
+  ['float4', 'uint8', 'a', (v) => floatToUint8(v as number)],
+  ['float8', 'uint8', 'a', (v) => floatToUint8(v as number)],
   ['date', 'timestamp', 'i', dateToTimestamp],
   ['date', 'timestamptz', 'i', dateToTimestamp],
   ['timestamp', 'timestamptz', 'i', identity],

@@ -251,6 +251,26 @@ def(
   false,
 );
 def('list_length', [P.anylist], I4, () => (a) => (a[0] as ListValue).elements.length);
+def('list_length_max', [P.anylist, I4], I4, (types) => {
+  let layers = 0;
+  for (let t: SqlType = types[0]!; t.kind === 'list'; t = t.element) layers++;
+  // The longest list at `layer` (1 is the list itself).
+  const longest = (l: ListValue, layer: number): number | null => {
+    if (layer === 1) return l.elements.length;
+    let max: number | null = null;
+    for (const e of l.elements) {
+      if (e === null) continue;
+      const n = longest(e as ListValue, layer - 1);
+      if (n !== null && (max === null || n > max)) max = n;
+    }
+    return max;
+  };
+  return (a) => {
+    const layer = a[1] as number;
+    if (layer < 1 || layer > layers) throw new SqlError(SqlState.invalidParameterValue, `invalid layer: ${layer}; must use value within [1, ${layers}]`);
+    return longest(a[0] as ListValue, layer);
+  };
+});
 def('list_n_layers', [P.anylist], I4, (types) => {
   let n = 0;
   for (let t: SqlType = types[0]!; t.kind === 'list'; t = t.element) n++;

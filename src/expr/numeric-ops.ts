@@ -389,6 +389,7 @@ op1('||/', 'float8_cbrt', F8, F8, (a) => Math.cbrt(a[0] as number));
 f8('exp', 'float8_exp', (x) => {
   const r = Math.exp(x);
   if (!Number.isFinite(r) && Number.isFinite(x)) throw floatOverflow();
+  if (r === 0 && Number.isFinite(x)) throw floatUnderflow();
   return r;
 });
 num('exp', 'numeric_exp', (x) => {
@@ -447,16 +448,27 @@ fn('div', 'numeric_div_trunc', [NUM, NUM], NUM, (a) => {
   if (y.isZero()) throw divisionByZero();
   return x.div(y).toDecimalPlaces(0, Decimal.ROUND_DOWN);
 });
+/** PostgreSQL's dsin/dasin/dacosh/...: arguments outside the domain are 22003 "input is out of range". */
+function domain(f: (x: number) => number, ok: (x: number) => boolean): (x: number) => number {
+  return (x) => {
+    if (!Number.isNaN(x) && !ok(x)) throw new SqlError('22003', 'input is out of range');
+    return f(x);
+  };
+}
 for (const [n, f] of [
-  ['sin', Math.sin],
-  ['cos', Math.cos],
-  ['tan', Math.tan],
-  ['asin', Math.asin],
-  ['acos', Math.acos],
+  ['sin', domain(Math.sin, Number.isFinite)],
+  ['cos', domain(Math.cos, Number.isFinite)],
+  ['tan', domain(Math.tan, Number.isFinite)],
+  ['cot', domain((x: number) => 1 / Math.tan(x), Number.isFinite)],
+  ['asin', domain(Math.asin, (x) => x >= -1 && x <= 1)],
+  ['acos', domain(Math.acos, (x) => x >= -1 && x <= 1)],
   ['atan', Math.atan],
   ['sinh', Math.sinh],
   ['cosh', Math.cosh],
   ['tanh', Math.tanh],
+  ['asinh', Math.asinh],
+  ['acosh', domain(Math.acosh, (x) => x >= 1)],
+  ['atanh', domain(Math.atanh, (x) => x >= -1 && x <= 1)],
   ['degrees', (x: number) => (x * 180) / Math.PI],
   ['radians', (x: number) => (x * Math.PI) / 180],
 ] as const) {

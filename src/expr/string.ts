@@ -45,13 +45,19 @@ export function textOf(type: SqlType, session: SessionContext = UTC_SESSION): (v
 
 // ---- concatenation ----
 
+/** text || x converts x with its cast to text (PostgreSQL's textanycat: `true` is 'true', not 't'). */
+function castTextOf(type: SqlType, session: SessionContext): (v: Datum) => string {
+  if (type.kind === 'bool') return (v) => (v ? 'true' : 'false');
+  return textOf(type, session);
+}
+
 define('op ||', { name: 'text_concat', params: [TEXT, TEXT], returns: TEXT, eval: (a) => (a[0] as string) + (a[1] as string) });
 define('op ||', {
   name: 'text_concat_any',
   params: [TEXT, P.anynonarray],
   returns: TEXT,
   build: (types, _returns, session) => {
-    const right = textOf(types[1]!, session);
+    const right = castTextOf(types[1]!, session);
     return (a) => (a[0] as string) + right(a[1]!);
   },
 });
@@ -60,7 +66,7 @@ define('op ||', {
   params: [P.anynonarray, TEXT],
   returns: TEXT,
   build: (types, _returns, session) => {
-    const left = textOf(types[0]!, session);
+    const left = castTextOf(types[0]!, session);
     return (a) => left(a[0]!) + (a[1] as string);
   },
 });

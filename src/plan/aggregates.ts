@@ -2,6 +2,7 @@
 // reduce aggregates: they are lowered onto sum / count / sum of squares with
 // a scalar expression computed after the reduce.
 import type { SqlType } from '../repr/types.js';
+import { SqlError, SqlState } from '../repr/errors.js';
 import type * as ast from '../sql/ast.js';
 import { resolveAggregate } from '../expr/resolve.js';
 import { nonUtcZone } from '../expr/registry.js';
@@ -52,6 +53,9 @@ export function planAggregate(
 ): AggregateFinalizer {
   const name = call.name.parts[call.name.parts.length - 1]!;
   const inner: ExprCtx = { ...ec, clause: 'aggregate', allowTableFunctions: false };
+  if (!call.star && call.args.length === 0 && name === 'count') {
+    throw new SqlError(SqlState.wrongObjectType, 'count(*) must be used to call a parameterless aggregate function', { position: call.pos + 1 });
+  }
   const planned = call.star ? [] : call.args.map((a) => exprs.plan(a, inner));
   const resolved = withPosition(call.pos, () => resolveAggregate(name, call.star ? [] : planned.map((a) => a.type)));
   const args = call.star ? [b.TRUE_LITERAL] : planned.map((a, i) => coerce(state, a, resolved.argTypes[i] ?? a.type, 'implicit', call.pos));

@@ -240,9 +240,10 @@ export const LIST_SLICE: ScalarFunc = {
   strict: false,
   eval: (args) => {
     const list = args[0];
-    if (!(list instanceof ListValue)) return null;
-    const start = Math.max(args[1] === null ? 1 : Number(args[1]), 1);
-    const end = Math.min(args[2] === null ? list.elements.length : Number(args[2]), list.elements.length);
+    // The planner writes an absent bound as 1 / int4's maximum; an explicit NULL bound makes the slice NULL.
+    if (!(list instanceof ListValue) || args[1] === null || args[2] === null) return null;
+    const start = Math.max(Number(args[1]), 1);
+    const end = Math.min(Number(args[2]), list.elements.length);
     return new ListValue(end < start ? [] : list.elements.slice(start - 1, end));
   },
 };

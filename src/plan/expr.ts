@@ -521,7 +521,12 @@ export class ExprPlanner {
     const type = base.type;
     if (e.slice) {
       if (type.kind === 'array') return b.call(b.ARRAY_SLICE, [base, bound(e.slice.start), bound(e.slice.end)], type);
-      if (type.kind === 'list') return b.call(b.LIST_SLICE, [base, bound(e.slice.start), bound(e.slice.end)], type);
+      if (type.kind === 'list') {
+        // An absent bound is the list's end; an explicit NULL bound makes the slice NULL (as in Materialize).
+        const start = e.slice.start ? bound(e.slice.start) : b.literal(1, int4);
+        const end = e.slice.end ? bound(e.slice.end) : b.literal(2147483647, int4);
+        return b.call(b.LIST_SLICE, [base, start, end], type);
+      }
     } else if (e.index) {
       if (type.kind === 'array') return b.call(b.ARRAY_INDEX, [base, bound(e.index)], type.element);
       if (type.kind === 'list') return b.call(b.LIST_INDEX, [base, bound(e.index)], type.element);

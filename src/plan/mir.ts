@@ -62,6 +62,7 @@ export type AggregateFuncName =
   | 'list_agg'
   | 'jsonb_agg'
   | 'jsonb_object_agg' // args: key, value
+  | 'map_agg' // args: key (text), value; the last value of a key in ORDER BY order wins
   | 'any_value';
 
 export interface AggregateExpr {

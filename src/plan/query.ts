@@ -862,7 +862,9 @@ export class QueryPlanner {
     });
     const usedIndexes = new Set(usingPairs.flatMap(([l, r]) => [l.index, r.index]));
     const items: ScopeItem[] = [
-      ...usingPairs.map(([l], i): ScopeItem => ({ name: l.name, index: base + i, type: merged[i]!.type })),
+      ...usingPairs.map(
+        ([l], i): ScopeItem => ({ name: l.name, index: base + i, type: merged[i]!.type, ...(ref.usingAlias !== undefined ? { table: [ref.usingAlias] } : {}) }),
+      ),
       ...inner.items.map((it) => (usedIndexes.has(it.index) ? { ...it, qualifiedOnly: true } : it)),
     ];
     return { rel: map(rel, merged), items };

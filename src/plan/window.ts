@@ -3,7 +3,8 @@
 // walks the list, computes each row's value and unnests the rows again. Any
 // change to a partition recomputes that partition only.
 import type { Datum, SqlType } from '../repr/types.js';
-import { ListValue, RecordValue } from '../repr/types.js';
+import { ArrayValue, ListValue, RecordValue } from '../repr/types.js';
+import { makeMap } from '../repr/values.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { compareDatums } from '../repr/compare.js';
 import type * as ast from '../sql/ast.js';
@@ -231,6 +232,11 @@ export class WindowPlanner {
 
   private windowFunction(name: string, args: ScalarExpr[], n: number, orderCount: number, call: ast.FunctionCallExpr): WindowFunction {
     const argAt = (i: number) => n + orderCount + i;
+    if (call.nullTreatment !== undefined && name !== 'lag' && name !== 'lead') {
+      throw new SqlError(SqlState.featureNotSupported, 'IGNORE NULLS and RESPECT NULLS options for functions other than LAG and LEAD not yet supported', {
+        position: call.pos + 1,
+      });
+    }
     switch (name) {
       case 'row_number':
         return { type: INT8, evaluate: (rows) => rows.map((_r, i) => BigInt(i + 1)) };
@@ -313,6 +319,24 @@ export class WindowPlanner {
           args[2] = coerce(this.state, args[2], type, 'implicit', call.pos);
         }
         const direction = name === 'lag' ? -1 : 1;
+        if (call.nullTreatment === 'ignore') {
+          // The offset counts only rows whose value is not NULL.
+          return {
+            type,
+            evaluate: (rows) =>
+              rows.map((row, i) => {
+                const offset = args.length > 1 ? Number(row[argAt(1)] ?? 1) : 1;
+                if (offset === 0) return row[argAt(0)] ?? null;
+                const step = offset > 0 ? direction : -direction;
+                let seen = 0;
+                for (let j = i + step; j >= 0 && j < rows.length; j += step) {
+                  const v = rows[j]![argAt(0)] ?? null;
+                  if (v !== null && ++seen === Math.abs(offset)) return v;
+                }
+                return args.length > 2 ? (row[argAt(2)] ?? null) : null;
+              }),
+          };
+        }
         return {
           type,
           evaluate: (rows) =>
@@ -368,6 +392,53 @@ export class WindowPlanner {
               return divide.eval([toAvg ? toAvg.eval([sum]) : sum, countToAvg.eval([c[i] ?? 0n])]);
             });
           },
+        };
+      }
+      case 'array_agg':
+      case 'list_agg':
+      case 'string_agg':
+      case 'map_agg':
+      case 'bool_and':
+      case 'bool_or':
+      case 'every': {
+        // Collecting aggregates over the frame, in the window's order.
+        if (call.orderBy.length > 0 || (name === 'array_agg' && args[0]?.type.kind === 'array')) break;
+        const resolved = resolveAggregate(name, args.map((a) => a.type));
+        args.forEach((a, i) => (args[i] = coerce(this.state, a, resolved.argTypes[i] ?? a.type, 'implicit', call.pos)));
+        const collect = ((): ((vals: Datum[][]) => Datum) => {
+          switch (name) {
+            case 'array_agg':
+              return (vals) => new ArrayValue(vals.map((v) => v[0]!), [vals.length]);
+            case 'list_agg':
+              return (vals) => new ListValue(vals.map((v) => v[0]!));
+            case 'map_agg':
+              return (vals) => makeMap(vals.filter((v) => v[0] !== null).map((v) => [v[0] as string, v[1]!] as const));
+            case 'string_agg':
+              return (vals) => {
+                let out: string | null = null;
+                for (const v of vals) if (v[0] !== null) out = out === null ? String(v[0]) : out + (v[1] === null ? '' : String(v[1])) + String(v[0]);
+                return out;
+              };
+            default: {
+              const and = name !== 'bool_or';
+              return (vals) => {
+                let acc: boolean | null = null;
+                for (const v of vals) if (v[0] !== null) acc = acc === null ? (v[0] as boolean) : and ? acc && (v[0] as boolean) : acc || (v[0] as boolean);
+                return acc;
+              };
+            }
+          }
+        })();
+        const at = args.map((_a, i) => argAt(i));
+        return {
+          type: resolved.returnType,
+          evaluate: (rows, f) =>
+            rows.map((_r, i) => {
+              if (f.hi[i]! < f.lo[i]!) return null;
+              const vals: Datum[][] = [];
+              for (let j = f.lo[i]!; j <= f.hi[i]!; j++) vals.push(at.map((k) => rows[j]![k] ?? null));
+              return collect(vals);
+            }),
         };
       }
       default:

@@ -172,6 +172,8 @@ export interface FunctionCallExpr extends Node {
   orderBy: OrderByExpr[];
   filter?: Expr;
   over?: WindowSpec;
+  /** lag(x) IGNORE NULLS / RESPECT NULLS OVER (...) (Materialize: lag and lead only). */
+  nullTreatment?: 'ignore' | 'respect';
 }
 
 export interface CaseExpr extends Node {
@@ -430,6 +432,8 @@ export type TableRef =
       right: TableRef;
       on?: Expr;
       using?: string[];
+      /** `USING (cols) AS alias`: a name for the merged USING columns (PostgreSQL 14's join_using_alias). */
+      usingAlias?: string;
       natural: boolean;
       pos: number;
     };

@@ -11,6 +11,7 @@ import type {
   WindowSpec,
 } from './ast.js';
 import { ExpressionParser, Prec } from './expression.js';
+import { SqlError, SqlState } from '../repr/errors.js';
 
 export abstract class CallParser extends ExpressionParser {
   /** The argument list and FILTER / OVER clauses of f(...). */
@@ -30,6 +31,15 @@ export abstract class CallParser extends ExpressionParser {
       }
       this.expectPunct(')');
     });
+    for (;;) {
+      const treatment = this.isWords('ignore', 'nulls') ? 'ignore' : this.isWords('respect', 'nulls') ? 'respect' : undefined;
+      if (treatment === undefined) break;
+      if (call.nullTreatment !== undefined) {
+        throw new SqlError(SqlState.syntaxError, 'Both IGNORE NULLS and RESPECT NULLS were given.', { position: this.peek().start + 1 });
+      }
+      this.eatWords(treatment, 'nulls');
+      call.nullTreatment = treatment;
+    }
     if (this.eatWords('filter')) {
       this.expectPunct('(');
       this.expectWords('where');

@@ -36,6 +36,7 @@ const TYPE_ALIASES: Record<string, string> = {
 const BUILTIN_TYPE_SCHEMAS = new Set(['pg_catalog', 'mz_catalog']);
 
 export const INTERVAL_FIELDS = new Set(['year', 'month', 'day', 'hour', 'minute', 'second']);
+const INTERVAL_FIELD_PLURALS = ['years', 'months', 'days', 'hours', 'minutes', 'seconds'];
 
 export class TypeParser extends ParserBase {
   parseDataType(): DataType {
@@ -144,8 +145,13 @@ export class TypeParser extends ParserBase {
 
   /** `DAY`, `DAY TO SECOND`, `SECOND(3)` after INTERVAL. */
   protected parseIntervalQualifier(): IntervalQualifier | undefined {
-    const leading = this.eatOneOf(...INTERVAL_FIELDS);
-    if (leading === undefined) return undefined;
+    // Materialize also takes the plural (INTERVAL '30' minutes), which PostgreSQL would read as an alias.
+    let leading = this.eatOneOf(...INTERVAL_FIELDS);
+    if (leading === undefined) {
+      const plural = this.eatOneOf(...INTERVAL_FIELD_PLURALS);
+      if (plural === undefined) return undefined;
+      leading = plural.slice(0, -1);
+    }
     const qualifier: IntervalQualifier = { leading };
     if (this.isWord('to') && this.peek(1).kind === 'word' && INTERVAL_FIELDS.has(this.peek(1).value)) {
       this.next();

@@ -280,6 +280,9 @@ export abstract class ExpressionParser extends TypeParser {
       }
       case 'like':
       case 'ilike': {
+        // x [NOT] LIKE ANY|ALL (...): the quantified form of the ~~ operators.
+        const quantified = this.parseQuantified(left, (negated ? '!' : '') + (keyword === 'ilike' ? '~~*' : '~~'));
+        if (quantified) return quantified;
         const pattern = this.parseExprAbove(Prec.other);
         const escape = this.eatWords('escape') ? this.parseExprAbove(Prec.other) : undefined;
         const like: Expr = { kind: 'like', expr: left, pattern, negated, caseInsensitive: keyword === 'ilike', pos };

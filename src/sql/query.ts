@@ -209,7 +209,10 @@ export class QueryParser extends CallParser {
         const join: TableRef = { kind: 'join', joinType, left, right, natural, pos };
         if (!natural) {
           if (this.eatWords('on')) join.on = this.parseExpr();
-          else if (this.eatWords('using')) join.using = this.parseIdentList();
+          else if (this.eatWords('using')) {
+            join.using = this.parseIdentList();
+            if (this.isWords('as') && !this.isWords('as', 'of') && this.eatWords('as')) join.usingAlias = this.parseAnyIdent();
+          }
           else throw this.syntaxError();
         }
         left = join;
