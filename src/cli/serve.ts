@@ -8,16 +8,27 @@ import { PgwireServer } from '../server/pgwire/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from './logger.js';
 import { parsePort } from './options.js';
 import { parseStorage } from '../persist/server-storage.js';
+import { HttpServer } from '../server/http/server.js';
+import type { SourceHistory } from '../server/source-history.js';
+import { LiveView } from './live-view.js';
+import { packageVersion } from './version.js';
 
 export interface ServeOptions {
   host: string;
   port: number;
+  /** --http-port (metrics, health, console); undefined: 6876, or a free port when --port is 0. */
+  httpPort?: number;
   dataDir: string;
   /** --storage: where everything durable lives (undefined: files under dataDir). */
   storage?: string;
   logLevel: LevelWithSilent;
   logFormat: LogFormat;
+  /** --no-live: false turns the live terminal view off. */
+  live?: boolean;
 }
+
+/** The HTTP port's default (the SQL port's plus one, as Materialize's 6875/6876). */
+export const DEFAULT_HTTP_PORT = 6876;
 
 export function registerServeCommand(program: Command): void {
   const command = program
@@ -34,11 +45,16 @@ export function registerServeCommand(program: Command): void {
   });
 }
 
-/** --host and --port, shared by every command that serves SQL clients. */
+/** --host, --port and --http-port, shared by every command that serves SQL clients. */
 export function addListenOptions(command: Command): Command {
   return command
-    .option('--host <address>', 'address to listen on for SQL clients (0.0.0.0 for all interfaces)', '127.0.0.1')
-    .option('--port <number>', 'TCP port for SQL clients (0 picks a free port, reported in the "listening" log line)', parsePort, 6875);
+    .option('--host <address>', 'address to listen on for SQL clients and HTTP (0.0.0.0 for all interfaces)', '127.0.0.1')
+    .option('--port <number>', 'TCP port for SQL clients (0 picks a free port, reported in the "listening" log line)', parsePort, 6875)
+    .option(
+      '--http-port <number>',
+      `TCP port for HTTP on the same host: /metrics (Prometheus), /api/livez, /api/readyz, the SQL API and the web console (default: ${DEFAULT_HTTP_PORT}; a free port when --port is 0)`,
+      parsePort,
+    );
 }
 
 /** --log-level and --log-format, shared by every long-running command. */
@@ -51,15 +67,42 @@ export function addLogOptions(command: Command): Command {
       new Option('--log-format <format>', 'log line format on stderr: pretty (one human-readable line) or json (pino JSON lines)')
         .choices(LOG_FORMATS)
         .default('pretty'),
-    );
+    )
+    .option('--no-live', 'no live terminal view of sources and views (it is shown when stdout is a terminal and --log-format is pretty)');
+}
+
+/**
+ * The live view is drawn when stdout is a terminal and logs are pretty; its
+ * log lines then print above it when stderr is that terminal too.
+ */
+export function createConsoleOutput(options: Pick<ServeOptions, 'logLevel' | 'logFormat' | 'live'>): { logger: Logger; live: LiveView | undefined } {
+  const live = options.live !== false && options.logFormat === 'pretty' && process.stdout.isTTY === true ? new LiveView(process.stdout) : undefined;
+  const logger = createLogger({
+    level: options.logLevel,
+    format: options.logFormat,
+    ...(live && process.stderr.isTTY ? { destination: live.logDestination } : {}),
+  });
+  return { logger, live };
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
-  const logger = createLogger({ level: options.logLevel, format: options.logFormat });
+  const { logger, live } = createConsoleOutput(options);
   reportUnexpectedErrors(logger);
   const running = await startServer(options, logger);
   if (running === undefined) return;
-  installShutdown(logger, running.stop);
+  if (live) startLiveView(live, running);
+  installShutdown(logger, async () => {
+    live?.stop();
+    await running.stop();
+  });
+}
+
+/** Starts the live terminal view over a running server. */
+export function startLiveView(live: LiveView, running: RunningServer): void {
+  live.start(
+    { snapshot: () => running.coordinator.snapshot(), history: running.history },
+    { sqlAddress: formatAddress(displayHost(running.host), running.port), consoleUrl: running.consoleUrl, version: packageVersion(), startedMs: Date.now() },
+  );
 }
 
 export interface RunningServer {
@@ -67,6 +110,12 @@ export interface RunningServer {
   /** The address actually bound (the port is real even when 0 was asked for). */
   host: string;
   port: number;
+  /** The HTTP port actually bound. */
+  httpPort: number;
+  /** Where the web console is, e.g. http://127.0.0.1:6876/ */
+  consoleUrl: string;
+  /** Recent samples of every source (rates, lag), shared by the console and the terminal view. */
+  history: SourceHistory;
   dataDir: string;
   /** Closes the listener, then the coordinator. */
   stop(): Promise<void>;
@@ -78,10 +127,23 @@ export interface RunningServer {
  * was started, sets exit code 1 and resolves undefined.
  */
 export async function startServer(
-  options: Pick<ServeOptions, 'host' | 'port' | 'dataDir' | 'storage'>,
+  options: Pick<ServeOptions, 'host' | 'port' | 'httpPort' | 'dataDir' | 'storage'>,
   logger: Logger,
 ): Promise<RunningServer | undefined> {
   const dataDir = resolve(options.dataDir);
+  // HTTP first: /api/livez answers while the catalog loads, /api/readyz says 503 until SQL is served.
+  let sqlListening = false;
+  const http = new HttpServer({ logger, ready: () => sqlListening });
+  const httpPort = options.httpPort ?? (options.port === 0 ? 0 : DEFAULT_HTTP_PORT);
+  let httpAddress;
+  try {
+    httpAddress = await http.listen(httpPort, options.host);
+  } catch (err) {
+    logger.fatal({ err, host: options.host, port: httpPort }, 'could not listen for HTTP (--http-port)');
+    await http.close();
+    process.exitCode = 1;
+    return undefined;
+  }
   let coordinator: Coordinator;
   try {
     const storage = options.storage === undefined ? undefined : parseStorage(options.storage, dataDir);
@@ -94,33 +156,48 @@ export async function startServer(
     });
   } catch (err) {
     logger.fatal({ err, dataDir }, 'could not start the coordinator');
+    await http.close();
     process.exitCode = 1;
     return undefined;
   }
+  http.attach(coordinator);
   const server = new PgwireServer({ sessions: coordinator, logger });
   let address;
   try {
     address = await server.listen(options.port, options.host);
   } catch (err) {
     logger.fatal({ err, host: options.host, port: options.port }, 'could not listen for SQL clients');
+    await http.close();
     await coordinator.shutdown();
     process.exitCode = 1;
     return undefined;
   }
+  sqlListening = true;
+  const consoleUrl = `http://${formatAddress(displayHost(httpAddress.address), httpAddress.port)}/`;
   logger.info(
     { address: formatAddress(address.address, address.port), host: address.address, port: address.port, dataDir },
     'listening',
   );
+  logger.info({ address: formatAddress(httpAddress.address, httpAddress.port), httpPort: httpAddress.port, console: consoleUrl }, 'http listening');
   return {
     coordinator,
     host: address.address,
     port: address.port,
+    httpPort: httpAddress.port,
+    consoleUrl,
+    history: http.history,
     dataDir,
     stop: async () => {
+      await http.close();
       await server.close();
       await coordinator.shutdown();
     },
   };
+}
+
+/** A wildcard address is reached through the loopback. */
+export function displayHost(host: string): string {
+  return host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
 }
 
 /** On the first SIGTERM/SIGINT: stop gracefully and exit 0; a second signal exits at once. */
@@ -159,6 +236,6 @@ export function reportUnexpectedErrors(logger: Logger): void {
   });
 }
 
-function formatAddress(host: string, port: number): string {
+export function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
