@@ -31,9 +31,18 @@ export class CollectionState {
     else this.keyed = new Arrangement();
   }
 
+  /** The sum of the rows' multiplicities (count(*)), kept as changes apply. */
+  get totalCount(): number {
+    return this.total;
+  }
+
+  private total = 0;
+
   /** Applies changes; returns the errors to forward (input errors plus index-key evaluation errors). */
   apply(updates: readonly Update[], errors: ErrorUpdate[]): ErrorUpdate[] {
     let forwarded = errors;
+    let total = this.total;
+    for (const u of updates) total += u.diff;
     if (this.keyed !== undefined) {
       for (const u of updates) {
         let key: GroupKey;
@@ -42,6 +51,7 @@ export class CollectionState {
         } catch (err) {
           if (forwarded === errors) forwarded = [...errors];
           forwarded.push(evalError('index', u.row, u.diff, err));
+          total -= u.diff;
           continue;
         }
         this.keyed.update(key, u.row, u.diff);
@@ -54,6 +64,7 @@ export class CollectionState {
         for (const u of updates) arrangement.update(keyOf(u.row), u.row, u.diff);
       }
     }
+    this.total = total;
     if (forwarded.length > 0) this.errors.apply(forwarded);
     return forwarded;
   }

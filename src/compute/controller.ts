@@ -21,7 +21,7 @@ import { CollectionState } from './collection.js';
 import { collectionsRead, forEachInput, render, type ArrangedSource } from './render.js';
 import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
-import { startPeekStream, type PeekInput } from './peek-stream.js';
+import { countFastPath, startPeekStream, type PeekInput } from './peek-stream.js';
 import { Stream, type Sink } from './stream.js';
 import { compileGroupKey, ErrorSet, UpdateAccumulator, valuesGroupKey, type GroupKey } from './zset.js';
 
@@ -158,7 +158,12 @@ class Controller implements ComputeControllerImpl {
     return out;
   }
 
-  peekStream(plan: RelExpr, options: PeekStreamOptions): RowBatchStream {
+  peekStream(original: RelExpr, options: PeekStreamOptions): RowBatchStream {
+    // count(*) of a collection without errors: its kept total, not a scan.
+    const plan = countFastPath(original, (id) => {
+      const state = this.collections.get(id)?.state;
+      return state === undefined || state.errors.first() !== undefined ? undefined : state.totalCount;
+    });
     const inputs = new Map<GlobalId, PeekInput>();
     for (const id of collectionsRead(plan)) {
       const state = this.collection(id).state;

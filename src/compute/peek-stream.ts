@@ -13,7 +13,7 @@
 // then streams that.
 import { SqlError, SqlState } from '../repr/errors.js';
 import type { Datum, Row } from '../repr/types.js';
-import type { GlobalId, RelExpr } from '../plan/mir.js';
+import { describe as describeRel, type GlobalId, type RelExpr } from '../plan/mir.js';
 import type { ErrorUpdate, PeekStreamOptions, RowBatchStream, Update } from './api.js';
 import { forEachInput, render } from './render.js';
 import { OrderedRowCounts } from './row-counts.js';
@@ -278,4 +278,45 @@ function sliceEmitter(stream: Stream, input: PeekInput): Step {
 /** Starts a sliced one-shot evaluation of `plan` over inputs captured now. */
 export function startPeekStream(plan: RelExpr, inputs: ReadonlyMap<GlobalId, PeekInput>, now: number, options: PeekStreamOptions): RowBatchStream {
   return new SlicedPeek(plan, inputs, now, options);
+}
+
+/**
+ * `count(*)` of a whole collection (a reduce without group key whose
+ * aggregates are all count(*), over projections of a `get`) replaced by the
+ * collection's kept total: a polling `SELECT count(*)` costs nothing per row.
+ */
+export function countFastPath(plan: RelExpr, totalOf: (id: GlobalId) => number | undefined): RelExpr {
+  const go = (rel: RelExpr): RelExpr => {
+    if (rel.op === 'reduce' && rel.groupKey.length === 0 && rel.aggregates.length > 0) {
+      const countStar = rel.aggregates.every(
+        (a) =>
+          a.func === 'count' &&
+          !a.distinct &&
+          a.filter === undefined &&
+          a.type.kind === 'int8' &&
+          (a.args.length === 0 || (a.args.length === 1 && a.args[0]!.kind === 'literal' && a.args[0]!.value === true)),
+      );
+      let input = rel.input;
+      while (input.op === 'project') input = input.input;
+      const total = countStar && input.op === 'get' ? totalOf(input.id) : undefined;
+      if (total !== undefined) {
+        const row: Row = rel.aggregates.map(() => BigInt(total));
+        return { op: 'constant', rows: total === 0 ? [] : [[row, 1]], desc: describeRel(rel) };
+      }
+    }
+    switch (rel.op) {
+      case 'get':
+      case 'getLocal':
+      case 'constant':
+        return rel;
+      case 'let':
+        return { ...rel, value: go(rel.value), body: go(rel.body) };
+      case 'join':
+      case 'union':
+        return { ...rel, inputs: rel.inputs.map(go) };
+      default:
+        return { ...rel, input: go(rel.input) };
+    }
+  };
+  return go(plan);
 }
