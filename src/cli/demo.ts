@@ -1,7 +1,9 @@
 // `freshet demo`: a first run with nothing else installed. Starts an embedded
-// Kafka broker (librdkafka's mock cluster), a feed of purchases into it, and
-// the Freshet server; creates a Kafka source and materialized views over it
-// through an ordinary SQL session; prints how to connect and what to try.
+// Kafka broker (librdkafka's mock cluster) and an embedded schema registry, a
+// feed of a small e-commerce world into them (JSON purchases, Debezium users,
+// Avro items, Protobuf pageviews), and the Freshet server; creates sources and
+// materialized views joining them through an ordinary SQL session; prints how
+// to connect, where the console is, and what to try.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,25 +12,31 @@ import type { LevelWithSilent } from 'pino';
 import type { Coordinator } from '../adapter/coordinator.js';
 import { readResult } from '../adapter/result-stream.js';
 import { startEmbeddedBroker } from '../storage/kafka/embedded-broker.js';
-import { createLogger, type LogFormat, type Logger } from './logger.js';
-import { addListenOptions, addLogOptions, installShutdown, reportUnexpectedErrors, startServer } from './serve.js';
-import { PURCHASES_TOPIC, startPurchaseFeed } from './demo-feed.js';
-import { DEMO_OBJECTS, demoSetupSql, printBanner } from './demo-sql.js';
+import { EmbeddedSchemaRegistry } from '../storage/schema-registry/embedded-registry.js';
+import type { LogFormat, Logger } from './logger.js';
+import type { LiveView } from './live-view.js';
+import { addListenOptions, addLogOptions, createConsoleOutput, installShutdown, reportUnexpectedErrors, startLiveView, startServer } from './serve.js';
+import { DEMO_TOPICS, startShopFeed } from './demo-feed.js';
+import { DEMO_MATERIALIZED_VIEWS, DEMO_OBJECTS, demoSetupSql, printBanner } from './demo-sql.js';
 
 export interface DemoOptions {
   host: string;
   port: number;
+  httpPort?: number;
   /** Absent: a temporary directory, deleted on exit. */
   dataDir?: string;
   rate: number;
   logLevel: LevelWithSilent;
   logFormat: LogFormat;
+  /** --no-live: false turns the live terminal view off. */
+  live?: boolean;
 }
 
 const DEMO_DESCRIPTION =
-  'try Freshet with no Kafka of your own: starts an embedded Kafka broker with a live feed of purchases ' +
-  '(topic "purchases": JSON values keyed by purchase id, with updates and deletes), the Freshet server, ' +
-  'a Kafka source and materialized views over it, then prints the psql command and queries to try. ' +
+  'try Freshet with no Kafka of your own: starts an embedded Kafka broker and schema registry with a live feed ' +
+  'of a small shop in every format (topic "purchases": JSON values keyed by purchase id, with updates and deletes; ' +
+  '"users": Debezium change events; "items": Avro; "pageviews": Protobuf), the Freshet server, ' +
+  'sources and materialized views joining them, then prints the psql command, the web console\'s address and queries to try. ' +
   'Runs until Ctrl-C. The embedded broker is librdkafka\'s mock cluster, for trying things out only: ' +
   'use `freshet serve` to run against your own Kafka.';
 
@@ -36,7 +44,7 @@ export function registerDemoCommand(program: Command): void {
   const command = program.command('demo').summary('try Freshet on a live feed from an embedded Kafka broker').description(DEMO_DESCRIPTION);
   addListenOptions(command)
     .option('--data-dir <path>', 'directory for the catalog and durable data (default: a temporary directory, deleted on exit)')
-    .option('--rate <messages>', 'messages per second the feed produces', parseRate, 100);
+    .option('--rate <messages>', 'purchases per second the feed produces (pageviews come at three times that, user changes at a tenth)', parseRate, 100);
   addLogOptions(command).action(async (options: DemoOptions) => {
     await demo(options);
   });
@@ -72,13 +80,13 @@ class Cleanup {
 }
 
 export async function demo(options: DemoOptions): Promise<void> {
-  const logger = createLogger({ level: options.logLevel, format: options.logFormat });
+  const { logger, live } = createConsoleOutput(options);
   reportUnexpectedErrors(logger);
   const cleanup = new Cleanup(logger);
   // Signals during startup stop whatever has started so far.
   installShutdown(logger, () => cleanup.run());
   try {
-    await startDemo(options, logger, cleanup);
+    await startDemo(options, logger, cleanup, live);
   } catch (err) {
     logger.fatal({ err }, 'could not start the demo');
     process.exitCode = 1;
@@ -89,33 +97,54 @@ export async function demo(options: DemoOptions): Promise<void> {
   }
 }
 
-async function startDemo(options: DemoOptions, logger: Logger, cleanup: Cleanup): Promise<void> {
+async function startDemo(options: DemoOptions, logger: Logger, cleanup: Cleanup, live: LiveView | undefined): Promise<void> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-demo-'));
   if (options.dataDir === undefined) cleanup.add('delete the temporary data directory', () => rmSync(dataDir, { recursive: true, force: true }));
 
   const broker = await startEmbeddedBroker();
   cleanup.add('stop the embedded Kafka broker', () => broker.stop());
-  await broker.ensureTopic(PURCHASES_TOPIC);
-  logger.info({ bootstrapServers: broker.bootstrapServers, topic: PURCHASES_TOPIC }, 'embedded Kafka broker started');
+  for (const topic of DEMO_TOPICS) await broker.ensureTopic(topic);
+  logger.info({ bootstrapServers: broker.bootstrapServers, topics: [...DEMO_TOPICS] }, 'embedded Kafka broker started');
 
-  const feed = await startPurchaseFeed({ bootstrapServers: broker.bootstrapServers, rate: options.rate, logger });
-  cleanup.add('stop the purchase feed', () => feed.stop());
+  const registry = new EmbeddedSchemaRegistry();
+  const { url: registryUrl } = await registry.start();
+  cleanup.add('stop the embedded schema registry', () => registry.close());
+  logger.info({ url: registryUrl }, 'embedded schema registry started');
 
-  const server = await startServer({ host: options.host, port: options.port, dataDir }, logger);
+  const feed = await startShopFeed({
+    bootstrapServers: broker.bootstrapServers,
+    rate: options.rate,
+    register: (subject, schema, schemaType) => registry.register(subject, schema, schemaType),
+    logger,
+  });
+  cleanup.add('stop the demo feed', () => feed.stop());
+
+  const server = await startServer({ host: options.host, port: options.port, ...(options.httpPort !== undefined ? { httpPort: options.httpPort } : {}), dataDir }, logger);
   if (server === undefined) return;
   cleanup.add('stop the server', () => server.stop());
 
-  await runSetupSql(server.coordinator, demoSetupSql(broker.bootstrapServers));
+  await runSetupSql(server.coordinator, demoSetupSql(broker.bootstrapServers, registryUrl));
   await waitForFirstRows(server.coordinator);
-  logger.info({ port: server.port, objects: DEMO_OBJECTS.map((o) => o.name) }, 'demo ready');
-  printBanner(process.stdout, {
+  logger.info({ port: server.port, httpPort: server.httpPort, console: server.consoleUrl, objects: DEMO_OBJECTS.map((o) => o.name) }, 'demo ready');
+  const facts = {
     host: server.host,
     port: server.port,
+    consoleUrl: server.consoleUrl,
     bootstrapServers: broker.bootstrapServers,
+    registryUrl,
     rate: options.rate,
     dataDir: server.dataDir,
     temporaryDataDir: options.dataDir === undefined,
-  });
+  };
+  if (live) {
+    let banner = '';
+    printBanner({ write: (text: string) => (banner += text) }, facts);
+    startLiveView(live, server);
+    live.print(banner);
+    cleanup.add('stop the live view', () => live.stop());
+  } else {
+    printBanner(process.stdout, facts);
+  }
 }
 
 /** Runs the setup statements through an ordinary session, as a client would. */
@@ -136,15 +165,18 @@ async function runSetupSql(coordinator: Coordinator, statements: readonly string
   }
 }
 
-/** Waits (bounded) until the first view has rows, so the banner's queries show data at once. */
+/** Waits (bounded: 10 s in all) until every materialized view has rows, so the banner's queries show data at once. */
 async function waitForFirstRows(coordinator: Coordinator): Promise<void> {
   const session = coordinator.openSession({ user: 'materialize', database: 'materialize', applicationName: 'freshet demo', options: new Map() });
   try {
-    const [probe] = session.parse(`SELECT 1 FROM ${DEMO_OBJECTS.find((o) => o.kind === 'MATERIALIZED VIEW')!.name} LIMIT 1`);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const result = await readResult(await session.execute(probe!, { params: [] }));
-      if (result.kind === 'rows' && result.rows.length > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const deadline = Date.now() + 10_000;
+    for (const view of DEMO_MATERIALIZED_VIEWS) {
+      const [probe] = session.parse(`SELECT 1 FROM ${view} LIMIT 1`);
+      while (Date.now() < deadline) {
+        const result = await readResult(await session.execute(probe!, { params: [] }));
+        if (result.kind === 'rows' && result.rows.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
   } finally {
     session.close();
