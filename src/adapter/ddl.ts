@@ -9,6 +9,7 @@ import type {
   CreateSecretStatement,
   CreateSourceStatement,
   CreateTableStatement,
+  CreateTypeStatement,
   CreateViewStatement,
   DropStatement,
   ObjectName,
@@ -34,6 +35,7 @@ import {
   planSourceTableItem,
   replanSourceSpec,
   planTableItem,
+  planTypeItem,
   planViewItem,
   resolveItem,
   unknownItem,
@@ -144,6 +146,12 @@ export async function createSecret(exec: ExecContext, stmt: CreateSecretStatemen
     await commitItems(exec, [{ ...identity, kind: 'secret', dependsOn: [] }]);
   }
   return command('CREATE SECRET');
+}
+
+export async function createType(exec: ExecContext, stmt: CreateTypeStatement, parsed: ParsedStatement): Promise<ExecuteResult> {
+  const identity = newIdentity(exec, stmt.name, stmt.ifNotExists ?? false, parsed.text, 'type');
+  if (identity) await commitItems(exec, [planTypeItem(exec, stmt, identity)]);
+  return command('CREATE TYPE');
 }
 
 export function alterSecret(exec: ExecContext, stmt: AlterSecretStatement): ExecuteResult {
@@ -267,6 +275,7 @@ export function createSchema(exec: ExecContext, stmt: CreateSchemaStatement): Ex
 
 /** Catalog item kinds a statement's object type (DROP TABLE, ALTER VIEW, ...) applies to. */
 export const KINDS_BY_OBJECT_TYPE: Partial<Record<DropStatement['objectType'], ItemKind[]>> = {
+  type: ['type'],
   table: ['table'],
   view: ['view'],
   'materialized view': ['materialized-view'],

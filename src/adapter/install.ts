@@ -1,6 +1,7 @@
 // Side effects of catalog items: compute inputs and dataflows, table shards,
 // running sources, secret values. Installing at boot also restores data.
 import type { CatalogItem } from '../catalog/objects.js';
+import { defineUserType, dropUserType } from '../plan/types.js';
 import { consolidateUpdates } from '../storage/consolidate.js';
 import type { CoordinatorCore } from './core.js';
 
@@ -19,6 +20,9 @@ export async function installItem(core: CoordinatorCore, item: CatalogItem): Pro
       return;
     case 'source':
       await core.sources.install(item);
+      return;
+    case 'type':
+      defineUserType(item.schema, item.name, item.userType!);
       return;
     default:
       return;
@@ -71,6 +75,9 @@ export async function uninstallItem(core: CoordinatorCore, item: CatalogItem): P
       return;
     case 'secret':
       core.secrets.delete(item.id);
+      return;
+    case 'type':
+      dropUserType(item.schema, item.name);
       return;
     default:
       return;

@@ -6,10 +6,12 @@ import type {
   CreateIndexStatement,
   CreateSourceStatement,
   CreateTableStatement,
+  CreateTypeStatement,
   CreateViewStatement,
+  DataType,
   ObjectName,
 } from '../sql/ast.js';
-import type { Column, RelationDesc } from '../repr/types.js';
+import type { Column, RelationDesc, SqlType } from '../repr/types.js';
 import type { RelExpr } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { planConstantExpr, planQuery, typeFromAst } from '../plan/planner.js';
@@ -122,6 +124,53 @@ export function planIndexItem(exec: ExecContext, stmt: CreateIndexStatement, ide
     index: { on: on.id, keys, keyNames },
     cluster: stmt.inCluster ?? DEFAULT_CLUSTER,
   };
+}
+
+/**
+ * CREATE TYPE: Materialize's named list, map and record types. Element,
+ * key and value types must be named types (built-in or created before), as
+ * in Materialize; the name stands for the structure.
+ */
+export function planTypeItem(_exec: ExecContext, stmt: CreateTypeStatement, identity: ItemIdentity): CatalogItem {
+  const def = stmt.definition;
+  const kindName = def.kind === 'list' ? 'LIST' : 'MAP';
+  const named = (option: string, t: DataType): SqlType => {
+    if (t.kind !== 'named') {
+      const written = t.kind === 'list' ? 'list' : t.kind === 'map' ? 'map' : 'array';
+      throw new SqlError(
+        SqlState.invalidParameterValue,
+        `CREATE TYPE ... AS ${kindName} option ${option} can only use named data types, but found unnamed data type ${written}. Use CREATE TYPE to create a named type first`,
+      );
+    }
+    if (t.name === 'list' || t.name === 'map') throw new SqlError(SqlState.wrongObjectType, `cannot reference pseudo type mz_catalog.${t.name}`);
+    return typeFromAst(t);
+  };
+  const option = (name: string): DataType | undefined => (def.kind === 'record' ? undefined : def.options.find((o) => o.name === name)?.type);
+  const checkOptions = (allowed: string[]): void => {
+    if (def.kind === 'record') return;
+    for (const o of def.options) {
+      if (!allowed.includes(o.name)) throw new SqlError(SqlState.syntaxError, `unexpected CREATE TYPE option ${o.name.toUpperCase()}`);
+    }
+  };
+  let userType: SqlType;
+  if (def.kind === 'list') {
+    checkOptions(['element type']);
+    const element = option('element type');
+    if (!element) throw new SqlError(SqlState.syntaxError, 'ELEMENT TYPE option is required');
+    userType = { kind: 'list', element: named('ELEMENT TYPE', element) };
+  } else if (def.kind === 'map') {
+    checkOptions(['key type', 'value type']);
+    const key = option('key type');
+    const value = option('value type');
+    if (!key) throw new SqlError(SqlState.syntaxError, 'KEY TYPE option is required');
+    if (!value) throw new SqlError(SqlState.syntaxError, 'VALUE TYPE option is required');
+    const keyType = named('KEY TYPE', key);
+    if (keyType.kind !== 'text') throw new SqlError(SqlState.datatypeMismatch, 'key type must be text');
+    userType = { kind: 'map', value: named('VALUE TYPE', value) };
+  } else {
+    userType = { kind: 'record', fields: def.fields.map((f) => ({ name: f.name, type: typeFromAst(f.type) })) };
+  }
+  return { ...baseItem(identity, 'type', []), userType };
 }
 
 export function planConnectionItem(exec: ExecContext, stmt: CreateConnectionStatement, identity: ItemIdentity): CatalogItem {

@@ -6,6 +6,7 @@ import type {
   CreateIndexStatement,
   CreateSourceStatement,
   CreateTableStatement,
+  CreateTypeStatement,
   CreateViewStatement,
   Statement,
 } from '../sql/ast.js';
@@ -13,7 +14,7 @@ import { parse } from '../sql/parser.js';
 import type { CoordinatorCore } from './core.js';
 import type { ExecContext } from './exec-context.js';
 import { installItem } from './install.js';
-import { planConnectionItem, planIndexItem, planSourceItems, planSourceTableItem, planTableItem, planViewItem, type ItemIdentity } from './item-planning.js';
+import { planConnectionItem, planIndexItem, planSourceItems, planSourceTableItem, planTableItem, planTypeItem, planViewItem, type ItemIdentity } from './item-planning.js';
 import { TransactionState } from './transaction.js';
 import { SessionVars } from './vars.js';
 import type { CatalogItem } from '../catalog/objects.js';
@@ -42,6 +43,8 @@ function planRecord(exec: ExecContext, record: PersistedItem, all: PersistedItem
       return [planConnectionItem(exec, statementOf(record) as CreateConnectionStatement, identity)];
     case 'secret':
       return [{ ...record }];
+    case 'type':
+      return [planTypeItem(exec, statementOf(record) as CreateTypeStatement, identity)];
     case 'source': {
       const progress = all.find((r) => r.ownerId === record.id && r.subsourceRole === undefined);
       if (!progress) throw new Error(`progress subsource of source ${record.id} is missing from the catalog`);

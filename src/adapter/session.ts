@@ -253,6 +253,8 @@ export class SessionImpl implements Session {
         return this.ddl(() => ddl.createIndex(exec, stmt, parsed));
       case 'createSecret':
         return this.ddl(() => ddl.createSecret(exec, stmt));
+      case 'createType':
+        return this.ddl(() => ddl.createType(exec, stmt, parsed));
       case 'alterSecret':
         return this.ddl(() => ddl.alterSecret(exec, stmt));
       case 'createConnection':

@@ -1,7 +1,7 @@
 // What the catalog holds: named objects with ids, OIDs, their original
 // CREATE statement and their dependencies. Only `PersistedItem` is written to
 // disk; everything else is rebuilt at boot by re-planning `createSql`.
-import type { RelationDesc } from '../repr/types.js';
+import type { RelationDesc, SqlType } from '../repr/types.js';
 import type { GlobalId, RelExpr, ScalarExpr } from '../plan/mir.js';
 import type { Expr, Query } from '../sql/ast.js';
 import type { KafkaConnectionSpec, KafkaSourceSpec } from '../storage/kafka/plan.js';
@@ -15,7 +15,7 @@ export const DEFAULT_CLUSTER = 'quickstart';
 /** Schemas that always exist and hold only system relations. */
 export const SYSTEM_SCHEMAS = ['mz_catalog', 'mz_internal', 'pg_catalog', 'information_schema'] as const;
 
-export type ItemKind = 'table' | 'source' | 'subsource' | 'view' | 'materialized-view' | 'index' | 'secret' | 'connection';
+export type ItemKind = 'table' | 'source' | 'subsource' | 'view' | 'materialized-view' | 'index' | 'secret' | 'connection' | 'type';
 
 /** How a kind is named in messages and SHOW output ("materialized view"). */
 export function kindDisplayName(kind: ItemKind): string {
@@ -116,6 +116,8 @@ export interface CatalogItem extends PersistedItem {
   source?: SourceDetails;
   connection?: ConnectionDetails;
   cluster?: string;
+  /** CREATE TYPE: the list, map or record type the name stands for. */
+  userType?: SqlType;
 }
 
 export function toPersisted(item: CatalogItem): PersistedItem {

@@ -2,12 +2,13 @@
 // sizes, concatenation, search, containment. Element comparisons are
 // specialized on the element type once, at resolution.
 import type { Datum, SqlType } from '../repr/types.js';
-import { ArrayValue, ListValue, MapValue } from '../repr/types.js';
+import { ArrayValue, ListValue, MapValue, RecordValue } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
-import { mapGet } from '../repr/values.js';
+import { makeMap, mapGet } from '../repr/values.js';
 import { define, P, type Evaluator, type Param } from './registry.js';
 import { I4, TEXT, BOOL, TEXT_ARRAY } from './signatures.js';
 import { comparatorFor } from './compare-ops.js';
+import { displayType } from './type-info.js';
 
 const elementType = (t: SqlType): SqlType => (t.kind === 'array' || t.kind === 'list' ? t.element : t.kind === 'map' ? t.value : t);
 const sameAs = (i: number) => (types: SqlType[]) => types[i]!;
@@ -251,6 +252,29 @@ def(
   false,
 );
 def('list_length', [P.anylist], I4, () => (a) => (a[0] as ListValue).elements.length);
+// map_build(list of (text, value) records): later entries win, NULL records and NULL keys are skipped.
+define('map_build', {
+  name: 'map_build',
+  params: [P.anylist],
+  returns: (types) => {
+    const element = types[0]!.kind === 'list' ? types[0]!.element : undefined;
+    return { kind: 'map', value: element?.kind === 'record' && element.fields.length === 2 ? element.fields[1]!.type : { kind: 'text' } };
+  },
+  build: (types) => {
+    const element = types[0]!.kind === 'list' ? types[0]!.element : undefined;
+    const valid = element?.kind === 'record' && element.fields.length === 2 && element.fields[0]!.type.kind === 'text';
+    return (a) => {
+      // Only lists of (text, value) records have a map_build; checked here so resolution stays total.
+      if (!valid) throw new SqlError(SqlState.undefinedFunction, `function map_build(${displayType(types[0]!)}) does not exist`);
+      const entries: [string, Datum][] = [];
+      for (const e of (a[0] as ListValue).elements) {
+        if (!(e instanceof RecordValue) || e.fields[0] === null) continue;
+        entries.push([e.fields[0] as string, e.fields[1] ?? null]);
+      }
+      return makeMap(entries);
+    };
+  },
+});
 def('list_length_max', [P.anylist, I4], I4, (types) => {
   let layers = 0;
   for (let t: SqlType = types[0]!; t.kind === 'list'; t = t.element) layers++;

@@ -15,6 +15,7 @@ export type CatalogItemKind =
   | 'index'
   | 'secret'
   | 'connection'
+  | 'type' // CREATE TYPE: names a type, not a relation
   | 'system-table'; // mz_catalog / mz_internal / pg_catalog / information_schema relations
 
 export interface CatalogItemRef {

@@ -518,18 +518,21 @@ export class ExprPlanner {
     const int4: SqlType = { kind: 'int4' };
     const bound = (x: ast.Expr | undefined): ScalarExpr =>
       x ? coerce(this.state, this.plan(x, ec), int4, 'implicit', x.pos) : b.literal(null, int4);
+    // List positions are bigint, and take any number (rounded), as in Materialize.
+    const int8: SqlType = { kind: 'int8' };
+    const listBound = (x: ast.Expr): ScalarExpr => coerce(this.state, this.plan(x, ec), int8, 'assignment', x.pos);
     const type = base.type;
     if (e.slice) {
       if (type.kind === 'array') return b.call(b.ARRAY_SLICE, [base, bound(e.slice.start), bound(e.slice.end)], type);
       if (type.kind === 'list') {
         // An absent bound is the list's end; an explicit NULL bound makes the slice NULL (as in Materialize).
-        const start = e.slice.start ? bound(e.slice.start) : b.literal(1, int4);
-        const end = e.slice.end ? bound(e.slice.end) : b.literal(2147483647, int4);
+        const start = e.slice.start ? listBound(e.slice.start) : b.literal(1n, int8);
+        const end = e.slice.end ? listBound(e.slice.end) : b.literal(INT8_MAX, int8);
         return b.call(b.LIST_SLICE, [base, start, end], type);
       }
     } else if (e.index) {
       if (type.kind === 'array') return b.call(b.ARRAY_INDEX, [base, bound(e.index)], type.element);
-      if (type.kind === 'list') return b.call(b.LIST_INDEX, [base, bound(e.index)], type.element);
+      if (type.kind === 'list') return b.call(b.LIST_INDEX, [base, listBound(e.index)], type.element);
       if (type.kind === 'map') {
         const key = coerce(this.state, this.plan(e.index, ec), TEXT, 'implicit', e.index.pos);
         return b.call(b.MAP_GET, [base, key], type.value);

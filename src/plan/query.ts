@@ -745,6 +745,7 @@ export class QueryPlanner {
       case 'index':
       case 'secret':
       case 'connection':
+      case 'type':
         throw new SqlError(SqlState.wrongObjectType, `"${fullName}" is not a relation`, { position: pos + 1 });
       default:
         break;

@@ -35,6 +35,27 @@ function modifierError(name: string, pos: number): SqlError {
   return new SqlError(SqlState.syntaxError, `type modifier is not allowed for type "${name}"`, { position: pos + 1 });
 }
 
+/**
+ * Types created with CREATE TYPE (Materialize's named list, map and record
+ * types), by schema-qualified name. The catalog installs and removes them;
+ * a named type is its structure (two list types of the same element are
+ * interchangeable).
+ */
+const userTypes = new Map<string, SqlType>();
+
+export function defineUserType(schema: string, name: string, type: SqlType): void {
+  userTypes.set(`${schema}.${name}`, type);
+}
+
+export function dropUserType(schema: string, name: string): void {
+  userTypes.delete(`${schema}.${name}`);
+}
+
+/** A user type by written name: `schema.name`, or a bare name in public (built-in names win, as pg_catalog is searched first). */
+export function userType(name: string): SqlType | undefined {
+  return name.includes('.') ? userTypes.get(name) : userTypes.get(`public.${name}`);
+}
+
 function namedType(name: string, mods: number[], pos: number): SqlType {
   const simple = SIMPLE_TYPES.get(name);
   if (simple !== undefined) {
@@ -80,8 +101,11 @@ function namedType(name: string, mods: number[], pos: number): SqlType {
     }
     case 'record':
       return { kind: 'record', fields: [] };
-    default:
+    default: {
+      const user = userType(name);
+      if (user !== undefined && mods.length === 0) return user;
       throw typeError(name, pos);
+    }
   }
 }
 

@@ -500,6 +500,17 @@ export interface CreateSecretStatement extends Node {
   value: Expr;
 }
 
+/** Materialize's CREATE TYPE name AS LIST (ELEMENT TYPE = t) | AS MAP (KEY TYPE = text, VALUE TYPE = t) | AS (field type, ...). */
+export interface CreateTypeStatement extends Node {
+  kind: 'createType';
+  name: ObjectName;
+  ifNotExists?: boolean;
+  definition:
+    | { kind: 'list'; options: { name: string; type: DataType }[] }
+    | { kind: 'map'; options: { name: string; type: DataType }[] }
+    | { kind: 'record'; fields: { name: string; type: DataType }[] };
+}
+
 export interface AlterSecretStatement extends Node {
   kind: 'alterSecret';
   name: ObjectName;
@@ -872,6 +883,7 @@ export type Statement =
   | DeleteStatement
   | CreateTableStatement
   | CreateSecretStatement
+  | CreateTypeStatement
   | AlterSecretStatement
   | CreateConnectionStatement
   | AlterConnectionStatement

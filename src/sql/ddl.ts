@@ -6,6 +6,7 @@ import type {
   CreateIndexStatement,
   CreateTableStatement,
   CreateViewStatement,
+  DataType,
   Expr,
   ObjectType,
   Statement,
@@ -29,7 +30,7 @@ const OBJECT_TYPE_WORDS: Record<string, ObjectType> = {
 };
 
 /** Objects Materialize or PostgreSQL can create that Freshet does not (a clear 0A000, not a syntax error). */
-const UNSUPPORTED_CREATE = ['sink', 'cluster', 'role', 'user', 'type', 'function', 'sequence', 'trigger', 'extension'];
+const UNSUPPORTED_CREATE = ['sink', 'cluster', 'role', 'user', 'function', 'sequence', 'trigger', 'extension'];
 
 export class DdlParser extends SourceParser {
   /** `MATERIALIZED VIEW`, `TABLE`, ... at the cursor, or undefined. */
@@ -39,6 +40,24 @@ export class DdlParser extends SourceParser {
     const type = t.kind === 'word' ? OBJECT_TYPE_WORDS[t.value] : undefined;
     if (type !== undefined) this.next();
     return type;
+  }
+
+  /** After CREATE TYPE: `name AS LIST (...)`, `name AS MAP (...)` or `name AS (field type, ...)`. */
+  private parseCreateType(pos: number): Statement {
+    const name = this.parseObjectName();
+    this.expectWords('as');
+    const typeOptions = (): { name: string; type: DataType }[] =>
+      this.parenList(() => {
+        const words: string[] = [];
+        while (this.peek().kind === 'word') words.push(this.next().value);
+        if (words.length === 0) throw this.syntaxError();
+        this.eatOp('=');
+        return { name: words.join(' '), type: this.parseDataType() };
+      });
+    if (this.eatWords('list')) return { kind: 'createType', name, definition: { kind: 'list', options: typeOptions() }, pos };
+    if (this.eatWords('map')) return { kind: 'createType', name, definition: { kind: 'map', options: typeOptions() }, pos };
+    const fields = this.parenList(() => ({ name: this.parseAnyIdent(), type: this.parseDataType() }));
+    return { kind: 'createType', name, definition: { kind: 'record', fields }, pos };
   }
 
   /** After CREATE. */
@@ -53,6 +72,7 @@ export class DdlParser extends SourceParser {
     if (this.eatWords('default', 'index')) return this.parseCreateIndex(pos, true);
     if (this.eatWords('index')) return this.parseCreateIndex(pos, false);
     if (this.eatWords('source')) return this.parseCreateSource(pos);
+    if (this.eatWords('type')) return this.parseCreateType(pos);
     if (this.eatWords('secret')) {
       const ifNotExists = this.eatWords('if', 'not', 'exists');
       const name = this.parseObjectName();
