@@ -46,8 +46,12 @@ export class OptionParser extends QueryParser {
     const words: string[] = [];
     // The first word is always part of the name (COPY's NULL 'x' option); later ones may
     // start the value, except NULL after NOT (ASSERT NOT NULL = col).
+    // SASL CLIENT SECRET = SECRET s: a value word right before `=` ends the name instead.
     const continuesName = () =>
-      words.length === 0 || !VALUE_WORDS.has(this.peek().value) || (this.isWord('null') && words[words.length - 1] === 'NOT');
+      words.length === 0 ||
+      !VALUE_WORDS.has(this.peek().value) ||
+      (this.isWord('null') && words[words.length - 1] === 'NOT') ||
+      this.isOp('=', 1);
     while (this.peek().kind === 'word' && continuesName()) {
       // RETAIN HISTORY FOR '1d': FOR introduces the value
       if (this.isWord('for') && words.length > 0 && this.peek(1).kind === 'string') break;

@@ -14,6 +14,8 @@ export interface KafkaServer {
   cluster: MockCluster;
   producer: TestProducer;
   server: ServedFreshet;
+  /** The server's data directory (removed by stop()). */
+  dataDir: string;
   /** The first client (the one that created `kc`). */
   client: pg.Client;
   /** Another client, closed by stop(). */
@@ -47,7 +49,7 @@ export async function startKafkaServer(name: string): Promise<KafkaServer> {
     const client = await connect();
     // Validated against the mock: the broker is reachable and its metadata readable.
     await client.query(`CREATE CONNECTION kc TO KAFKA (BROKER '${cluster.bootstrap}', SECURITY PROTOCOL PLAINTEXT)`);
-    return { cluster, producer, server, client, connect, stop };
+    return { cluster, producer, server, dataDir, client, connect, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -148,14 +148,19 @@ export function getMetadata(consumer: KafkaConsumer, topic: string | undefined, 
  * caller only says that the transport failed. The consumer needs
  * `event_cb: true`. (The client delivers these events only once its connect
  * call has returned, so they explain a failure; they cannot cut it short.)
- * Returns a reader of the most telling line seen so far: the latest
- * error-level one, else the latest of any level, else the latest error event.
+ * Returns a reader of the most telling line seen so far: a failure to get an
+ * OAUTHBEARER token (MSK IAM signing, the OIDC token endpoint's answer), else
+ * the latest error-level FAIL line, else the latest of any level, else the
+ * latest error event.
  */
 export function watchConnectFailures(consumer: KafkaConsumer): () => string | undefined {
   let error: string | undefined;
   let other: string | undefined;
   let event: string | undefined;
+  let token: string | undefined;
   consumer.on('event.log', (log: { severity: number; fac: string; message: string }) => {
+    // OIDC: "Failed to retrieve OIDC token from "<url>": <the endpoint's answer> (401)".
+    if (log.fac === 'OIDC' && log.severity <= 3) token = log.message.replace(/^\[thrd:[^\]]*\]: /, '');
     if (log.fac !== 'FAIL') return;
     // "[thrd:ssl://h:p/bootstrap]: ssl://h:p/bootstrap: SSL handshake failed: ..." without the thread name.
     const line = log.message.replace(/^\[thrd:[^\]]*\]: /, '');
@@ -165,7 +170,7 @@ export function watchConnectFailures(consumer: KafkaConsumer): () => string | un
   consumer.on('event.error', (err) => {
     event = err.message;
   });
-  return () => tokenFailures.get(consumer) ?? error ?? other ?? event;
+  return () => tokenFailures.get(consumer) ?? token ?? error ?? other ?? event;
 }
 
 /**
