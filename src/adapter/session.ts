@@ -422,6 +422,10 @@ export class SessionImpl implements Session {
     return this.txn.status;
   }
 
+  idleInTransactionTimeoutMs(): number {
+    return parseDurationMs(this.vars.get('idle_in_transaction_session_timeout')) ?? 0;
+  }
+
   cancel(): void {
     const reason = new SqlError(SqlState.queryCanceled, 'canceling statement due to user request');
     this.running?.abort(reason);

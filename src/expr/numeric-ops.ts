@@ -127,6 +127,7 @@ function int8Mod(a: bigint, b: bigint): bigint {
 // ---- Materialize's unsigned integers: + - * / % with range checks ----
 
 const UINT8_MAX = 2n ** 64n - 1n;
+const U4 = { kind: 'uint4' } as SqlType;
 for (const k of [
   { type: { kind: 'uint2' } as SqlType, name: 'uint2', max: 65535 },
   { type: { kind: 'uint4' } as SqlType, name: 'uint4', max: 4294967295 },
@@ -138,6 +139,19 @@ for (const k of [
   op2('*', `${k.name}_mul`, t, t, t, checked((a, b) => a * b));
   op2('/', `${k.name}_div`, t, t, t, checked(intDiv));
   op2('%', `${k.name}_mod`, t, t, t, checked(intMod));
+  fn('mod', `${k.name}_mod`, [t, t], t, checked(intMod));
+  // Unsigned bit operations keep the width (>>> 0: JavaScript's bit operators are signed 32-bit).
+  op2('&', `${k.name}_and`, t, t, t, (a) => ((a[0] as number) & (a[1] as number)) >>> 0);
+  op2('|', `${k.name}_or`, t, t, t, (a) => ((a[0] as number) | (a[1] as number)) >>> 0);
+  op2('#', `${k.name}_xor`, t, t, t, (a) => ((a[0] as number) ^ (a[1] as number)) >>> 0);
+  op1('~', `${k.name}_not`, t, t, (a) => (k.max === 65535 ? ~(a[0] as number) & 0xffff : ~(a[0] as number) >>> 0));
+  op2('<<', `${k.name}_shl`, t, U4, t, (a) => (k.max === 65535 ? ((a[0] as number) << ((a[1] as number) & 15)) & 0xffff : ((a[0] as number) << ((a[1] as number) & 31)) >>> 0));
+  op2('>>', `${k.name}_shr`, t, U4, t, (a) => (a[0] as number) >>> ((a[1] as number) & (k.max === 65535 ? 15 : 31)));
+  // A negative unsigned value is out of range (-0 is 0), as Materialize reads -1::uint2.
+  op1('-', `${k.name}_neg`, t, t, (a) => {
+    if ((a[0] as number) !== 0) throw outOfRange(k.name);
+    return 0;
+  });
 }
 {
   const t: SqlType = { kind: 'uint8' };
@@ -147,6 +161,17 @@ for (const k of [
   op2('*', 'uint8_mul', t, t, t, checked((a, b) => a * b));
   op2('/', 'uint8_div', t, t, t, checked(int8Div));
   op2('%', 'uint8_mod', t, t, t, checked(int8Mod));
+  fn('mod', 'uint8_mod', [t, t], t, checked(int8Mod));
+  op2('&', 'uint8_and', t, t, t, (a) => (a[0] as bigint) & (a[1] as bigint));
+  op2('|', 'uint8_or', t, t, t, (a) => (a[0] as bigint) | (a[1] as bigint));
+  op2('#', 'uint8_xor', t, t, t, (a) => (a[0] as bigint) ^ (a[1] as bigint));
+  op1('~', 'uint8_not', t, t, (a) => BigInt.asUintN(64, ~(a[0] as bigint)));
+  op2('<<', 'uint8_shl', t, U4, t, (a) => BigInt.asUintN(64, (a[0] as bigint) << BigInt((a[1] as number) & 63)));
+  op2('>>', 'uint8_shr', t, U4, t, (a) => (a[0] as bigint) >> BigInt((a[1] as number) & 63));
+  op1('-', 'uint8_neg', t, t, (a) => {
+    if ((a[0] as bigint) !== 0n) throw outOfRange('uint8');
+    return 0n;
+  });
 }
 
 // ---- float4 / float8 ----

@@ -171,7 +171,14 @@ function translateRegex(pattern: string): string {
  * has no back-references or lookaround (as Materialize's engine): such a
  * pattern is an invalid regular expression (2201B).
  */
+/** Longest pattern compiled (Materialize's limit): a larger one would hold the event loop for minutes. */
+const MAX_REGEX_BYTES = 1 << 20;
+
 export function compileRegex(pattern: string, flags: string): LinearRegex {
+  const bytes = Buffer.byteLength(pattern, 'utf8');
+  if (bytes > MAX_REGEX_BYTES) {
+    throw new SqlError(SqlState.invalidRegularExpression, `invalid regular expression: regex pattern too large (${bytes} bytes, max ${MAX_REGEX_BYTES} bytes)`);
+  }
   const source = translateRegex(pattern);
   let re2Flags = flags.includes('m') ? RE2JS.MULTILINE : RE2JS.DOTALL;
   if (flags.includes('i')) re2Flags |= RE2JS.CASE_INSENSITIVE;

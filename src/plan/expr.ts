@@ -2,7 +2,7 @@
 // being built. Subqueries are delegated to the relational planner, which
 // decorrelates them and appends their values as columns (see subquery.ts).
 import { parseNumeric } from '../repr/numeric.js';
-import type { Datum, SqlType } from '../repr/types.js';
+import type { Datum, Interval, SqlType } from '../repr/types.js';
 import { ArrayValue } from '../repr/types.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import type * as ast from '../sql/ast.js';
@@ -92,6 +92,38 @@ function hexToBytes(hex: string): Uint8Array {
 function intervalText(value: string, qualifier: ast.IntervalQualifier | undefined): string {
   if (qualifier && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(value)) return `${value.trim()} ${qualifier.trailing ?? qualifier.leading}`;
   return value;
+}
+
+/**
+ * INTERVAL '...' <qualifier>: fields below the qualifier's last field are
+ * dropped, and SECOND(p) rounds to p digits, as PostgreSQL's interval
+ * typmod does (INTERVAL '12:34:56' HOUR is 12:00:00).
+ */
+function truncateInterval(v: Interval, q: ast.IntervalQualifier): Interval {
+  const last = q.trailing ?? q.leading;
+  const MICROS_PER: Record<string, bigint> = { hour: 3_600_000_000n, minute: 60_000_000n };
+  switch (last) {
+    case 'year':
+      return { months: v.months - (v.months % 12), days: 0, micros: 0n };
+    case 'month':
+      return { months: v.months, days: 0, micros: 0n };
+    case 'day':
+      return { months: v.months, days: v.days, micros: 0n };
+    case 'hour':
+    case 'minute': {
+      const unit = MICROS_PER[last]!;
+      return { months: v.months, days: v.days, micros: v.micros - (v.micros % unit) };
+    }
+    case 'second': {
+      if (q.precision === undefined || q.precision >= 6) return v;
+      const unit = 10n ** BigInt(6 - q.precision);
+      const abs = v.micros < 0n ? -v.micros : v.micros;
+      const rounded = ((abs + unit / 2n) / unit) * unit;
+      return { months: v.months, days: v.days, micros: v.micros < 0n ? -rounded : rounded };
+    }
+    default:
+      return v;
+  }
 }
 
 /** Name of a result column as PostgreSQL's FigureColname picks it. */
@@ -340,7 +372,11 @@ export class ExprPlanner {
       case 'typedString': {
         const type = typeFromAst(v.dataType);
         const text = type.kind === 'interval' ? intervalText(v.value, v.intervalQualifier) : v.value;
-        return coerce(this.state, b.literal(text, { kind: 'unknown' }), type, 'explicit', e.pos);
+        const value = coerce(this.state, b.literal(text, { kind: 'unknown' }), type, 'explicit', e.pos);
+        if (type.kind === 'interval' && v.intervalQualifier && value.kind === 'literal' && value.value !== null) {
+          return b.literal(truncateInterval(value.value as Interval, v.intervalQualifier), type);
+        }
+        return value;
       }
     }
   }
