@@ -109,6 +109,19 @@ test('JSON Debezium: a record with a NULL key is an error, as in UPSERT', () => 
   assert.match((out.errors[0]!.error as SqlError).message, /NULL key/);
 });
 
+test('Debezium: a truncate event without a key (as Debezium writes it) empties the table, and is no NULL-key error', () => {
+  const { details } = plan({ format: { kind: 'json' }, envelope: { kind: 'debezium' } });
+  const { envelope } = createEnvelope(details);
+  const out: TickBuffer = { updates: [], errors: [] };
+  envelope.process(rec({ id: 1 }, event('c', null, { id: 1 })), out);
+  envelope.process(rec({ id: 2 }, event('c', null, { id: 2 })), out);
+  envelope.process(rec(null, wrap({ op: 't', before: null, after: null, ts_ms: 1 })), out);
+  assert.deepEqual(contents(out.updates), []);
+  assert.deepEqual(out.errors, []);
+  envelope.process(rec({ id: 3 }, event('c', null, { id: 3 })), out);
+  assert.deepEqual(contents(out.updates), ['{"id": 3}']);
+});
+
 test('JSON Debezium after a restart: stored rows are keyed by the key fields, updates and deletes retract them', () => {
   const { details } = plan({ format: { kind: 'json' }, envelope: { kind: 'debezium' } });
   const first = createEnvelope(details).envelope;

@@ -147,6 +147,14 @@ test('source: multi-column CSV key: flattened, or one record with INCLUDE KEY AS
   assert.equal(details(spec.details).keyAsRecord, true);
 });
 
+test('source: a record-shaped key (Avro record) keeps its field names, even with one field; a non-record key is `key`', () => {
+  const avro = (schema: unknown): { kind: 'avro'; options: []; schema: string } => ({ kind: 'avro', options: [], schema: JSON.stringify(schema) });
+  const oneField = avro({ type: 'record', name: 'K', fields: [{ name: 'id', type: 'long' }] });
+  assert.deepEqual(names({ topic: 't', keyFormat: oneField, valueFormat: { kind: 'text' }, envelope: { kind: 'upsert' } }), ['id int8', 'text text']);
+  assert.deepEqual(names({ topic: 't', keyFormat: oneField, valueFormat: { kind: 'text' }, include: [include.key('k')] }), ['k record?', 'text text']);
+  assert.deepEqual(names({ topic: 't', keyFormat: avro('string'), valueFormat: { kind: 'text' }, envelope: { kind: 'upsert' } }), ['key text', 'text text']);
+});
+
 test('source: options', () => {
   const spec = planKafkaSource(
     kafkaSource({ topic: 'events', options: [opt('START OFFSET', list(num(0), num(10))), opt('GROUP ID PREFIX', str('grp-')), opt('TOPIC METADATA REFRESH INTERVAL', str('5s'))], format: { kind: 'text' } }),

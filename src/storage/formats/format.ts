@@ -78,6 +78,12 @@ export interface FormatImpl<D extends FormatDesc = FormatDesc> {
   plan(spec: FormatSpec, ctx: FormatPlanContext): D;
   /** Output columns with their default names. */
   columns(desc: D): Column[];
+  /**
+   * True when the columns are the fields of a record (an Avro record, a
+   * Protobuf message): as a key they keep their field names even when there
+   * is only one, as in Materialize (a one-column key is otherwise `key`).
+   */
+  recordFields?(desc: D): boolean;
   newDecoder(desc: D, runtime: FormatRuntime): Decoder;
 }
 

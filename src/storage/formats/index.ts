@@ -41,6 +41,11 @@ export function formatColumns(desc: FormatDesc): Column[] {
   return formatFor(desc.kind).columns(desc);
 }
 
+/** The format's columns are a record's fields (see FormatImpl.recordFields). */
+export function formatHasRecordFields(desc: FormatDesc): boolean {
+  return formatFor(desc.kind).recordFields?.(desc) ?? false;
+}
+
 export function newFormatDecoder(desc: FormatDesc, runtime: FormatRuntime): Decoder {
   return formatFor(desc.kind).newDecoder(desc, runtime);
 }

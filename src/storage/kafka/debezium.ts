@@ -151,7 +151,14 @@ export class DebeziumEnvelope implements SourceEnvelope {
 
   process(record: KafkaRecord, out: TickBuffer): void {
     const bytes = keyBytes(record);
-    if (bytes === null) return this.nullKey.process(record, out);
+    if (bytes === null) {
+      // Debezium writes truncate events without a key: they empty the table.
+      if (record.value !== null && this.isTruncate(record, record.value)) {
+        this.unkeyed = [];
+        return this.state.clear(out);
+      }
+      return this.nullKey.process(record, out);
+    }
     const value = record.value;
     // A tombstone follows a delete event, which already removed the row.
     if (value === null) return;
@@ -187,6 +194,14 @@ export class DebeziumEnvelope implements SourceEnvelope {
       default:
         return this.state.upsert(key.mapKey, upsertErrorEntry(key.mapKey, `unknown Debezium op "${event.op}"`, record, bytes, false), out);
     }
+  }
+
+  /** A key-less message whose value decodes to a truncate event (op "t"). */
+  private isTruncate(record: KafkaRecord, value: Buffer): boolean {
+    const scratch = this.decoder.newRow();
+    if (this.decoder.decodeValue(value, scratch, record) !== undefined) return false;
+    const event = this.event(scratch);
+    return typeof event !== 'string' && event.op === 't';
   }
 
   /** The event's op and after-image (value datums), or an error message. */

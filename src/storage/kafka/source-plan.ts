@@ -10,7 +10,7 @@ import { planDebezium, type DebeziumShape } from './debezium.js';
 import type { Column, RelationDesc, SqlType } from '../../repr/types.js';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { FormatDesc } from '../formats/format.js';
-import { formatColumns, planFormat } from '../formats/index.js';
+import { formatColumns, formatHasRecordFields, planFormat } from '../formats/index.js';
 import type { FormatPlanContext } from '../formats/format.js';
 import { collectOptions, integerListOption, integerOption, optionErrorAt, stringOption } from './options.js';
 
@@ -191,13 +191,15 @@ export function planKafkaSourceStatement(stmt: CreateSourceStatement, catalog: S
     details.keyFormat = planFormat(keySpec, formatContext('key'));
     const keyColumns = formatColumns(details.keyFormat);
     if (envelope.kind === 'debezium' && includeKey) details.debeziumKeyInOutput = true;
-    if (envelope.kind === 'debezium') details.debeziumKeyNames = keyColumns.length > 1 || keyColumns[0]?.type.kind === 'record' ? keyColumns.map((c) => c.name) : [];
+    const recordKey = keyColumns.length > 1 || keyColumns[0]?.type.kind === 'record' || formatHasRecordFields(details.keyFormat);
+    if (envelope.kind === 'debezium') details.debeziumKeyNames = recordKey ? keyColumns.map((c) => c.name) : [];
   }
   if (details.keyFormat && (includeKey || envelope.kind === 'upsert')) {
     const keyColumns = formatColumns(details.keyFormat);
     // A null key is an error with UPSERT but a NULL column with ENVELOPE NONE.
     const nullable = envelope.kind !== 'upsert';
-    if (keyColumns.length === 1) {
+    // One column keeps the name `key` (or its alias) unless it is a record's field (Materialize).
+    if (keyColumns.length === 1 && !formatHasRecordFields(details.keyFormat)) {
       columns.push({ name: includeKey?.alias ?? 'key', type: keyColumns[0]!.type, nullable });
     } else if (includeKey?.alias !== undefined) {
       details.keyAsRecord = true;

@@ -110,7 +110,9 @@ function strategyOf(spec: AvroSpec, part: MessagePart): Strategy {
 
 function registryFailure(err: unknown, lookup: string): SqlError {
   if (err instanceof SchemaRegistryError) {
-    return new SqlError(err.transient ? SqlState.connectionFailure : SqlState.dataException, `failed to fetch schema ${lookup} from schema registry: ${err.message}`);
+    // The client's messages name the registry ("schema registry at <url>: ...").
+    const from = err.message.startsWith('schema registry') ? err.message : `schema registry: ${err.message}`;
+    return new SqlError(err.transient ? SqlState.connectionFailure : SqlState.dataException, `failed to fetch schema ${lookup} from ${from}`);
   }
   if (err instanceof SqlError) return err;
   return new SqlError(SqlState.connectionFailure, `failed to fetch schema ${lookup} from schema registry: ${err instanceof Error ? err.message : String(err)}`);
@@ -183,6 +185,10 @@ export const avroFormat: FormatImpl<AvroFormatDesc> = {
 
   columns(desc: AvroFormatDesc): Column[] {
     return compileReader(desc.readerSchema).plan.columns.map((c) => ({ ...c }));
+  },
+
+  recordFields(desc: AvroFormatDesc): boolean {
+    return compileReader(desc.readerSchema).plan.topLevelRecord;
   },
 
   newDecoder(desc: AvroFormatDesc, runtime: FormatRuntime): Decoder {

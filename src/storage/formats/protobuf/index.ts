@@ -375,6 +375,10 @@ export const protobufFormat: FormatImpl<ProtobufFormatDesc> = {
     return compiledMessage(desc.descriptorSet, desc.message).converter.columns.map((c) => ({ ...c }));
   },
 
+  recordFields(): boolean {
+    return true;
+  },
+
   newDecoder(desc, runtime) {
     return new ProtobufDecoder(desc, runtime);
   },
