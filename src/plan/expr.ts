@@ -449,7 +449,9 @@ export class ExprPlanner {
 
   private cast(e: ast.CastExpr, ec: ExprCtx): ScalarExpr {
     const target = typeFromAst(e.dataType);
-    if (e.expr.kind === 'array' && e.expr.elements.length === 0) {
+    // ARRAY[]::t[], and ARRAY[[]]::t[] (nested empty constructors): an empty array, as in PostgreSQL.
+    const emptyTree = (x: ast.Expr): boolean => x.kind === 'array' && x.elements.every(emptyTree);
+    if (emptyTree(e.expr)) {
       if (target.kind !== 'array') {
         throw new SqlError(SqlState.cannotCoerce, `cannot cast type ${displayType({ kind: 'array', element: TEXT })} to ${displayType(target)}`, {
           position: e.pos + 1,
