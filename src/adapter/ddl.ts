@@ -74,8 +74,7 @@ async function commitItems(exec: ExecContext, items: CatalogItem[]): Promise<voi
   await installItem(core, first!);
   try {
     for (const item of items) core.catalog.insert(item);
-    // Durable before it is answered; on failure (53100 on a full disk) nothing remains.
-    await core.catalog.commit();
+    core.catalog.save();
   } catch (err) {
     for (const item of items) core.catalog.remove(item.id);
     await uninstallItem(core, first!);
@@ -293,13 +292,7 @@ function dropTag(objectType: DropStatement['objectType']): string {
 async function dropItems(exec: ExecContext, items: CatalogItem[]): Promise<void> {
   const { core } = exec;
   for (const item of items) core.catalog.remove(item.id);
-  try {
-    await core.catalog.commit();
-  } catch (err) {
-    // Not durable: the items stay as they were (dependencies first).
-    for (const item of [...items].reverse()) core.catalog.insert(item);
-    throw err;
-  }
+  core.catalog.save();
   for (const item of items) await uninstallItem(core, item);
 }
 
