@@ -136,6 +136,9 @@ export interface Session {
   /** regclass output: the relation's name as this session's search path shows it; undefined if the OID names no relation. */
   relationName(oid: number): string | undefined;
 
+  /** idle_in_transaction_session_timeout in milliseconds (0: none); absent: none. */
+  idleInTransactionTimeoutMs?(): number;
+
   /** Cancels whatever the session is running (also used by CancelRequest). */
   cancel(): void;
 

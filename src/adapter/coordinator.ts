@@ -8,6 +8,7 @@ import { Catalog } from '../catalog/catalog.js';
 import type { FencedError } from '../persist/api.js';
 import { ServerStorage, type StorageSpec } from '../persist/server-storage.js';
 import { SecretStore } from '../catalog/secrets.js';
+import { resolveSecretsKey, type SecretsKey } from '../catalog/secrets-key.js';
 import { DATABASE_NAME } from '../catalog/objects.js';
 import { createComputeController } from '../compute/controller.js';
 import { CoordinatorCore } from './core.js';
@@ -37,6 +38,10 @@ export interface CoordinatorOptions {
    * same error). `freshet serve` exits.
    */
   onFenced?: (err: FencedError) => void;
+  /** The key secrets are encrypted with at rest; default: resolved from FRESHET_SECRETS_KEY, `secretsKeyFile` or the generated key file. */
+  secretsKey?: SecretsKey;
+  /** --secrets-key-file. */
+  secretsKeyFile?: string;
 }
 
 export interface Coordinator extends SessionFactory {
@@ -46,6 +51,10 @@ export interface Coordinator extends SessionFactory {
   snapshot(): CoordinatorSnapshot;
   /** Where the catalog and shard files live (undefined when storage is elsewhere, e.g. PostgreSQL). */
   readonly localDataDir: string | undefined;
+  /** The role a client logs in as (its SCRAM verifier, never a password); undefined: no such role. */
+  loginRole(name: string): { name: string; login: boolean; verifier: string | undefined } | undefined;
+  /** Whether some role that can log in has a password (clients from other hosts can authenticate). */
+  passwordsConfigured(): boolean;
 }
 
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
@@ -67,7 +76,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   let secrets;
   try {
     records = catalog.load();
-    secrets = new SecretStore(dataDir, persist?.secrets);
+    const key =
+      options.secretsKey ??
+      resolveSecretsKey({
+        dataDir,
+        keyFile: options.secretsKeyFile,
+        generated: (path) => logger.warn({ keyFile: path }, 'generated a new secrets key file: back it up (without it the stored secrets cannot be read), apart from the data directory'),
+      });
+    secrets = new SecretStore(dataDir, persist?.secrets, key);
+    if (secrets.migrated > 0) await secrets.dropHistory();
+    if (secrets.migrated > 0) logger.info({ secrets: secrets.migrated, key: key.source }, 'encrypted the plaintext secrets found in storage');
   } catch (err) {
     await persist?.close();
     throw err;
@@ -94,6 +112,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     },
     snapshot(): CoordinatorSnapshot {
       return snapshotCoordinator(core);
+    },
+    loginRole(name: string) {
+      const role = catalog.access.roleByName(name);
+      return role === undefined ? undefined : { name: role.name, login: role.login, verifier: role.verifier };
+    },
+    passwordsConfigured(): boolean {
+      return catalog.access.allRoles().some((role) => role.login && role.verifier !== undefined);
     },
     localDataDir: options.storage === undefined ? dataDir : options.storage.kind === 'local' ? options.storage.dir : undefined,
     findByCancelKey(processId: number, secretKey: number): Session | undefined {

@@ -34,6 +34,7 @@ import { rename } from './rename.js';
 import { EXPLAIN_COLUMN, explain } from './explain.js';
 import { copy } from './copy.js';
 import { startSubscribe, subscribeStream } from './subscribe.js';
+import { alterRole, authorize, createRole, dropRole, grant } from './access.js';
 
 const text: SqlType = { kind: 'text' };
 
@@ -226,7 +227,17 @@ export class SessionImpl implements Session {
 
   private async dispatch(exec: ExecContext, parsed: ParsedStatement, params: Datum[]): Promise<ExecuteResult> {
     const stmt = parsed.statement;
+    // Privileges (42501) before anything runs; EXECUTE checks its prepared statement when it dispatches it.
+    authorize(exec, stmt);
     switch (stmt.kind) {
+      case 'createRole':
+        return this.ddl(() => createRole(exec, stmt));
+      case 'alterRole':
+        return this.ddl(() => alterRole(exec, stmt));
+      case 'dropRole':
+        return this.ddl(() => dropRole(exec, stmt));
+      case 'grant':
+        return this.ddl(() => grant(exec, stmt));
       case 'select': {
         if (this.txn.pendingWrites.size > 0) {
           throw new SqlError(SqlState.invalidTransactionState, 'transaction in write-only mode', {
@@ -331,9 +342,13 @@ export class SessionImpl implements Session {
   /** DDL statements run one at a time across all sessions. */
   private ddl(fn: () => Promise<ExecuteResult> | ExecuteResult): Promise<ExecuteResult> {
     return this.core.ddlQueue.exclusive(async () => {
+      const { catalog } = this.core;
+      // What this statement creates is owned by the session's role.
+      catalog.actingRole = catalog.access.roleByName(this.user)?.id;
       try {
         return await fn();
       } finally {
+        catalog.actingRole = undefined;
         // Answered only once the catalog and secrets it changed are durable (persist storage writes them asynchronously).
         await this.core.catalog.flushed();
         await this.core.secrets.flushed();
@@ -420,6 +435,10 @@ export class SessionImpl implements Session {
 
   transactionStatus(): TransactionStatus {
     return this.txn.status;
+  }
+
+  idleInTransactionTimeoutMs(): number {
+    return parseDurationMs(this.vars.get('idle_in_transaction_session_timeout')) ?? 0;
   }
 
   cancel(): void {

@@ -160,7 +160,16 @@ const DEFS: VarDef[] = [
       return v.trim();
     },
   },
-  { name: 'idle_in_transaction_session_timeout', defaultValue: '0', description: 'Sets the maximum allowed idle time in a transaction.', report: false },
+  {
+    name: 'idle_in_transaction_session_timeout',
+    defaultValue: '0',
+    description: 'Sets the maximum allowed idle time in a transaction.',
+    report: false,
+    normalize: (v) => {
+      if (parseDurationMs(v) === undefined) throw invalidValue('idle_in_transaction_session_timeout', v);
+      return v.trim();
+    },
+  },
   { name: 'TimeZone', defaultValue: 'UTC', description: 'Sets the time zone for displaying and interpreting time stamps.', report: true, normalize: normalizeTimeZone },
   {
     name: 'transaction_isolation',

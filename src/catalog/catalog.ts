@@ -8,6 +8,7 @@ import { ExtraSqlState } from './extra-sqlstates.js';
 import { readChecksummedJson, writeChecksummedJson } from './durable-file.js';
 import { storageSqlError } from '../storage/storage-error.js';
 import type { DurableDocument } from '../persist/cell.js';
+import { AccessControl, schemaKey, type PersistedAccess } from './access.js';
 import {
   DATABASE_NAME,
   DEFAULT_SCHEMA,
@@ -48,6 +49,14 @@ export class Catalog {
   private readonly unloaded: PersistedItem[] = [];
   /** Items found in the persisted snapshot at load (their durable data must exist). */
   private readonly persisted = new Map<GlobalId, PersistedItem>();
+  /** Roles, ownership and privileges (stored in the same document). */
+  readonly access = new AccessControl();
+  /**
+   * The role running the current DDL (DDL runs one statement at a time): it
+   * becomes the owner of what is created. Undefined while the catalog is
+   * replayed at boot (owners then come from the stored document).
+   */
+  actingRole: string | undefined;
 
   /**
    * A catalog stored in `dataDir`, or in `document` (persist storage: a
@@ -60,6 +69,7 @@ export class Catalog {
     this.path = join(dataDir, 'catalog', 'catalog.json');
     SYSTEM_SCHEMAS.forEach((name, i) => this.schemas.set(name, { name, oid: SYSTEM_SCHEMA_OIDS[name]!, id: `s${i + 1}`, system: true }));
     this.schemas.set(DEFAULT_SCHEMA, { name: DEFAULT_SCHEMA, oid: 2200, id: 'u1', system: false });
+    this.access.initPublicSchema(schemaKey('u1'));
   }
 
   /** Loads the persisted snapshot: schemas are restored, items returned for re-planning (id order). */
@@ -70,6 +80,7 @@ export class Catalog {
     if (!Array.isArray(stored.items) || !Array.isArray(stored.schemas) || typeof stored.nextId !== 'number') {
       throw new Error(`catalog file ${this.path} is damaged: its checksum matches but its contents are not a Freshet catalog`);
     }
+    this.access.load((stored as PersistedCatalog & { access?: PersistedAccess }).access, schemaKey('u1'));
     for (const item of stored.items) this.persisted.set(item.id, item);
     this.nextId = stored.nextId;
     this.nextOid = stored.nextOid;
@@ -78,7 +89,8 @@ export class Catalog {
   }
 
   save(): void {
-    const doc: PersistedCatalog = {
+    const doc: PersistedCatalog & { access: PersistedAccess } = {
+      access: this.access.toJSON(),
       version: 1,
       nextId: this.nextId,
       nextOid: this.nextOid,
@@ -136,10 +148,13 @@ export class Catalog {
     const nextSchemaNumber = Math.max(0, ...[...this.schemas.values()].filter((s) => !s.system).map((s) => idNumber(s.id))) + 1;
     const info: SchemaInfo = { name, oid: this.allocateOid(), id: `u${nextSchemaNumber}`, system: false };
     this.schemas.set(name, info);
+    if (this.actingRole !== undefined) this.access.setOwner(schemaKey(info.id), this.actingRole);
     return info;
   }
 
   dropSchema(name: string): void {
+    const info = this.schemas.get(name);
+    if (info) this.access.forget(schemaKey(info.id));
     this.schemas.delete(name);
   }
 
@@ -206,6 +221,7 @@ export class Catalog {
     if (this.byName.has(key)) throw alreadyExists(item.name, item.kind);
     this.items.set(item.id, item);
     this.byName.set(key, item.id);
+    if (this.actingRole !== undefined && !this.access.hasOwner(item.id)) this.access.setOwner(item.id, this.actingRole);
   }
 
   remove(id: GlobalId): void {
@@ -213,6 +229,7 @@ export class Catalog {
     if (!item) return;
     this.items.delete(id);
     this.byName.delete(`${item.schema}.${item.name}`);
+    this.access.forget(id);
   }
 
   rename(id: GlobalId, newName: string): void {

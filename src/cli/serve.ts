@@ -7,13 +7,14 @@ import { startCoordinator, type Coordinator } from '../adapter/coordinator.js';
 import { PgwireServer } from '../server/pgwire/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from './logger.js';
 import { parsePort } from './options.js';
+import { addSecurityOptions, httpSqlAllowed, pgwireSecurity, type SecurityOptions } from './security-options.js';
 import { parseStorage } from '../persist/server-storage.js';
 import { HttpServer } from '../server/http/server.js';
 import type { SourceHistory } from '../server/source-history.js';
 import { LiveView } from './live-view.js';
 import { packageVersion } from './version.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends SecurityOptions {
   host: string;
   port: number;
   /** --http-port (metrics, health, console); undefined: 6876, or a free port when --port is 0. */
@@ -40,6 +41,7 @@ export function registerServeCommand(program: Command): void {
       '--storage <url>',
       'where everything durable lives instead of --data-dir\'s files: postgres://user@host:port/database (PostgreSQL; a second server started on it takes over and the first exits), local (persist files under --data-dir/persist) or file:<directory>',
     );
+  addSecurityOptions(command);
   addLogOptions(command).action(async (options: ServeOptions) => {
     await serve(options);
   });
@@ -127,13 +129,13 @@ export interface RunningServer {
  * was started, sets exit code 1 and resolves undefined.
  */
 export async function startServer(
-  options: Pick<ServeOptions, 'host' | 'port' | 'httpPort' | 'dataDir' | 'storage'>,
+  options: Pick<ServeOptions, 'host' | 'port' | 'httpPort' | 'dataDir' | 'storage'> & SecurityOptions,
   logger: Logger,
 ): Promise<RunningServer | undefined> {
   const dataDir = resolve(options.dataDir);
   // HTTP first: /api/livez answers while the catalog loads, /api/readyz says 503 until SQL is served.
   let sqlListening = false;
-  const http = new HttpServer({ logger, ready: () => sqlListening });
+  const http = new HttpServer({ logger, ready: () => sqlListening, sqlAllowed: httpSqlAllowed(options) });
   const httpPort = options.httpPort ?? (options.port === 0 ? 0 : DEFAULT_HTTP_PORT);
   let httpAddress;
   try {
@@ -153,6 +155,7 @@ export async function startServer(
       ...(storage ? { storage } : {}),
       // Another server took over the storage: stop at once, writing nothing more (the coordinator logged why).
       onFenced: () => process.exit(3),
+      ...(options.secretsKeyFile !== undefined ? { secretsKeyFile: options.secretsKeyFile } : {}),
     });
   } catch (err) {
     logger.fatal({ err, dataDir }, 'could not start the coordinator');
@@ -161,9 +164,10 @@ export async function startServer(
     return undefined;
   }
   http.attach(coordinator);
-  const server = new PgwireServer({ sessions: coordinator, logger });
+  let server: PgwireServer;
   let address;
   try {
+    server = new PgwireServer({ sessions: coordinator, logger, ...pgwireSecurity(options, coordinator, logger) });
     address = await server.listen(options.port, options.host);
   } catch (err) {
     logger.fatal({ err, host: options.host, port: options.port }, 'could not listen for SQL clients');

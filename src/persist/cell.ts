@@ -35,6 +35,8 @@ export interface DurableDocument {
   write(value: unknown): void;
   /** Resolves when every write so far is durable; rejects with the first failure since the last call. */
   flushed(): Promise<void>;
+  /** Drops the document's earlier versions from storage once the current one is durable (after encrypting plaintext secrets). */
+  dropHistory?(): Promise<void>;
 }
 
 export class PersistCell implements DurableDocument {
@@ -113,6 +115,11 @@ export class PersistCell implements DurableDocument {
     }
     this.seqNo = next;
     if (++this.writes % TRUNCATE_EVERY === 0) await this.consensus.truncate(this.key, next);
+  }
+
+  async dropHistory(): Promise<void> {
+    await this.flushed();
+    if (this.seqNo !== undefined) await this.consensus.truncate(this.key, this.seqNo);
   }
 
   /** The newest epoch stored (to notice a takeover without writing). */

@@ -876,7 +876,51 @@ export interface CreateDatabaseStatement extends Node {
   ifNotExists: boolean;
 }
 
+/** A role attribute of CREATE / ALTER ROLE (PASSWORD null: PASSWORD NULL, which removes it). */
+export type RoleOption =
+  | { kind: 'login' | 'superuser' | 'inherit' | 'createRole' | 'createDb' | 'createCluster'; value: boolean }
+  | { kind: 'password'; value: string | null };
+
+export interface CreateRoleStatement extends Node {
+  kind: 'createRole';
+  name: string;
+  /** CREATE USER: LOGIN unless NOLOGIN is given. */
+  user: boolean;
+  options: RoleOption[];
+}
+
+export interface AlterRoleStatement extends Node {
+  kind: 'alterRole';
+  name: string;
+  ifExists: boolean;
+  options: RoleOption[];
+}
+
+export interface DropRoleStatement extends Node {
+  kind: 'dropRole';
+  names: string[];
+  ifExists: boolean;
+}
+
+export type PrivilegeName = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'CREATE' | 'USAGE';
+
+/** GRANT / REVOKE privileges ON objects TO / FROM roles (PUBLIC is the role name 'public'). */
+export interface GrantStatement extends Node {
+  kind: 'grant';
+  revoke: boolean;
+  /** 'all': ALL [PRIVILEGES]. */
+  privileges: PrivilegeName[] | 'all';
+  /** What ON names: undefined for a bare name (TABLE in PostgreSQL: any relation). */
+  objectType: 'table' | 'view' | 'materialized view' | 'source' | 'schema' | 'connection' | 'secret' | 'database' | 'type' | undefined;
+  objects: ObjectName[];
+  roles: string[];
+}
+
 export type Statement =
+  | CreateRoleStatement
+  | AlterRoleStatement
+  | DropRoleStatement
+  | GrantStatement
   | SelectStatement
   | InsertStatement
   | UpdateStatement

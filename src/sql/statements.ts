@@ -15,17 +15,17 @@ import type {
   Statement,
   SubscribeStatement,
 } from './ast.js';
-import { SessionParser } from './session.js';
+import { RoleParser } from './roles.js';
 
 const EXPLAIN_STAGES = new Set(['raw', 'decorrelated', 'optimized', 'physical']);
 
 /** Statements of PostgreSQL / Materialize that Freshet does not implement (a clear 0A000, not a syntax error). */
 const UNSUPPORTED_STATEMENTS = new Set([
-  'grant', 'revoke', 'comment', 'truncate', 'listen', 'notify', 'unlisten', 'vacuum', 'lock', 'savepoint', 'release',
+  'comment', 'truncate', 'listen', 'notify', 'unlisten', 'vacuum', 'lock', 'savepoint', 'release',
   'call', 'merge', 'reassign',
 ]);
 
-export class StatementParser extends SessionParser {
+export class StatementParser extends RoleParser {
   parseStatement(): Statement {
     const t = this.peek();
     const pos = t.start;
@@ -47,11 +47,18 @@ export class StatementParser extends SessionParser {
       case 'delete':
         return this.parseDelete(pos);
       case 'create':
+        if (this.isWord('role') || this.isWord('user')) return this.parseCreateRole(pos);
         return this.parseCreate(pos);
       case 'drop':
+        if (this.isWord('role') || this.isWord('user')) return this.parseDropRole(pos);
         return this.parseDrop(pos);
       case 'alter':
+        if (this.isWord('role') || this.isWord('user')) return this.parseAlterRole(pos);
         return this.parseAlter(pos);
+      case 'grant':
+        return this.parseGrant(pos, false);
+      case 'revoke':
+        return this.parseGrant(pos, true);
       case 'show':
         return this.parseShow(pos);
       case 'set':

@@ -5,6 +5,7 @@ import { Jsonb, JsonbObject, type Datum, type JsonbValue, type SqlType } from '.
 import { typeName, typeOid, typeModifier } from '../../repr/pgtypes.js';
 import { DATABASE_NAME, DEFAULT_CLUSTER, kindDisplayName, type CatalogItem } from '../../catalog/objects.js';
 import { relation, type SystemRelation, type SystemState } from './relation.js';
+import { schemaKey } from '../../catalog/access.js';
 
 const text: SqlType = { kind: 'text' };
 const oid: SqlType = { kind: 'oid' };
@@ -24,6 +25,11 @@ function schemaId(state: SystemState, item: CatalogItem): string {
 
 function itemsOfKind(state: SystemState, ...kinds: CatalogItem['kind'][]): CatalogItem[] {
   return state.catalog.allItems().filter((i) => kinds.includes(i.kind));
+}
+
+/** The id of the role that owns the item (or schema key). */
+function ownerOf(state: SystemState, key: string): string {
+  return state.catalog.access.owner(key);
 }
 
 function clusterOf(item: CatalogItem): string | null {
@@ -70,13 +76,13 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
     'mz_catalog',
     'mz_schemas',
     [['id', text], ['oid', oid], ['database_id', text], ['name', text], ['owner_id', text]],
-    (s) => s.catalog.allSchemas().map((sc) => [sc.id, sc.oid, sc.system ? null : DATABASE_ID, sc.name, OWNER_ID]),
+    (s) => s.catalog.allSchemas().map((sc) => [sc.id, sc.oid, sc.system ? null : DATABASE_ID, sc.name, sc.system ? OWNER_ID : ownerOf(s, schemaKey(sc.id))]),
   ),
   relation(
     'mz_catalog',
     'mz_tables',
     [['id', text], ['oid', oid], ['schema_id', text], ['name', text], ['owner_id', text], ['create_sql', text], ['source_id', text]],
-    (s) => itemsOfKind(s, 'table').map((i) => [i.id, i.oid, schemaId(s, i), i.name, OWNER_ID, i.createSql, null]),
+    (s) => itemsOfKind(s, 'table').map((i) => [i.id, i.oid, schemaId(s, i), i.name, ownerOf(s, i.id), i.createSql, null]),
   ),
   relation(
     'mz_catalog',
@@ -90,7 +96,7 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
         const details = i.source?.spec.details as Partial<KafkaSourceDetails> | undefined;
         return [
           i.id, i.oid, schemaId(s, i), i.name, sourceTypeName(i), i.source?.connectionId ?? null,
-          null, details?.envelope ?? null, details?.keyFormat?.kind ?? null, details?.valueFormat?.kind ?? null, clusterOf(i), OWNER_ID, i.kind === 'source' ? i.createSql : null,
+          null, details?.envelope ?? null, details?.keyFormat?.kind ?? null, details?.valueFormat?.kind ?? null, clusterOf(i), ownerOf(s, i.id), i.kind === 'source' ? i.createSql : null,
         ];
       }),
   ),
@@ -98,31 +104,31 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
     'mz_catalog',
     'mz_views',
     [['id', text], ['oid', oid], ['schema_id', text], ['name', text], ['definition', text], ['owner_id', text], ['create_sql', text]],
-    (s) => itemsOfKind(s, 'view').map((i) => [i.id, i.oid, schemaId(s, i), i.name, definitionOf(i.createSql), OWNER_ID, i.createSql]),
+    (s) => itemsOfKind(s, 'view').map((i) => [i.id, i.oid, schemaId(s, i), i.name, definitionOf(i.createSql), ownerOf(s, i.id), i.createSql]),
   ),
   relation(
     'mz_catalog',
     'mz_materialized_views',
     [['id', text], ['oid', oid], ['schema_id', text], ['name', text], ['cluster_id', text], ['definition', text], ['owner_id', text], ['create_sql', text]],
-    (s) => itemsOfKind(s, 'materialized-view').map((i) => [i.id, i.oid, schemaId(s, i), i.name, CLUSTER_ID, definitionOf(i.createSql), OWNER_ID, i.createSql]),
+    (s) => itemsOfKind(s, 'materialized-view').map((i) => [i.id, i.oid, schemaId(s, i), i.name, CLUSTER_ID, definitionOf(i.createSql), ownerOf(s, i.id), i.createSql]),
   ),
   relation(
     'mz_catalog',
     'mz_indexes',
     [['id', text], ['oid', oid], ['name', text], ['on_id', text], ['cluster_id', text], ['owner_id', text], ['create_sql', text]],
-    (s) => itemsOfKind(s, 'index').map((i) => [i.id, i.oid, i.name, i.index?.on ?? null, CLUSTER_ID, OWNER_ID, i.createSql]),
+    (s) => itemsOfKind(s, 'index').map((i) => [i.id, i.oid, i.name, i.index?.on ?? null, CLUSTER_ID, ownerOf(s, i.id), i.createSql]),
   ),
   relation(
     'mz_catalog',
     'mz_secrets',
     [['id', text], ['oid', oid], ['schema_id', text], ['name', text], ['owner_id', text]],
-    (s) => itemsOfKind(s, 'secret').map((i) => [i.id, i.oid, schemaId(s, i), i.name, OWNER_ID]),
+    (s) => itemsOfKind(s, 'secret').map((i) => [i.id, i.oid, schemaId(s, i), i.name, ownerOf(s, i.id)]),
   ),
   relation(
     'mz_catalog',
     'mz_connections',
     [['id', text], ['oid', oid], ['schema_id', text], ['name', text], ['type', text], ['owner_id', text], ['create_sql', text]],
-    (s) => itemsOfKind(s, 'connection').map((i) => [i.id, i.oid, schemaId(s, i), i.name, connectionTypeName(i), OWNER_ID, i.createSql]),
+    (s) => itemsOfKind(s, 'connection').map((i) => [i.id, i.oid, schemaId(s, i), i.name, connectionTypeName(i), ownerOf(s, i.id), i.createSql]),
   ),
   relation(
     'mz_catalog',
@@ -142,10 +148,15 @@ export const MZ_CATALOG_RELATIONS: SystemRelation[] = [
     'mz_catalog',
     'mz_objects',
     [['id', text], ['oid', oid], ['schema_id', text], ['name', text], ['type', text], ['owner_id', text], ['cluster_id', text]],
-    (s) => s.catalog.allItems().map((i) => [i.id, i.oid, schemaId(s, i), i.name, objectTypeName(i), OWNER_ID, clusterOf(i)]),
+    (s) => s.catalog.allItems().map((i) => [i.id, i.oid, schemaId(s, i), i.name, objectTypeName(i), ownerOf(s, i.id), clusterOf(i)]),
   ),
   relation('mz_catalog', 'mz_clusters', [['id', text], ['name', text], ['owner_id', text]], () => [[CLUSTER_ID, DEFAULT_CLUSTER, OWNER_ID]]),
-  relation('mz_catalog', 'mz_roles', [['id', text], ['oid', oid], ['name', text], ['inherit', bool]], (s) => [[OWNER_ID, 16385, s.currentUser, true]]),
+  relation(
+    'mz_catalog',
+    'mz_roles',
+    [['id', text], ['oid', oid], ['name', text], ['inherit', bool], ['rolcanlogin', bool], ['rolsuper', bool]],
+    (s) => s.catalog.access.allRoles().map((r) => [r.id, r.oid, r.name, r.inherit, r.login, r.superuser]),
+  ),
 ];
 
 /** The query part of CREATE [MATERIALIZED] VIEW ... AS <query>. */

@@ -3,6 +3,7 @@
 import type { Datum, SqlType } from '../../repr/types.js';
 import { typeLength, typeModifier, typeName, typeOid } from '../../repr/pgtypes.js';
 import { DATABASE_NAME, type CatalogItem } from '../../catalog/objects.js';
+import { schemaKey } from '../../catalog/access.js';
 import { relation, type SystemRelation, type SystemState } from './relation.js';
 import { DATABASE_OID } from './mz-catalog.js';
 
@@ -85,7 +86,7 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
     'pg_catalog',
     'pg_namespace',
     [['oid', oid], ['nspname', name], ['nspowner', oid], ['nspacl', textArray]],
-    (s) => s.catalog.allSchemas().map((sc) => [sc.oid, sc.name, OWNER_OID, null]),
+    (s) => s.catalog.allSchemas().map((sc) => [sc.oid, sc.name, sc.system ? OWNER_OID : ownerOid(s, schemaKey(sc.id)), null]),
   ),
   relation(
     'pg_catalog',
@@ -101,7 +102,7 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
       const items = relations(s);
       const indexed = new Set(items.filter((i) => i.index).map((i) => i.index!.on));
       return items.map((i) => [
-        i.oid, i.name, namespaceOid(s, i.schema), 0, 0, OWNER_OID, i.index ? ARRANGEMENT_AM_OID : 0,
+        i.oid, i.name, namespaceOid(s, i.schema), 0, 0, ownerOid(s, i.id), i.index ? ARRANGEMENT_AM_OID : 0,
         0, 0, 0, -1, 0, indexed.has(i.id),
         false, 'p', relkind(i)!, i.desc?.columns.length ?? 0, 0, false,
         false, false, false, false, false,
@@ -227,10 +228,22 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
     'pg_roles',
     [
       ['oid', oid], ['rolname', name], ['rolsuper', bool], ['rolinherit', bool], ['rolcreaterole', bool], ['rolcreatedb', bool],
-      ['rolcanlogin', bool], ['rolreplication', bool], ['rolconnlimit', int4], ['rolbypassrls', bool],
+      ['rolcanlogin', bool], ['rolreplication', bool], ['rolconnlimit', int4], ['rolpassword', text], ['rolbypassrls', bool],
       ['rolvaliduntil', { kind: 'timestamptz' }], ['rolconfig', textArray],
     ],
-    (s) => [[OWNER_OID, s.currentUser, false, true, true, true, true, false, -1, false, null, null]],
+    // rolpassword is always '********' or NULL, as in PostgreSQL's pg_roles; the verifier itself is never shown.
+    (s) => s.catalog.access.allRoles().map((r) => [r.oid, r.name, r.superuser, r.inherit, r.createRole, r.createDb, r.login, false, -1, r.verifier ? '********' : null, r.superuser, null, null]),
+  ),
+  relation(
+    'pg_catalog',
+    'pg_authid',
+    [
+      ['oid', oid], ['rolname', name], ['rolsuper', bool], ['rolinherit', bool], ['rolcreaterole', bool], ['rolcreatedb', bool],
+      ['rolcanlogin', bool], ['rolreplication', bool], ['rolbypassrls', bool], ['rolconnlimit', int4], ['rolpassword', text],
+      ['rolvaliduntil', { kind: 'timestamptz' }],
+    ],
+    // Unlike PostgreSQL, rolpassword (the SCRAM verifier) is never shown, even to superusers.
+    (s) => s.catalog.access.allRoles().map((r) => [r.oid, r.name, r.superuser, r.inherit, r.createRole, r.createDb, r.login, false, r.superuser, -1, null, null]),
   ),
   relation('pg_catalog', 'pg_auth_members', [['roleid', oid], ['member', oid], ['grantor', oid], ['admin_option', bool]], () => []),
   relation(
@@ -240,6 +253,10 @@ export const PG_CATALOG_RELATIONS: SystemRelation[] = [
     (s) => s.settings.map(([n, v, d]) => [n, v, d]),
   ),
 ];
+
+function ownerOid(state: SystemState, key: string): number {
+  return state.catalog.access.roleById(state.catalog.access.owner(key))?.oid ?? OWNER_OID;
+}
 
 function tableType(item: CatalogItem): string {
   switch (item.kind) {

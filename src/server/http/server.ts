@@ -42,6 +42,12 @@ export interface HttpServerOptions {
   history?: SourceHistory;
   /** Sampling period of the source history; default 1000 ms. */
   sampleMs?: number;
+  /**
+   * Whether a client at this address may run SQL over HTTP (/api/sql,
+   * /api/subscribe, which run as the superuser without a password); default:
+   * everyone. `freshet serve` allows loopback only, unless --allow-insecure-listen.
+   */
+  sqlAllowed?: (remoteAddress: string | undefined) => boolean;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -172,6 +178,10 @@ export class HttpServer {
     if (history && req.method === 'GET') {
       const since = Number(url.searchParams.get('since') ?? '0');
       sendJson(res, 200, { samples: this.history.samples(decodeURIComponent(history[1]!), Number.isFinite(since) ? since : 0) });
+      return;
+    }
+    if ((path === '/api/sql' || path === '/api/subscribe') && this.options.sqlAllowed?.(req.socket.remoteAddress) === false) {
+      sendJson(res, 403, { error: { message: 'SQL over HTTP is served to loopback clients only (it has no authentication); use the SQL port, or start with --allow-insecure-listen', code: '28000' } });
       return;
     }
     if (path === '/api/sql') {

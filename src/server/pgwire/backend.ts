@@ -10,6 +10,17 @@ export function writeAuthentication(writer: MessageWriter, code: number): void {
   writer.begin(Backend.authentication).int32(code).end();
 }
 
+/** AuthenticationSASL (mechanism names), AuthenticationSASLContinue / SASLFinal (data). */
+export function writeAuthenticationSasl(writer: MessageWriter, mechanisms: readonly string[]): void {
+  writer.begin(0x52).int32(AuthenticationCode.sasl);
+  for (const mechanism of mechanisms) writer.cstring(mechanism);
+  writer.byte(0).end();
+}
+
+export function writeAuthenticationSaslData(writer: MessageWriter, code: number, data: string): void {
+  writer.begin(0x52).int32(code).utf8(data).end();
+}
+
 export function writeAuthenticationOk(writer: MessageWriter): void {
   writeAuthentication(writer, AuthenticationCode.ok);
 }

@@ -2,6 +2,7 @@
 // message loop of the simple and extended query protocols, turning messages into calls on the
 // connection's Session and results into messages.
 import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { SqlError, SqlState, toSqlError } from '../../repr/errors.js';
 import type { Datum } from '../../repr/types.js';
@@ -34,10 +35,10 @@ import {
   decodeParse,
   decodeQuery,
 } from './frontend.js';
-import { type HandshakeContext, handshake } from './handshake.js';
-import { MessageReader } from './message-reader.js';
+import { type HandshakeContext, type HandshakeIo, handshake } from './handshake.js';
+import { type InputBudget, MessageReader } from './message-reader.js';
 import { Output } from './output.js';
-import { Backend, Frontend, type FormatCode } from './protocol.js';
+import { Backend, Frontend, MAX_AUTH_MESSAGE_BYTES, type FormatCode } from './protocol.js';
 import { decodeParameter, expandFormats, writeDataRow } from './values.js';
 
 /** How long a terminated connection may take to read its last messages before it is cut. */
@@ -47,6 +48,12 @@ const TERMINATE_GRACE_MS = 1000;
 export interface ConnectionContext extends HandshakeContext {
   logger: Logger;
   maxMessageBytes: number;
+  /** Longest Query or Parse message text accepted (54000 beyond it). */
+  maxStatementBytes: number;
+  /** Server-wide bound on bytes of large messages being received. */
+  inputBudget: InputBudget;
+  /** The certificate and key offered on SSLRequest (undefined: TLS is not offered). */
+  secureContext: SecureContext | undefined;
   /** Parameters reported at startup unless the session reports its own value. */
   defaultParameters: ReadonlyMap<string, string>;
   /** The session is open: the connection can now be found by its cancel key. */
@@ -68,14 +75,17 @@ export class Connection {
   /** Aborts the running statement (CancelRequest, disconnect, shutdown). */
   private running: AbortController | null = null;
   private terminated = false;
+  private encrypted = false;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     private readonly context: ConnectionContext,
   ) {
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
-    this.reader = new MessageReader(socket, context.maxMessageBytes);
+    // Until the client authenticated, only small messages (passwords, SASL) are accepted.
+    this.reader = new MessageReader(socket, Math.min(MAX_AUTH_MESSAGE_BYTES, context.maxMessageBytes), context.inputBudget);
     this.output = new Output(socket);
     this.log = context.logger.child({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -89,7 +99,9 @@ export class Connection {
     } catch (err) {
       await this.reportFatal(err);
     } finally {
+      this.clearIdleTimer();
       this.closeSession();
+      this.reader.discard();
       this.socket.destroy();
       this.context.connectionClosed(this);
       this.log.debug({ session: this.session?.id }, 'connection closed');
@@ -118,8 +130,9 @@ export class Connection {
 
   /** Runs the startup phase; false if the connection is done afterwards. */
   private async startup(): Promise<boolean> {
-    const opened = await handshake({ socket: this.socket, reader: this.reader, output: this.output, log: this.log }, this.context);
+    const opened = await handshake(this.handshakeIo(), this.context);
     if (opened === null) return false;
+    this.reader.setMaxMessageBytes(this.context.maxMessageBytes);
     const { session, startup } = opened;
     this.session = session;
     this.textOptions = { ...this.textOptions, relationName: (oid) => session.relationName(oid) };
@@ -136,11 +149,79 @@ export class Connection {
     return true;
   }
 
+  private handshakeIo(): HandshakeIo {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const connection = this;
+    return {
+      get socket() {
+        return connection.socket;
+      },
+      reader: this.reader,
+      output: this.output,
+      log: this.log,
+      get encrypted() {
+        return connection.encrypted;
+      },
+      startTls: () => this.startTls(),
+    };
+  }
+
+  /** Answers an SSLRequest with 'S' and runs the TLS handshake; from then on everything goes through the TLS socket. */
+  private async startTls(): Promise<boolean> {
+    const secureContext = this.context.secureContext;
+    if (secureContext === undefined) return false;
+    // Bytes sent after the SSLRequest but before the handshake would be read as if encrypted (CVE-2021-23214).
+    if (this.reader.bufferedBytes > 0) throw new ProtocolViolation('received unencrypted data after SSL request');
+    const raw = this.socket;
+    raw.write('S');
+    const tls = new TLSSocket(raw, { isServer: true, secureContext });
+    this.reader.switchTo(tls);
+    this.output.switchTo(tls);
+    this.socket = tls;
+    this.encrypted = true;
+    tls.on('close', () => this.running?.abort(new ClientGone()));
+    return new Promise<boolean>((resolve) => {
+      tls.once('secure', () => resolve(true));
+      tls.once('error', (err) => {
+        this.log.debug({ err: err.message }, 'TLS handshake failed');
+        resolve(false);
+      });
+      tls.once('close', () => resolve(false));
+    });
+  }
+
   // ---- message loop -----------------------------------------------------
+
+  /** As PostgreSQL's idle_in_transaction_session_timeout: a session idle inside a transaction block is ended. */
+  private armIdleTimer(): void {
+    this.clearIdleTimer();
+    const session = this.session;
+    if (session === null || session.transactionStatus() === 'I') return;
+    const ms = session.idleInTransactionTimeoutMs?.() ?? 0;
+    if (ms <= 0) return;
+    this.idleTimer = setTimeout(() => {
+      this.log.debug({ session: session.id }, 'idle-in-transaction timeout');
+      this.terminate(new SqlError('25P03', 'terminating connection due to idle-in-transaction timeout', { severity: 'FATAL' }));
+    }, ms);
+    this.idleTimer.unref();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  private checkStatementSize(body: Buffer): void {
+    if (body.length > this.context.maxStatementBytes) {
+      throw new SqlError(SqlState.programLimitExceeded, `statement is too long: ${body.length} bytes (the limit is ${this.context.maxStatementBytes} bytes)`);
+    }
+  }
 
   private async messageLoop(): Promise<void> {
     for (;;) {
+      this.armIdleTimer();
       const message = await this.reader.readMessage();
+      this.clearIdleTimer();
       if (message === null || this.terminated) return;
       if (message.type === Frontend.terminate) return;
       if (this.skipUntilSync && message.type !== Frontend.sync) continue;
@@ -149,7 +230,10 @@ export class Connection {
           await this.simpleQuery(message.body);
           break;
         case Frontend.parse:
-          await this.extended(() => this.parse(decodeParse(message.body)));
+          await this.extended(() => {
+            this.checkStatementSize(message.body);
+            this.parse(decodeParse(message.body));
+          });
           break;
         case Frontend.bind:
           await this.extended(() => this.bind(decodeBind(message.body)));
@@ -192,6 +276,7 @@ export class Connection {
     // A simple Query ends any unnamed portal, as in PostgreSQL.
     this.dropPortal('');
     try {
+      this.checkStatementSize(body);
       const statements = this.activeSession.parse(decodeQuery(body));
       if (statements.length === 0) this.output.writer.empty(Backend.emptyQueryResponse);
       for (const statement of statements) {

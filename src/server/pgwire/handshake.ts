@@ -1,15 +1,23 @@
-// The startup phase of a connection: encryption requests (declined), cancel
-// requests, protocol negotiation, authentication, and opening the session.
+// The startup phase of a connection: encryption requests (TLS when the server
+// has a certificate, else declined), cancel requests, protocol negotiation,
+// authentication (SCRAM-SHA-256 or the hook's own), and opening the session.
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { Session, SessionFactory, StartupParameters } from '../../adapter/api.js';
-import { writeAuthentication, writeAuthenticationOk, writeNegotiateProtocolVersion } from './backend.js';
+import {
+  writeAuthentication,
+  writeAuthenticationOk,
+  writeAuthenticationSasl,
+  writeAuthenticationSaslData,
+  writeNegotiateProtocolVersion,
+} from './backend.js';
 import { ClientGone, ProtocolViolation } from './errors.js';
-import { decodeSingleString } from './frontend.js';
+import { BodyReader, decodeSingleString } from './frontend.js';
 import type { MessageReader } from './message-reader.js';
 import type { Output } from './output.js';
-import { AuthenticationCode, Frontend, MAX_STARTUP_PACKET_BYTES, StartupCode } from './protocol.js';
+import { AuthenticationCode, Frontend, MAX_AUTH_MESSAGE_BYTES, MAX_STARTUP_PACKET_BYTES, StartupCode } from './protocol.js';
+import { SCRAM_MECHANISM, ScramError, ScramServer, mockVerifier, type ScramVerifier } from './scram.js';
 import { decodeStartupPacket, toStartupParameters } from './startup.js';
 
 /** Decides whether a client may connect (the hook for authenticated SQL clients). */
@@ -21,8 +29,17 @@ export interface Authenticator {
 export interface AuthenticationRequest {
   startup: StartupParameters;
   remoteAddress: string | undefined;
+  /** Whether the connection is TLS-encrypted. */
+  encrypted: boolean;
   /** Asks the client for its password in clear text (AuthenticationCleartextPassword). */
   requestCleartextPassword(): Promise<string>;
+  /**
+   * Runs a SCRAM-SHA-256 exchange against `verifier`; resolves when the
+   * client proved it knows the password, else throws 28P01. Without a
+   * verifier (no such role, no password) the exchange runs against a
+   * made-up one and always fails, so a client cannot tell which it was.
+   */
+  authenticateScram(verifier: ScramVerifier | undefined): Promise<void>;
 }
 
 export interface HandshakeContext {
@@ -30,15 +47,25 @@ export interface HandshakeContext {
   authenticator: Authenticator | undefined;
   /** A client that has not completed startup within this time is disconnected. */
   startupTimeoutMs: number;
+  /** The server offers TLS (answers SSLRequest with 'S'). */
+  tlsEnabled: boolean;
+  /** Unencrypted connections are refused (28000) after their startup packet. */
+  requireTls: boolean;
+  /** Salts the stand-in SCRAM verifiers of unknown roles (stable for the process). */
+  mockSecret: Buffer;
   /** A CancelRequest arrived on this (otherwise unused) connection. */
   cancelRequested(processId: number, secretKey: number): void;
 }
 
 export interface HandshakeIo {
-  socket: Socket;
-  reader: MessageReader;
-  output: Output;
-  log: Logger;
+  /** The connection's current socket (the TLS socket once upgraded). */
+  readonly socket: Socket;
+  readonly reader: MessageReader;
+  readonly output: Output;
+  readonly log: Logger;
+  readonly encrypted: boolean;
+  /** Answers 'S' and completes the TLS handshake; false when the client went away or failed the handshake. */
+  startTls(): Promise<boolean>;
 }
 
 export interface OpenedSession {
@@ -65,15 +92,28 @@ export async function handshake(io: HandshakeIo, context: HandshakeContext): Pro
 }
 
 async function readStartup(io: HandshakeIo, context: HandshakeContext): Promise<OpenedSession | null> {
+  let encryptionRequested = false;
   for (;;) {
     const body = await io.reader.readStartupPacket(MAX_STARTUP_PACKET_BYTES);
     if (body === null) return null;
     const packet = decodeStartupPacket(body);
     switch (packet.kind) {
       case 'sslRequest':
+        // One encryption request per connection, before anything else (as PostgreSQL).
+        if (encryptionRequested || io.encrypted) throw new ProtocolViolation('unexpected SSL request');
+        encryptionRequested = true;
+        if (context.tlsEnabled) {
+          if (!(await io.startTls())) return null;
+        } else {
+          io.socket.write('N');
+        }
+        continue;
       case 'gssEncRequest':
-        // Encryption is not offered: 'N', and the client continues in the clear (or gives up).
+        if (encryptionRequested || io.encrypted) throw new ProtocolViolation('unexpected GSSAPI encryption request');
+        encryptionRequested = true;
+        // GSSAPI encryption is not offered: 'N', and the client continues (TLS or in the clear).
         io.socket.write('N');
+        encryptionRequested = false;
         continue;
       case 'cancelRequest':
         context.cancelRequested(packet.processId, packet.secretKey);
@@ -85,6 +125,12 @@ async function readStartup(io: HandshakeIo, context: HandshakeContext): Promise<
           { severity: 'FATAL' },
         );
       case 'startup':
+        if (context.requireTls && !io.encrypted) {
+          throw new SqlError(SqlState.invalidAuthorizationSpecification, 'this server requires TLS: connect with sslmode=require (or stronger)', {
+            severity: 'FATAL',
+            hint: 'The server was started with --require-tls and refuses unencrypted connections.',
+          });
+        }
         return openSession(io, context, packet.minorVersion, packet.parameters);
     }
   }
@@ -107,7 +153,9 @@ async function openSession(
     await context.authenticator.authenticate({
       startup,
       remoteAddress: io.socket.remoteAddress,
+      encrypted: io.encrypted,
       requestCleartextPassword: () => requestCleartextPassword(io),
+      authenticateScram: (verifier) => scramExchange(io, context, startup.user, verifier),
     });
   }
   const session = context.sessions.openSession(startup);
@@ -115,13 +163,46 @@ async function openSession(
   return { session, startup };
 }
 
-async function requestCleartextPassword(io: HandshakeIo): Promise<string> {
-  writeAuthentication(io.output.writer, AuthenticationCode.cleartextPassword);
+async function readAuthResponse(io: HandshakeIo): Promise<Buffer> {
   await io.output.flush();
   const message = await io.reader.readMessage();
   if (message === null) throw new ClientGone();
   if (message.type !== Frontend.password) {
     throw new ProtocolViolation(`expected password response, got message type ${message.type}`);
   }
-  return decodeSingleString(message.body);
+  return message.body;
 }
+
+async function requestCleartextPassword(io: HandshakeIo): Promise<string> {
+  writeAuthentication(io.output.writer, AuthenticationCode.cleartextPassword);
+  return decodeSingleString(await readAuthResponse(io));
+}
+
+export function passwordFailed(user: string): SqlError {
+  return new SqlError(SqlState.invalidPassword, `password authentication failed for user "${user}"`, { severity: 'FATAL' });
+}
+
+async function scramExchange(io: HandshakeIo, context: HandshakeContext, user: string, verifier: ScramVerifier | undefined): Promise<void> {
+  const writer = io.output.writer;
+  writeAuthenticationSasl(writer, [SCRAM_MECHANISM]);
+  const initial = new BodyReader(await readAuthResponse(io));
+  const mechanism = initial.cstring();
+  if (mechanism !== SCRAM_MECHANISM) throw new ProtocolViolation('client selected an invalid SASL authentication mechanism');
+  const length = initial.int32();
+  if (length < 0) throw new ProtocolViolation('malformed SASL message: no initial response');
+  const clientFirst = initial.bytes(length).toString('utf8');
+  initial.end();
+  const server = new ScramServer(verifier ?? mockVerifier(user, context.mockSecret));
+  try {
+    writeAuthenticationSaslData(writer, AuthenticationCode.saslContinue, server.first(clientFirst));
+    const clientFinal = (await readAuthResponse(io)).toString('utf8');
+    const serverFinal = server.final(clientFinal);
+    if (serverFinal === undefined || verifier === undefined) throw passwordFailed(user);
+    writeAuthenticationSaslData(writer, AuthenticationCode.saslFinal, serverFinal);
+  } catch (err) {
+    if (err instanceof ScramError) throw new ProtocolViolation(err.message);
+    throw err;
+  }
+}
+
+export { MAX_AUTH_MESSAGE_BYTES };

@@ -1,5 +1,12 @@
 // Frames the client's byte stream into protocol messages, with backpressure:
-// the socket is paused while too much unread input is buffered.
+// the socket is paused while too much unread input is buffered. Memory held
+// for input is bounded: a message's declared length is checked against the
+// limit before any of its body is read (larger: 08P01, nothing buffered), and
+// a large message's body is read into one buffer of its exact size only once
+// the server-wide input budget grants that much (InputBudget); meanwhile its
+// socket stays paused, so unfinished messages cannot add up without bound.
+// Everything is released when the message is handed over or the connection
+// ends.
 import type { Socket } from 'node:net';
 import { ProtocolViolation } from './errors.js';
 
@@ -10,29 +17,104 @@ export interface FrontendMessage {
 
 /** Unread input above which the socket is paused until the connection catches up. */
 const PAUSE_ABOVE_BYTES = 1024 * 1024;
+/** Messages above this size are read against the server-wide input budget. */
+const LARGE_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * Bytes of large messages being received, across all connections. A
+ * connection that would go over waits (its socket paused) until others
+ * finish or leave; a single message is always admitted when nothing else
+ * is held, so the limit can never deadlock one client.
+ */
+export class InputBudget {
+  private held = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(readonly limitBytes: number) {}
+
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  tryReserve(bytes: number): boolean {
+    if (this.held > 0 && this.held + bytes > this.limitBytes) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.held -= bytes;
+    const waiters = this.waiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves when some budget was released (the caller tries again). */
+  waitForRelease(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Wakes every waiter (a waiting connection closed and must notice). */
+  wakeAll(): void {
+    const waiters = this.waiters.splice(0);
+    for (const wake of waiters) wake();
+  }
+}
 
 export class MessageReader {
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private ended = false;
   private wake: (() => void) | null = null;
+  private socket: Socket;
+  private readonly onData = (chunk: Buffer): void => {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered > PAUSE_ABOVE_BYTES) this.socket.pause();
+    this.notify();
+  };
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.notify();
+    this.budget.wakeAll();
+  };
 
   constructor(
-    private readonly socket: Socket,
-    private readonly maxMessageBytes: number,
+    socket: Socket,
+    private maxMessageBytes: number,
+    private readonly budget: InputBudget = new InputBudget(Number.MAX_SAFE_INTEGER),
   ) {
-    socket.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-      if (this.buffered > PAUSE_ABOVE_BYTES) socket.pause();
-      this.notify();
-    });
-    const finish = (): void => {
-      this.ended = true;
-      this.notify();
-    };
-    socket.on('end', finish);
-    socket.on('close', finish);
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+  }
+
+  /** The largest message accepted from now on (small during authentication, larger after). */
+  setMaxMessageBytes(bytes: number): void {
+    this.maxMessageBytes = bytes;
+  }
+
+  /** Bytes received and not yet consumed. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Stops reading `from` and reads `to` instead (the TLS socket wrapping it).
+   * Nothing may be buffered: bytes that came before the TLS handshake would
+   * otherwise be taken as if they had been encrypted.
+   */
+  switchTo(to: Socket): void {
+    if (this.buffered > 0) throw new ProtocolViolation('received unencrypted data after SSL request');
+    this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
+    this.socket.off('close', this.onEnd);
+    this.socket = to;
+    this.attach(to);
   }
 
   /** True when a whole message is already buffered (so replies can wait to be flushed together). */
@@ -63,9 +145,57 @@ export class MessageReader {
     if (length > this.maxMessageBytes) {
       throw new ProtocolViolation(`message of ${length} bytes exceeds the limit of ${this.maxMessageBytes} bytes`);
     }
+    if (1 + length > LARGE_MESSAGE_BYTES && this.buffered < 1 + length) {
+      const body = await this.readLarge(length - 4);
+      return body === null ? null : { type, body };
+    }
     if (!(await this.fill(1 + length))) return null;
     const message = this.take(1 + length);
     return { type, body: message.subarray(5) };
+  }
+
+  /** Reads a large body (after its 5-byte header) into one buffer, within the input budget. */
+  private async readLarge(bodyBytes: number): Promise<Buffer | null> {
+    while (!this.budget.tryReserve(bodyBytes)) {
+      if (this.ended) return null;
+      // Over budget: read nothing more from this client until others finish.
+      this.socket.pause();
+      await this.budget.waitForRelease();
+    }
+    try {
+      this.take(5);
+      const body = Buffer.allocUnsafeSlow(bodyBytes);
+      let filled = 0;
+      for (;;) {
+        while (filled < bodyBytes && this.chunks.length > 0) {
+          const chunk = this.chunks[0]!;
+          const n = Math.min(chunk.length, bodyBytes - filled);
+          chunk.copy(body, filled, 0, n);
+          filled += n;
+          this.buffered -= n;
+          if (n === chunk.length) this.chunks.shift();
+          else this.chunks[0] = chunk.subarray(n);
+        }
+        if (filled === bodyBytes) break;
+        if (this.ended) return null;
+        this.socket.resume();
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      }
+      if (this.buffered <= PAUSE_ABOVE_BYTES && this.socket.isPaused()) this.socket.resume();
+      return body;
+    } finally {
+      this.budget.release(bodyBytes);
+    }
+  }
+
+  /** Drops everything buffered (the connection is closing). */
+  discard(): void {
+    this.chunks.length = 0;
+    this.buffered = 0;
+    this.ended = true;
+    this.notify();
   }
 
   /** Waits until `count` bytes are buffered; false if the stream ended first. */
@@ -89,7 +219,7 @@ export class MessageReader {
 
   private take(count: number): Buffer {
     let out: Buffer;
-    const first = this.chunks[0];
+    const first = this.chunks[0]!;
     if (first.length >= count) {
       out = first.subarray(0, count);
       if (first.length === count) this.chunks.shift();
@@ -98,7 +228,7 @@ export class MessageReader {
       out = Buffer.allocUnsafe(count);
       let copied = 0;
       while (copied < count) {
-        const chunk = this.chunks[0];
+        const chunk = this.chunks[0]!;
         const n = Math.min(chunk.length, count - copied);
         chunk.copy(out, copied, 0, n);
         copied += n;
@@ -114,7 +244,7 @@ export class MessageReader {
   private peekByte(offset: number): number {
     let skip = offset;
     for (const chunk of this.chunks) {
-      if (skip < chunk.length) return chunk[skip];
+      if (skip < chunk.length) return chunk[skip]!;
       skip -= chunk.length;
     }
     throw new Error('peek past buffered input');

@@ -11,7 +11,12 @@ const FLUSH_ABOVE_BYTES = 64 * 1024;
 export class Output {
   readonly writer = new MessageWriter();
 
-  constructor(private readonly socket: Socket) {}
+  constructor(private socket: Socket) {}
+
+  /** Writes to `socket` from now on (the TLS socket after an SSLRequest). */
+  switchTo(socket: Socket): void {
+    this.socket = socket;
+  }
 
   /** Sends everything buffered; waits while the socket cannot take more. */
   async flush(): Promise<void> {

@@ -56,6 +56,9 @@ export const Backend = {
 export const AuthenticationCode = {
   ok: 0,
   cleartextPassword: 3,
+  sasl: 10,
+  saslContinue: 11,
+  saslFinal: 12,
 } as const;
 
 /** Field tags of ErrorResponse and NoticeResponse. */
@@ -78,5 +81,13 @@ export const BINARY_FORMAT: FormatCode = 1;
 export const MAX_STARTUP_PACKET_BYTES = 10000;
 /** Default limit on any other message; larger ones are a protocol violation. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Largest message accepted before authentication completes (passwords, SASL messages). */
+export const MAX_AUTH_MESSAGE_BYTES = 8192;
+/** Default bytes of large messages being received at once, across all connections. */
+export const DEFAULT_MAX_BUFFERED_INPUT_BYTES = 256 * 1024 * 1024;
+/** Default limit on the text of one Query or Parse message (54000 beyond it). */
+export const DEFAULT_MAX_STATEMENT_BYTES = 16 * 1024 * 1024;
+/** Default limit on connections (53300 beyond it). */
+export const DEFAULT_MAX_CONNECTIONS = 1000;
 /** PostgreSQL's default authentication_timeout. */
 export const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;

@@ -1,13 +1,24 @@
 // The pgwire listener: accepts connections, routes CancelRequests to the
 // connection they name, and shuts everything down in order.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { SqlError, SqlState } from '../../repr/errors.js';
 import type { Session, SessionFactory } from '../../adapter/api.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import type { Authenticator } from './handshake.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_STARTUP_TIMEOUT_MS } from './protocol.js';
+import { writeError } from './backend.js';
+import { InputBudget } from './message-reader.js';
+import { MessageWriter } from './message-writer.js';
+import {
+  DEFAULT_MAX_BUFFERED_INPUT_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_STATEMENT_BYTES,
+  DEFAULT_STARTUP_TIMEOUT_MS,
+} from './protocol.js';
 
 export interface PgwireServerOptions {
   sessions: SessionFactory;
@@ -16,6 +27,16 @@ export interface PgwireServerOptions {
   authenticator?: Authenticator;
   /** Largest message accepted; larger ones are a protocol violation (FATAL 08P01). */
   maxMessageBytes?: number;
+  /** Longest statement text (Query, Parse) accepted; longer: 54000. Default 16 MiB. */
+  maxStatementBytes?: number;
+  /** Bytes of large messages being received at once across all connections; default 256 MiB. */
+  maxBufferedInputBytes?: number;
+  /** Connections served at once; more are refused with FATAL 53300. Default 1000. */
+  maxConnections?: number;
+  /** PEM certificate chain and key: SSLRequest is answered 'S' and the connection upgraded to TLS. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Refuse unencrypted connections (needs `tls`). */
+  requireTls?: boolean;
   /** Time a client has to complete startup (and authentication); default 60 s. */
   startupTimeoutMs?: number;
   /** How long close() waits for running statements to stop; default 5 s. */
@@ -51,9 +72,12 @@ export class PgwireServer {
   private readonly byCancelKey = new Map<string, Connection>();
   private readonly context: ConnectionContext;
   private readonly log: Logger;
+  private readonly maxConnections: number;
 
   constructor(private readonly options: PgwireServerOptions) {
     this.log = options.logger.child({ component: 'pgwire' });
+    if (options.requireTls && options.tls === undefined) throw new Error('--require-tls needs a certificate and key (--tls-cert, --tls-key)');
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.context = this.connectionContext();
     this.server = createServer((socket) => this.accept(socket));
   }
@@ -102,6 +126,16 @@ export class PgwireServer {
   }
 
   private accept(socket: Socket): void {
+    if (this.connections.size >= this.maxConnections) {
+      // As PostgreSQL: the refusal is sent at once, before the startup packet.
+      socket.on('error', () => undefined);
+      const writer = new MessageWriter();
+      writeError(writer, new SqlError('53300', 'sorry, too many clients already', { severity: 'FATAL' }));
+      socket.end(writer.take());
+      setTimeout(() => socket.destroy(), 1000).unref();
+      this.log.warn({ connections: this.connections.size, maxConnections: this.maxConnections }, 'connection refused: too many clients');
+      return;
+    }
     const connection = new Connection(socket, this.context);
     this.connections.set(connection, connection.run());
   }
@@ -110,10 +144,18 @@ export class PgwireServer {
     const { sessions, authenticator } = this.options;
     const defaultParameters = new Map(Object.entries({ ...DEFAULT_PARAMETERS, ...this.options.parameters }));
     const cancelKeys = new Map<Connection, string>();
+    let secureContext: SecureContext | undefined;
+    if (this.options.tls) secureContext = createSecureContext({ cert: this.options.tls.cert, key: this.options.tls.key });
     return {
       sessions,
       logger: this.log,
       authenticator,
+      secureContext,
+      tlsEnabled: secureContext !== undefined,
+      requireTls: this.options.requireTls ?? false,
+      mockSecret: randomBytes(32),
+      maxStatementBytes: this.options.maxStatementBytes ?? DEFAULT_MAX_STATEMENT_BYTES,
+      inputBudget: new InputBudget(this.options.maxBufferedInputBytes ?? DEFAULT_MAX_BUFFERED_INPUT_BYTES),
       maxMessageBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       startupTimeoutMs: this.options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS,
       defaultParameters,
