@@ -20,7 +20,8 @@ import { connectProducer, startMockCluster, type MockCluster, type TestMessage }
 import { planKafkaSource, type KafkaConnectionSpec } from '../src/storage/kafka/plan.js';
 import { startKafkaSource } from '../src/storage/kafka/runtime.js';
 import { CONSUME_BATCH_SIZE, CONSUMER_TUNING } from '../src/storage/kafka/client.js';
-import { openShard } from '../src/storage/shard.js';
+import { localLocation } from '../src/persist/local.js';
+import { PersistShard } from '../src/persist/shard.js';
 import type { SourceSink, SourceTick } from '../src/storage/api.js';
 import type { CreateSourceStatement } from '../src/sql/ast.js';
 import type { Update } from '../src/compute/api.js';
@@ -90,7 +91,7 @@ class ShardSink implements SourceSink {
   private done: (() => void) | null = null;
   readonly finished = new Promise<void>((resolve) => (this.done = resolve));
 
-  constructor(private readonly shard: Awaited<ReturnType<typeof openShard>>) {}
+  constructor(private readonly shard: PersistShard) {}
 
   async tick(tick: SourceTick): Promise<number> {
     const time = ++this.time;
@@ -113,7 +114,9 @@ class ShardSink implements SourceSink {
 
 async function runtimeRate(connection: KafkaConnectionSpec, c: Case): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'freshet-bench-'));
-  const shard = await openShard(dir);
+  // The default storage: persist files on local disk.
+  const location = await localLocation(dir);
+  const shard = await PersistShard.open(location, 'bench', { epoch: 1 });
   const sink = new ShardSink(shard);
   const spec = planKafkaSource(c.statement, connection);
   const profileDir = process.env['FRESHET_BENCH_PROFILE'];
@@ -142,6 +145,7 @@ async function runtimeRate(connection: KafkaConnectionSpec, c: Case): Promise<nu
   }
   await source.stop();
   await shard.destroy();
+  await location.close();
   await rm(dir, { recursive: true, force: true });
   return total / seconds;
 }

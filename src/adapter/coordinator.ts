@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { Session, SessionFactory, StartupParameters } from './api.js';
 import { Catalog } from '../catalog/catalog.js';
 import type { FencedError } from '../persist/api.js';
-import { ServerStorage, type StorageSpec } from '../persist/server-storage.js';
+import { defaultStorage, describeStorage, ServerStorage, type StorageSpec } from '../persist/server-storage.js';
+import { hasFileLayout, migrateFileLayout } from '../persist/migrate-file-layout.js';
 import { SecretStore } from '../catalog/secrets.js';
 import { resolveSecretsKey, type SecretsKey } from '../catalog/secrets-key.js';
 import { DATABASE_NAME } from '../catalog/objects.js';
@@ -21,15 +22,16 @@ import { snapshotCoordinator, type CoordinatorSnapshot } from './introspection.j
 import { instrumentSession } from './session-metrics.js';
 
 export interface CoordinatorOptions {
-  /** Directory for everything persisted (catalog, shards). Created if missing. */
+  /** The data directory (the default storage lives in its `persist` folder). Created if missing. */
   dataDir: string;
   logger: Logger;
   /** How often compute time advances without writes (temporal filters); default 1000 ms. */
   tickIntervalMs?: number;
   /**
-   * Persist storage for everything durable (catalog, secrets, shards):
-   * PostgreSQL or persist files. Undefined: the catalog, secrets and shard
-   * files under dataDir.
+   * Where everything durable lives (catalog, secrets, shards): persist
+   * files, PostgreSQL or memory. Default: persist files under
+   * `<dataDir>/persist` (a data directory of the earlier file layout is
+   * migrated into it on the first start).
    */
   storage?: StorageSpec;
   /**
@@ -49,7 +51,7 @@ export interface Coordinator extends SessionFactory {
   shutdown(): Promise<void>;
   /** What monitoring sees: sources with their counters, relations with row counts and last change (no SQL runs). */
   snapshot(): CoordinatorSnapshot;
-  /** Where the catalog and shard files live (undefined when storage is elsewhere, e.g. PostgreSQL). */
+  /** Where the storage's files live (undefined when storage is elsewhere, e.g. PostgreSQL). */
   readonly localDataDir: string | undefined;
   /** The role a client logs in as (its SCRAM verifier, never a password); undefined: no such role. */
   loginRole(name: string): { name: string; login: boolean; verifier: string | undefined } | undefined;
@@ -61,17 +63,28 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const { dataDir, logger } = options;
   registerCatalogFunctions();
   mkdirSync(dataDir, { recursive: true });
-  let persist: ServerStorage | undefined;
-  if (options.storage) {
-    persist = await ServerStorage.open(options.storage, {
-      onFenced: (err) => {
-        logger.fatal({ err: err.message, storage: persist?.description }, 'another server took over the storage: this server stops writing');
-        options.onFenced?.(err);
-      },
-    });
-    logger.info({ storage: persist.description, epoch: persist.epoch }, 'storage opened');
+  const spec = options.storage ?? defaultStorage(dataDir);
+  const storage = await ServerStorage.open(spec, {
+    onFenced: (err) => {
+      logger.fatal({ err: err.message, storage: describeStorage(spec) }, 'another server took over the storage: this server stops writing');
+      options.onFenced?.(err);
+    },
+  });
+  logger.info({ storage: storage.description, epoch: storage.epoch }, 'storage opened');
+  if (spec.kind === 'local' && hasFileLayout(dataDir)) {
+    try {
+      const report = await migrateFileLayout(dataDir, storage);
+      if (report?.onlyCleanedUp) logger.info({ dataDir }, 'removed the files of the earlier layout left by a completed migration');
+      else if (report) {
+        for (const missing of report.missingShards) logger.warn({ object: missing }, 'the earlier layout had no stored data for this object; it is kept in the catalog and will not load');
+        logger.info({ dataDir, storage: storage.description, items: report.items, shards: report.shards, updates: report.updates }, 'moved the data directory from the earlier file layout to the persist storage');
+      }
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
   }
-  const catalog = new Catalog(dataDir, persist?.catalog);
+  const catalog = new Catalog(storage.catalog);
   let records;
   let secrets;
   try {
@@ -83,15 +96,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         keyFile: options.secretsKeyFile,
         generated: (path) => logger.warn({ keyFile: path }, 'generated a new secrets key file: back it up (without it the stored secrets cannot be read), apart from the data directory'),
       });
-    secrets = new SecretStore(dataDir, persist?.secrets, key);
+    secrets = new SecretStore(dataDir, storage.secrets, key);
     if (secrets.migrated > 0) await secrets.dropHistory();
     if (secrets.migrated > 0) logger.info({ secrets: secrets.migrated, key: key.source }, 'encrypted the plaintext secrets found in storage');
   } catch (err) {
-    await persist?.close();
+    await storage.close();
     throw err;
   }
   const core = new CoordinatorCore(dataDir, catalog, secrets, createComputeController(), new Timeline(Date.now()), logger);
-  core.persist = persist;
+  core.persist = storage;
   core.sources = new SourceManager(core);
   await replayCatalog(core, records);
   // Start compute's clock now, so mz_now() is meaningful before the first write.
@@ -120,7 +133,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     passwordsConfigured(): boolean {
       return catalog.access.allRoles().some((role) => role.login && role.verifier !== undefined);
     },
-    localDataDir: options.storage === undefined ? dataDir : options.storage.kind === 'local' ? options.storage.dir : undefined,
+    localDataDir: spec.kind === 'local' ? spec.dir : undefined,
     findByCancelKey(processId: number, secretKey: number): Session | undefined {
       const session = sessions.get(processId);
       return session && session.secretKey === secretKey ? session : undefined;
@@ -135,7 +148,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       await core.timeline.exclusive(() => undefined);
       await Promise.all([...core.shards.values()].map((s) => s.close()));
       core.shards.clear();
-      await persist?.close();
+      await storage.close();
       logger.info({ dataDir }, 'coordinator stopped');
     },
   };

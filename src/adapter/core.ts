@@ -1,6 +1,5 @@
 // The coordinator's shared state: catalog, secrets, compute, durable shards,
 // running sources and the clock. Sessions execute statements against it.
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SecretStore } from '../catalog/secrets.js';
@@ -10,10 +9,8 @@ import type { CatalogItemRef, PlanContext } from '../plan/context.js';
 import type { GlobalId } from '../plan/mir.js';
 import type { SqlType } from '../repr/types.js';
 import type { Shard } from '../storage/api.js';
-import { openShard } from '../storage/shard.js';
-import type { ServerStorage } from '../persist/server-storage.js';
-import { PersistCorruptionError } from '../persist/api.js';
-import { StorageError, storageSqlError } from '../storage/storage-error.js';
+import { damagedDataError, type ServerStorage } from '../persist/server-storage.js';
+import { storageSqlError } from '../storage/storage-error.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import type { Timeline } from './timeline.js';
 import { SerialQueue } from './serial-queue.js';
@@ -50,8 +47,8 @@ export class CoordinatorCore {
   /** DDL statements run one at a time. */
   readonly ddlQueue = new SerialQueue();
   sources!: SourceManager;
-  /** Persist storage (--storage): shards, catalog and secrets there; undefined: shard files under dataDir. */
-  persist: ServerStorage | undefined;
+  /** Where everything durable lives (--storage; by default persist files under dataDir). */
+  persist!: ServerStorage;
   /** One schema registry client per CONFLUENT SCHEMA REGISTRY connection spec, shared by the process (schemas by id cached). */
   readonly schemaRegistries = new SchemaRegistryClients((id) => {
     // Read when a request is made, so ALTER SECRET applies.
@@ -185,10 +182,6 @@ export class CoordinatorCore {
     return { id: index.id, kind: 'materialized-view', name: { database: DATABASE_NAME, schema: view.schema, item: view.name }, desc: view.desc, oid: view.oid };
   }
 
-  shardDir(id: GlobalId): string {
-    return join(this.dataDir, 'shards', id);
-  }
-
   /**
    * Opens the shard of `id` (`what` names it in errors, e.g. `table "t"`).
    * The shard of an item loaded from the catalog must exist: a missing or
@@ -199,23 +192,9 @@ export class CoordinatorCore {
     const name = what ?? (persisted ? `${persisted.kind === 'table' ? 'table' : persisted.kind} "${persisted.name}"` : `object ${id}`);
     let shard: Shard;
     try {
-      if (this.persist) {
-        shard = await this.persist.openShard(id, { mustExist: persisted !== undefined });
-        this.shards.set(id, shard);
-        return shard;
-      }
-      shard = await openShard(this.shardDir(id), {
-        mustExist: persisted !== undefined,
-        onCompactionError: (err) => this.logger.warn({ err, object: name }, 'compacting a shard failed; it goes on uncompacted'),
-      });
+      shard = await this.persist.openShard(id, { mustExist: persisted !== undefined, what: name });
     } catch (err) {
-      if (err instanceof PersistCorruptionError) {
-        throw new StorageError('corrupt', `the stored data of ${name} is damaged and was not loaded: ${err.message}`, err.object);
-      }
-      if (err instanceof StorageError && err.kind === 'corrupt') {
-        throw new StorageError('corrupt', `the stored data of ${name} is damaged and was not loaded: ${err.message}`, err.path);
-      }
-      throw storageSqlError(err, `the storage of ${name}`);
+      throw damagedDataError(err, name) ?? storageSqlError(err, `the storage of ${name}`);
     }
     this.shards.set(id, shard);
     return shard;

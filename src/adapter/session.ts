@@ -2,6 +2,7 @@
 // cursors; dispatches each statement to the module that executes it.
 import type { ParsedStatement, SetVariableStatement, Statement } from '../sql/ast.js';
 import type { Datum, RelationDesc, SqlType } from '../repr/types.js';
+import { storageSqlError } from '../storage/storage-error.js';
 import { SqlError, SqlState, toSqlError } from '../repr/errors.js';
 import { parse } from '../sql/parser.js';
 import { planDelete, planInsert, planUpdate } from '../plan/planner.js';
@@ -351,7 +352,9 @@ export class SessionImpl implements Session {
         catalog.actingRole = undefined;
         // Answered only once the catalog and secrets it changed are durable (persist storage writes them asynchronously).
         await this.core.catalog.flushed();
-        await this.core.secrets.flushed();
+        await this.core.secrets.flushed().catch((err: unknown) => {
+          throw storageSqlError(err, 'the secrets');
+        });
       }
     });
   }

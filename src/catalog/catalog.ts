@@ -1,11 +1,9 @@
 // The catalog: named objects of the one database `materialize`, their ids,
-// OIDs and dependencies, persisted as one checksummed snapshot replaced
-// atomically on every DDL (catalogs are small; DDL is rare).
-import { join } from 'node:path';
+// OIDs and dependencies, persisted as one document (a persist cell: one
+// compare-and-set per DDL; catalogs are small, DDL is rare).
 import type { GlobalId } from '../plan/mir.js';
 import { SqlError, SqlState } from '../repr/errors.js';
 import { ExtraSqlState } from './extra-sqlstates.js';
-import { readChecksummedJson, writeChecksummedJson } from './durable-file.js';
 import { storageSqlError } from '../storage/storage-error.js';
 import type { DurableDocument } from '../persist/cell.js';
 import { AccessControl, schemaKey, type PersistedAccess } from './access.js';
@@ -39,7 +37,6 @@ export interface SchemaInfo {
 }
 
 export class Catalog {
-  private readonly path: string;
   private nextId = 1;
   private nextOid = FIRST_USER_OID;
   private readonly schemas = new Map<string, SchemaInfo>();
@@ -58,15 +55,8 @@ export class Catalog {
    */
   actingRole: string | undefined;
 
-  /**
-   * A catalog stored in `dataDir`, or in `document` (persist storage: a
-   * cell in consensus) when given; call load() to read what is persisted.
-   */
-  constructor(
-    dataDir: string,
-    private readonly document?: DurableDocument,
-  ) {
-    this.path = join(dataDir, 'catalog', 'catalog.json');
+  /** A catalog stored in `document` (a persist cell); call load() to read what is persisted. */
+  constructor(private readonly document: DurableDocument) {
     SYSTEM_SCHEMAS.forEach((name, i) => this.schemas.set(name, { name, oid: SYSTEM_SCHEMA_OIDS[name]!, id: `s${i + 1}`, system: true }));
     this.schemas.set(DEFAULT_SCHEMA, { name: DEFAULT_SCHEMA, oid: 2200, id: 'u1', system: false });
     this.access.initPublicSchema(schemaKey('u1'));
@@ -74,11 +64,11 @@ export class Catalog {
 
   /** Loads the persisted snapshot: schemas are restored, items returned for re-planning (id order). */
   load(): PersistedItem[] {
-    // A damaged file stops the server with a message naming it (see readChecksummedJson).
-    const stored = (this.document ? this.document.read() : readChecksummedJson(this.path, 'catalog')) as PersistedCatalog | undefined;
+    // Damaged storage stops the server before this (checksums), with a message naming the file.
+    const stored = this.document.read() as PersistedCatalog | undefined;
     if (stored === undefined) return [];
     if (!Array.isArray(stored.items) || !Array.isArray(stored.schemas) || typeof stored.nextId !== 'number') {
-      throw new Error(`catalog file ${this.path} is damaged: its checksum matches but its contents are not a Freshet catalog`);
+      throw new Error('the stored catalog is damaged: its checksums match but its contents are not a Freshet catalog');
     }
     this.access.load((stored as PersistedCatalog & { access?: PersistedAccess }).access, schemaKey('u1'));
     for (const item of stored.items) this.persisted.set(item.id, item);
@@ -97,25 +87,29 @@ export class Catalog {
       schemas: [...this.schemas.values()].filter((s) => !s.system).map((s): PersistedSchema => ({ name: s.name, oid: s.oid, id: s.id })),
       items: [...[...this.items.values()].map(toPersisted), ...this.unloaded],
     };
-    if (this.document) {
-      // Durable once flushed() resolves (DDL waits for it before answering).
-      this.document.write(doc);
-      return;
-    }
+    // Durable once flushed() resolves (DDL waits for it before answering).
+    this.document.write(doc);
+  }
+
+  /**
+   * Resolves when every save() so far is durable; rejects with the first
+   * failure since the last call (53100 when the disk is full).
+   */
+  async flushed(): Promise<void> {
     try {
-      writeChecksummedJson(this.path, doc);
+      await this.document.flushed();
     } catch (err) {
-      // The previous snapshot is still in place (the file is replaced atomically).
       throw storageSqlError(err, 'the catalog');
     }
   }
 
-  /** Resolves when every save() so far is durable (at once for the file catalog, written synchronously). */
-  flushed(): Promise<void> {
-    return this.document?.flushed() ?? Promise.resolve();
+  /** save(), then waits until it is durable (see flushed()). */
+  async commit(): Promise<void> {
+    this.save();
+    await this.flushed();
   }
 
-  /** The persisted record of `id` if it was loaded from the catalog file (so its durable data must exist). */
+  /** The persisted record of `id` if it was loaded from the stored catalog (so its durable data must exist). */
   persistedItem(id: GlobalId): PersistedItem | undefined {
     return this.persisted.get(id);
   }

@@ -20,7 +20,7 @@ export interface ServeOptions extends SecurityOptions {
   /** --http-port (metrics, health, console); undefined: 6876, or a free port when --port is 0. */
   httpPort?: number;
   dataDir: string;
-  /** --storage: where everything durable lives (undefined: files under dataDir). */
+  /** --storage: where everything durable lives (undefined: `local`, persist files under dataDir). */
   storage?: string;
   logLevel: LevelWithSilent;
   logFormat: LogFormat;
@@ -39,7 +39,7 @@ export function registerServeCommand(program: Command): void {
     .option('--data-dir <path>', 'directory for the catalog and durable data; created if missing, reused on restart', './freshet-data')
     .option(
       '--storage <url>',
-      'where everything durable lives instead of --data-dir\'s files: postgres://user@host:port/database (PostgreSQL; a second server started on it takes over and the first exits), local (persist files under --data-dir/persist) or file:<directory>',
+      'where everything durable lives: local (the default: persist files under --data-dir/persist), file:<directory>, or postgres://user@host:port/database (PostgreSQL; a second server started on it takes over and the first exits)',
     );
   addSecurityOptions(command);
   addLogOptions(command).action(async (options: ServeOptions) => {
@@ -148,11 +148,10 @@ export async function startServer(
   }
   let coordinator: Coordinator;
   try {
-    const storage = options.storage === undefined ? undefined : parseStorage(options.storage, dataDir);
     coordinator = await startCoordinator({
       dataDir,
       logger: logger.child({ component: 'coordinator' }),
-      ...(storage ? { storage } : {}),
+      storage: parseStorage(options.storage ?? 'local', dataDir),
       // Another server took over the storage: stop at once, writing nothing more (the coordinator logged why).
       onFenced: () => process.exit(3),
       ...(options.secretsKeyFile !== undefined ? { secretsKeyFile: options.secretsKeyFile } : {}),

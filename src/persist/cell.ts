@@ -29,7 +29,7 @@ function decode(data: Uint8Array, key: string): CellEntry {
 
 /** What the catalog and the secret store need from their storage. */
 export interface DurableDocument {
-  /** The document as loaded when the store was opened (undefined: none yet). */
+  /** The document: as loaded when the store was opened, or as last written (undefined: none yet). */
   read(): unknown;
   /** Starts making `value` durable (the latest value wins); see flushed(). */
   write(value: unknown): void;
@@ -50,7 +50,7 @@ export class PersistCell implements DurableDocument {
     readonly key: string,
     readonly epoch: number,
     private seqNo: number | undefined,
-    private readonly loaded: unknown,
+    private current: unknown,
     private readonly onFenced: (err: FencedError) => void,
   ) {}
 
@@ -73,11 +73,13 @@ export class PersistCell implements DurableDocument {
   }
 
   read(): unknown {
-    return this.loaded;
+    return this.current;
   }
 
   write(value: unknown): void {
-    this.pending = { json: JSON.stringify(value) };
+    const json = JSON.stringify(value);
+    this.current = JSON.parse(json) as unknown;
+    this.pending = { json };
     this.flushing ??= this.flushLoop();
   }
 

@@ -1,4 +1,5 @@
-// Local-disk consensus and blob: the embedded default, under --data-dir/persist.
+// Local-disk consensus and blob: the embedded default storage, under
+// --data-dir/persist.
 //
 // Consensus: ONE framed, checksummed log (storage/framed-log.ts) for every
 // key, so concurrent compare-and-sets on different keys (several tables and
@@ -7,21 +8,35 @@
 // memory maps each key to its entries' positions in the file (data is read
 // back by position and its frame's CRC checked). When the file has grown well
 // past its live entries it is rewritten with only those and swapped in
-// atomically.
+// atomically. The log brings FramedLog's guarantees: a failed write or fsync
+// leaves nothing a later append lands behind, and a torn tail is told from
+// damage (the `.ack` sidecar), which is an error naming the file.
 //
 // Blob: one file per blob, written to a temporary name, fsync'd, renamed and
-// the directory fsync'd.
+// the directory fsync'd. A blob is checksummed by its contents (part.ts).
+//
+// Every file operation goes through a LogFs, so tests inject failures at
+// every step of an append, a compaction and a log rewrite.
 //
 // One process at a time: a LOCK file names the owning process; a second
 // server on the same directory is refused (on PostgreSQL storage a second
 // server fences the first instead).
-import { mkdir, open, readFile, readdir, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { FramedLog, fsyncDir } from '../storage/framed-log.js';
+import { FramedLog, nodeLogFs, writeWholeFile, type LogFile, type LogFs } from '../storage/framed-log.js';
+import { errnoOf, fileFailure, StorageError } from '../storage/storage-error.js';
 import { PersistCorruptionError, type Blob, type CasResult, type Consensus, type PersistLocation, type VersionedData } from './api.js';
 import { checkNext } from './memory.js';
+
+export interface LocalOptions {
+  /** File operations (tests inject failures here). */
+  fs?: LogFs;
+  /** How long after an append the consensus log's acknowledged length is recorded (see FramedLog). */
+  ackDelayMs?: number;
+  /** Rewrite the consensus log once it exceeds this many bytes and twice its live bytes (default 16 MiB). */
+  rewriteAfterBytes?: number;
+}
 
 const LOG_MAGIC_BYTES = 8;
 const FRAME_HEADER = 8;
@@ -31,6 +46,13 @@ const TRUNCATE = 2;
 const CACHED_HEAD_BYTES = 64 * 1024;
 /** Rewrite the log once it exceeds this and twice its live bytes. */
 const REWRITE_AFTER_BYTES = 16 * 1024 * 1024;
+
+/** A read handle on the log file; replaced after a rewrite, closed once its last read is done. */
+interface Reader {
+  file: LogFile;
+  users: number;
+  retired: boolean;
+}
 
 interface EntryPos {
   seqNo: number;
@@ -82,25 +104,50 @@ export class LocalConsensus implements Consensus {
   private flushing: Promise<void> | null = null;
   private liveBytes = 0;
   private closed = false;
+  private reader: Reader | null = null;
+  private opening: Promise<void> | null = null;
+  /** Bumped by every swap of the log file (a reader opened before it reads the old file). */
+  private generation = 0;
+  /** After a failed rewrite, the next one waits until the log has grown past this. */
+  private nextRewriteAt: number;
 
   private constructor(
-    private log: FramedLog,
-    private reader: FileHandle,
-  ) {}
+    private readonly log: FramedLog,
+    private readonly fs: LogFs,
+    private readonly rewriteAfterBytes: number,
+  ) {
+    this.nextRewriteAt = rewriteAfterBytes;
+  }
 
-  static async open(dir: string): Promise<LocalConsensus> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+  static async open(dir: string, options: LocalOptions = {}): Promise<LocalConsensus> {
+    const fs = options.fs ?? nodeLogFs;
+    await fs.mkdir(dir).catch((err: unknown) => {
+      throw fileFailure(err, 'creating', dir);
+    });
     const path = join(dir, 'consensus.log');
-    await FramedLog.removeLeftovers(path);
-    const { log, records } = await FramedLog.open(path);
-    const consensus = new LocalConsensus(log, await open(path, 'r'));
+    await FramedLog.removeLeftovers(path, fs);
+    const { log, records } = await FramedLog.open(path, { fs, ...(options.ackDelayMs !== undefined ? { ackDelayMs: options.ackDelayMs } : {}) });
+    const consensus = new LocalConsensus(log, fs, options.rewriteAfterBytes ?? REWRITE_AFTER_BYTES);
     let pos = LOG_MAGIC_BYTES;
-    for (const payload of records) {
-      consensus.indexRecord(payload, pos);
-      pos += FRAME_HEADER + payload.length;
+    try {
+      for (const payload of records) {
+        consensus.indexRecord(payload, pos);
+        pos += FRAME_HEADER + payload.length;
+      }
+    } catch (err) {
+      await log.close().catch(() => undefined);
+      throw new StorageError('corrupt', `${path} is damaged: the record at byte ${pos} is not a consensus record (${err instanceof Error ? err.message : String(err)})`, path);
     }
-    if (pos !== log.bytes) throw new PersistCorruptionError(path, `unexpected log layout (${pos} != ${log.bytes})`);
+    if (pos !== log.bytes) {
+      await log.close().catch(() => undefined);
+      throw new StorageError('corrupt', `${path} is damaged: unexpected log layout (${pos} != ${log.bytes})`, path);
+    }
     return consensus;
+  }
+
+  /** The log file (for messages). */
+  get path(): string {
+    return this.log.path;
   }
 
   private key(key: string): KeyIndex {
@@ -135,14 +182,63 @@ export class LocalConsensus implements Consensus {
     return n;
   }
 
+  /** Opens a read handle on the current log file (unless a swap happened meanwhile: then again). */
+  private openReader(): Promise<void> {
+    this.opening ??= (async () => {
+      try {
+        for (;;) {
+          const generation = this.generation;
+          let file: LogFile;
+          try {
+            file = await this.fs.open(this.log.path, 'r');
+          } catch (err) {
+            throw fileFailure(err, 'opening', this.log.path);
+          }
+          if (generation === this.generation) {
+            this.reader = { file, users: 0, retired: false };
+            return;
+          }
+          await file.close().catch(() => undefined);
+        }
+      } finally {
+        this.opening = null;
+      }
+    })();
+    return this.opening;
+  }
+
+  private retireReader(): void {
+    const r = this.reader;
+    this.reader = null;
+    this.generation++;
+    if (!r) return;
+    r.retired = true;
+    if (r.users === 0) void r.file.close().catch(() => undefined);
+  }
+
   private async readEntry(pos: EntryPos): Promise<Uint8Array> {
-    const frame = Buffer.allocUnsafe(FRAME_HEADER + pos.length);
-    const { bytesRead } = await this.reader.read(frame, 0, frame.length, pos.frame);
-    const payload = frame.subarray(FRAME_HEADER);
-    if (bytesRead !== frame.length || frame.readUInt32LE(0) !== pos.length || frame.readUInt32LE(4) !== crc32(payload)) {
-      throw new PersistCorruptionError(this.log.path, `entry at byte ${pos.frame} fails its checksum`);
+    while (this.reader === null) await this.openReader();
+    // The reader and the entry's position are taken together, synchronously: a rewrite swaps both at once.
+    const r = this.reader;
+    const at = pos.frame;
+    r.users++;
+    try {
+      const frame = Buffer.allocUnsafe(FRAME_HEADER + pos.length);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await r.file.read(frame, 0, frame.length, at));
+      } catch (err) {
+        throw fileFailure(err, 'reading', this.log.path);
+      }
+      const payload = frame.subarray(FRAME_HEADER);
+      if (bytesRead !== frame.length || frame.readUInt32LE(0) !== pos.length || frame.readUInt32LE(4) !== crc32(payload)) {
+        throw new StorageError('corrupt', `${this.log.path} is damaged: the entry at byte ${at} fails its checksum`, this.log.path);
+      }
+      return payload.subarray(pos.dataOffset);
+    } finally {
+      r.users--;
+      if (r.retired && r.users === 0) void r.file.close().catch(() => undefined);
     }
-    return payload.subarray(pos.dataOffset);
   }
 
   async head(key: string): Promise<VersionedData | undefined> {
@@ -229,7 +325,15 @@ export class LocalConsensus implements Consensus {
           continue;
         }
         for (const p of group) p.resolve();
-        if (this.log.bytes > REWRITE_AFTER_BYTES && this.log.bytes > 2 * this.liveBytes) await this.rewrite();
+        if (this.log.bytes > this.nextRewriteAt && this.log.bytes > 2 * this.liveBytes) {
+          try {
+            await this.rewrite();
+            this.nextRewriteAt = this.rewriteAfterBytes;
+          } catch {
+            // The log is unchanged (or already swapped and recovering): it goes on unrewritten and is rewritten later.
+            this.nextRewriteAt = Math.max(this.rewriteAfterBytes, Math.ceil(this.log.bytes * 1.5));
+          }
+        }
       }
     } finally {
       this.flushing = null;
@@ -239,89 +343,109 @@ export class LocalConsensus implements Consensus {
   /** Rewrites the log with only the live entries (serialized with appends by the flush loop). */
   private async rewrite(): Promise<void> {
     const payloads: Buffer[] = [];
-    const moves: { ki: KeyIndex; entry: EntryPos }[] = [];
+    const moves: EntryPos[] = [];
     for (const [key, ki] of this.index) {
       for (const entry of ki.entries) {
         const data = await this.readEntry(entry);
         payloads.push(encodeRecord(ENTRY, key, entry.seqNo, data).payload);
-        moves.push({ ki, entry });
+        moves.push(entry);
       }
     }
     const tmp = `${this.log.path}.compact`;
-    await FramedLog.writeLogFile(tmp, payloads);
+    await FramedLog.writeLogFile(tmp, payloads, this.fs);
+    // Throws only when the log is unchanged; once it returns the new file is the log.
     await this.log.replaceWith(tmp, this.log.bytes);
-    await this.reader.close();
-    this.reader = await open(this.log.path, 'r');
     let pos = LOG_MAGIC_BYTES;
     this.liveBytes = 0;
     for (let i = 0; i < payloads.length; i++) {
-      moves[i]!.entry.frame = pos;
+      moves[i]!.frame = pos;
       pos += FRAME_HEADER + payloads[i]!.length;
       this.liveBytes += FRAME_HEADER + payloads[i]!.length;
     }
+    this.retireReader();
   }
 
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (this.closed) return;
     this.closed = true;
-    await this.reader.close();
+    while (this.opening) await this.opening.catch(() => undefined);
+    this.retireReader();
     await this.log.close();
   }
 }
 
 export class LocalBlob implements Blob {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly fs: LogFs = nodeLogFs,
+  ) {}
 
   private path(key: string): string {
     return join(this.dir, encodeURIComponent(key));
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    const path = this.path(key);
     try {
-      return await readFile(this.path(key));
+      return await this.fs.readFile(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      if (errnoOf(err) === 'ENOENT') return undefined;
+      throw fileFailure(err, 'reading', path);
     }
   }
 
   async set(key: string, value: Uint8Array): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      await this.fs.mkdir(this.dir);
+    } catch (err) {
+      throw fileFailure(err, 'creating', this.dir);
+    }
     const target = this.path(key);
     const tmp = `${target}.${process.pid}.tmp`;
-    const handle = await open(tmp, 'w', 0o600);
+    await writeWholeFile(this.fs, tmp, [Buffer.from(value.buffer, value.byteOffset, value.byteLength)]);
     try {
-      let written = 0;
-      while (written < value.length) written += (await handle.write(value, written)).bytesWritten;
-      await handle.datasync();
+      await this.fs.rename(tmp, target);
     } catch (err) {
-      await handle.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
-      throw err;
+      await this.fs.unlink(tmp).catch(() => undefined);
+      throw fileFailure(err, 'renaming', target);
     }
-    await handle.close();
-    await rename(tmp, target);
-    await fsyncDir(this.dir);
+    try {
+      await this.fs.syncDir(this.dir);
+    } catch (err) {
+      throw fileFailure(err, 'syncing the directory of', target);
+    }
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    const path = this.path(key);
+    try {
+      await this.fs.unlink(path);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw fileFailure(err, 'deleting', path);
+    }
+  }
+
+  private async names(): Promise<string[]> {
+    try {
+      return await this.fs.readdir(this.dir);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw fileFailure(err, 'listing', this.dir);
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    return names
+    return (await this.names())
       .filter((n) => !n.endsWith('.tmp'))
       .map((n) => decodeURIComponent(n))
       .filter((k) => k.startsWith(prefix))
       .sort();
+  }
+
+  /** Deletes temporary files a crash left behind (only this process uses the directory: see LOCK). */
+  async removeLeftovers(): Promise<void> {
+    for (const name of await this.names()) if (name.endsWith('.tmp')) await this.fs.unlink(join(this.dir, name)).catch(() => undefined);
   }
 
   async close(): Promise<void> {}
@@ -337,7 +461,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** Takes the directory's LOCK file; refuses when another live process holds it. */
-async function lockDirectory(dir: string): Promise<() => Promise<void>> {
+function lockDirectory(dir: string): () => void {
   const path = join(dir, 'LOCK');
   let owner: number | undefined;
   try {
@@ -348,28 +472,56 @@ async function lockDirectory(dir: string): Promise<() => Promise<void>> {
   if (owner !== undefined && Number.isInteger(owner) && owner !== process.pid && processAlive(owner)) {
     throw new Error(`${dir} is in use by another Freshet server (process ${owner}); local storage serves one server at a time`);
   }
-  await writeFile(path, `${process.pid}\n`);
-  return () => unlink(path).catch(() => undefined);
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (err) {
+    throw fileFailure(err, 'writing', path);
+  }
+  return () => {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  };
 }
 
 /** Consensus and blobs under `dir` (created if missing). */
-export async function localLocation(dir: string): Promise<PersistLocation> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const unlock = await lockDirectory(dir);
+export async function localLocation(dir: string, options: LocalOptions = {}): Promise<PersistLocation> {
+  const fs = options.fs ?? nodeLogFs;
   try {
-    const consensus = await LocalConsensus.open(dir);
-    const blob = new LocalBlob(join(dir, 'blob'));
+    await fs.mkdir(dir);
+  } catch (err) {
+    throw fileFailure(err, 'creating', dir);
+  }
+  const unlock = lockDirectory(dir);
+  try {
+    let consensus: LocalConsensus;
+    try {
+      consensus = await LocalConsensus.open(dir, options);
+    } catch (err) {
+      if (err instanceof StorageError && err.kind === 'corrupt') {
+        throw new StorageError(
+          'corrupt',
+          `the storage in ${dir} cannot be opened: ${err.message}. It holds the catalog, the secrets and the state of every table and source, so nothing is loaded and nothing is changed; restore the data directory from a backup (see docs/operations.md, "Damaged files")`,
+          err.path,
+        );
+      }
+      throw err;
+    }
+    const blob = new LocalBlob(join(dir, 'blob'), fs);
+    await blob.removeLeftovers();
     return {
       consensus,
       blob,
       description: `local ${dir}`,
       close: async () => {
         await consensus.close();
-        await unlock();
+        unlock();
       },
     };
   } catch (err) {
-    await unlock();
+    unlock();
     throw err;
   }
 }

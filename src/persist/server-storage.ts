@@ -6,7 +6,8 @@
 // a second even when this server is idle.
 import { join } from 'node:path';
 import type { Shard, ShardWriteBatch } from '../storage/api.js';
-import { FencedError, type PersistLocation } from './api.js';
+import { StorageError } from '../storage/storage-error.js';
+import { FencedError, PersistCorruptionError, type PersistLocation } from './api.js';
 import { PersistCell } from './cell.js';
 import { localLocation } from './local.js';
 import { memoryLocation } from './memory.js';
@@ -15,6 +16,11 @@ import { PersistShard, type ShardOptions } from './shard.js';
 
 export type StorageSpec = { kind: 'local'; dir: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
 
+/** The default storage: persist files under `<dataDir>/persist`. */
+export function defaultStorage(dataDir: string): StorageSpec {
+  return { kind: 'local', dir: join(dataDir, 'persist') };
+}
+
 /**
  * The storage a `--storage` value names: a postgres:// (or postgresql://)
  * URL, `local` (persist files under `<dataDir>/persist`), `file:<dir>`, or
@@ -22,7 +28,7 @@ export type StorageSpec = { kind: 'local'; dir: string } | { kind: 'postgres'; u
  */
 export function parseStorage(value: string, dataDir: string): StorageSpec {
   if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value };
-  if (value === 'local') return { kind: 'local', dir: join(dataDir, 'persist') };
+  if (value === 'local') return defaultStorage(dataDir);
   if (value.startsWith('file:')) return { kind: 'local', dir: value.slice('file:'.length).replace(/^\/\/(?=\/)/, '') };
   if (value === 'memory') return { kind: 'memory' };
   throw new Error(`unsupported storage "${value}": use postgres://user@host:port/database, local, file:<directory> or memory`);
@@ -50,16 +56,35 @@ export async function openLocation(spec: StorageSpec): Promise<PersistLocation> 
   }
 }
 
+/**
+ * Damage found in the stored data of `what` (e.g. `table "t"`): an error
+ * naming the object and the damaged file or blob; undefined for other errors.
+ */
+export function damagedDataError(err: unknown, what: string): StorageError | undefined {
+  if (err instanceof PersistCorruptionError) return new StorageError('corrupt', `the stored data of ${what} is damaged and was not loaded: ${err.message}`, err.object);
+  if (err instanceof StorageError && err.kind === 'corrupt') return new StorageError('corrupt', `the stored data of ${what} is damaged and was not loaded: ${err.message}`, err.path);
+  return undefined;
+}
+
 /** The adapter's `Shard` (storage/api.ts) over a persist shard. */
 class PersistBackedShard implements Shard {
-  constructor(readonly shard: PersistShard) {}
+  constructor(
+    readonly shard: PersistShard,
+    /** Names the collection in errors, e.g. `table "t"`. */
+    private readonly what: string,
+  ) {}
 
   append(batch: ShardWriteBatch): Promise<void> {
     return this.shard.append(batch);
   }
 
   async readAll(): Promise<ShardWriteBatch[]> {
-    const parts = await this.shard.parts();
+    let parts;
+    try {
+      parts = await this.shard.parts();
+    } catch (err) {
+      throw damagedDataError(err, this.what) ?? err;
+    }
     const batches: ShardWriteBatch[] = parts.map((p) => (p.errors.length > 0 ? { time: p.time, updates: p.updates, errors: p.errors } : { time: p.time, updates: p.updates }));
     // The latest metadata rides on the last batch (the shard keeps only the latest).
     if (this.shard.meta !== undefined) {
@@ -149,8 +174,8 @@ export class ServerStorage {
     );
   }
 
-  /** Opens the shard of collection `id` as this server's writer. */
-  async openShard(id: string, options: { mustExist?: boolean } = {}): Promise<Shard> {
+  /** Opens the shard of collection `id` (named `what` in errors, e.g. `table "t"`) as this server's writer. */
+  async openShard(id: string, options: { mustExist?: boolean; what?: string } = {}): Promise<Shard> {
     if (this.fenced) throw this.fenced;
     try {
       const shard = await PersistShard.open(this.location, id, {
@@ -159,7 +184,7 @@ export class ServerStorage {
         onFenced: (err) => this.fence(err),
         ...(options.mustExist !== undefined ? { mustExist: options.mustExist } : {}),
       });
-      return new PersistBackedShard(shard);
+      return new PersistBackedShard(shard, options.what ?? `object ${id}`);
     } catch (err) {
       // A newer server registered on this shard: the whole server is fenced out.
       if (err instanceof FencedError) this.fence(err);

@@ -21,7 +21,7 @@
 //
 // Payloads must not be empty (a zero-filled region would otherwise read as
 // valid empty records).
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { errnoOf, fileFailure, StorageError } from './storage-error.js';
@@ -56,6 +56,10 @@ export interface LogFs {
   unlink(path: string): Promise<void>;
   /** fsyncs a directory (after creating, renaming or deleting in it). */
   syncDir(dir: string): Promise<void>;
+  /** Creates a directory and its parents (mode 0700) if missing. */
+  mkdir(dir: string): Promise<void>;
+  /** The names in a directory. */
+  readdir(dir: string): Promise<string[]>;
 }
 
 export const nodeLogFs: LogFs = {
@@ -64,6 +68,10 @@ export const nodeLogFs: LogFs = {
   rename: (from, to) => rename(from, to),
   unlink: (path) => unlink(path),
   syncDir: fsyncDir,
+  mkdir: async (dir) => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  },
+  readdir: (dir) => readdir(dir),
 };
 
 export interface LogOptions {
@@ -140,12 +148,6 @@ function intactAfter(data: Buffer, bad: number): number {
   return 0;
 }
 
-/** The intact records of a whole log file's contents. */
-export function scanFramesFromStart(data: Buffer): Buffer[] {
-  if (data.length < MAGIC.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) return [];
-  return scanFrames(data, MAGIC.length).records;
-}
-
 function frameHeader(payload: Buffer): Buffer {
   if (payload.length === 0) throw new Error('a log record must not be empty');
   const header = Buffer.allocUnsafe(FRAME_HEADER);
@@ -186,7 +188,7 @@ async function writeAllAt(file: LogFile, pieces: Buffer[], position: number): Pr
 }
 
 /** Writes a whole file at once (write, fsync, close); removes it again on failure. */
-async function writeWholeFile(fs: LogFs, path: string, pieces: Buffer[]): Promise<void> {
+export async function writeWholeFile(fs: LogFs, path: string, pieces: Buffer[]): Promise<void> {
   let file: LogFile | undefined;
   try {
     file = await fs.open(path, 'w');

@@ -1,9 +1,10 @@
 // The durable catalog on its own: persistence, name resolution, dependencies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Catalog } from '../../src/catalog/catalog.js';
+import { PersistCell } from '../../src/persist/cell.js';
+import { MemoryConsensus } from '../../src/persist/memory.js';
 import { SecretStore } from '../../src/catalog/secrets.js';
 import type { CatalogItem } from '../../src/catalog/objects.js';
 import { SqlError } from '../../src/repr/errors.js';
@@ -13,43 +14,37 @@ function item(catalog: Catalog, name: string, kind: CatalogItem['kind'], depends
   return { id: catalog.allocateId(), oid: catalog.allocateOid(), kind, schema: 'public', name, createSql: `CREATE ${kind} ${name}`, dependsOn };
 }
 
-test('items persist and load back in id order', () => {
-  const dir = makeTempDir();
-  try {
-    const a = new Catalog(dir);
-    a.load();
-    const t = item(a, 't', 'table');
-    const v = item(a, 'v', 'view', [t.id]);
-    a.insert(t);
-    a.insert(v);
-    a.createSchema('other');
-    a.save();
-    const b = new Catalog(dir);
-    const loaded = b.load();
-    assert.deepEqual(loaded.map((r) => [r.id, r.name, r.dependsOn]), [[t.id, 't', []], [v.id, 'v', [t.id]]]);
-    assert.ok(b.schema('other'));
-    assert.notEqual(b.allocateId(), v.id, 'ids are never reused');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** The catalog's document: a persist cell (a server takes the storage over when it opens it). */
+const cell = (consensus = new MemoryConsensus()): Promise<PersistCell> => PersistCell.open(consensus, 'catalog', undefined, () => undefined);
+
+test('items persist and load back in id order', async () => {
+  const consensus = new MemoryConsensus();
+  const a = new Catalog(await cell(consensus));
+  a.load();
+  const t = item(a, 't', 'table');
+  const v = item(a, 'v', 'view', [t.id]);
+  a.insert(t);
+  a.insert(v);
+  a.createSchema('other');
+  await a.commit();
+  const b = new Catalog(await cell(consensus));
+  const loaded = b.load();
+  assert.deepEqual(loaded.map((r) => [r.id, r.name, r.dependsOn]), [[t.id, 't', []], [v.id, 'v', [t.id]]]);
+  assert.ok(b.schema('other'));
+  assert.notEqual(b.allocateId(), v.id, 'ids are never reused');
 });
 
-test('a corrupted catalog file is detected, not half-read', () => {
-  const dir = makeTempDir();
-  try {
-    const a = new Catalog(dir);
-    a.insert(item(a, 't', 'table'));
-    a.save();
-    const path = join(dir, 'catalog', 'catalog.json');
-    writeFileSync(path, readFileSync(path, 'utf8').replace('CREATE table t', 'CREATE table u'));
-    assert.throws(() => new Catalog(dir).load(), /checksum mismatch/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('a stored document that is not a catalog is an error, not an empty catalog', async () => {
+  const consensus = new MemoryConsensus();
+  const a = await cell(consensus);
+  a.write({ not: 'a catalog' });
+  await a.flushed();
+  const stored = await cell(consensus);
+  assert.throws(() => new Catalog(stored).load(), /the stored catalog is damaged/);
 });
 
-test('resolution through the search path and name conflicts', () => {
-  const c = new Catalog(makeTempDir());
+test('resolution through the search path and name conflicts', async () => {
+  const c = new Catalog(await cell());
   const t = item(c, 't', 'table');
   c.insert(t);
   assert.equal(c.resolve(['t'], ['public'])?.id, t.id);
@@ -60,8 +55,8 @@ test('resolution through the search path and name conflicts', () => {
   assert.throws(() => c.schemaForNewItem(['mz_catalog', 'x'], ['public']), /system schema/);
 });
 
-test('drop order: dependents first; RESTRICT refuses; indexes and progress subsources go along', () => {
-  const c = new Catalog(makeTempDir());
+test('drop order: dependents first; RESTRICT refuses; indexes and progress subsources go along', async () => {
+  const c = new Catalog(await cell());
   const t = item(c, 't', 'table');
   c.insert(t);
   const idx = item(c, 't_idx', 'index', [t.id]);

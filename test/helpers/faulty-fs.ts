@@ -6,7 +6,7 @@
 // on a full disk does, so torn bytes are really on disk.
 import { nodeLogFs, type LogFile, type LogFs } from '../../src/storage/framed-log.js';
 
-export type FsOp = 'open' | 'readFile' | 'rename' | 'unlink' | 'syncDir' | 'read' | 'writev' | 'datasync' | 'sync' | 'truncate' | 'stat' | 'close';
+export type FsOp = 'open' | 'readFile' | 'rename' | 'unlink' | 'syncDir' | 'mkdir' | 'readdir' | 'read' | 'writev' | 'datasync' | 'sync' | 'truncate' | 'stat' | 'close';
 
 const MESSAGES: Record<string, string> = {
   ENOSPC: 'no space left on device',
@@ -80,6 +80,14 @@ export class FaultyFs implements LogFs {
 
   syncDir(dir: string): Promise<void> {
     return this.run('syncDir', dir, () => this.base.syncDir(dir));
+  }
+
+  mkdir(dir: string): Promise<void> {
+    return this.run('mkdir', dir, () => this.base.mkdir(dir));
+  }
+
+  readdir(dir: string): Promise<string[]> {
+    return this.run('readdir', dir, () => this.base.readdir(dir));
   }
 
   private wrap(file: LogFile, path: string): LogFile {
