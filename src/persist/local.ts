@@ -510,7 +510,8 @@ export async function localLocation(dir: string, options: LocalOptions = {}): Pr
       throw err;
     }
     const blob = new LocalBlob(join(dir, 'blob'), fs);
-    await blob.removeLeftovers();
+    // Best effort: a leftover only takes space (it is never listed).
+    await blob.removeLeftovers().catch(() => undefined);
     return {
       consensus,
       blob,
