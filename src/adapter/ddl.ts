@@ -129,7 +129,14 @@ export async function createIndex(exec: ExecContext, stmt: CreateIndexStatement,
 }
 
 function secretValue(exec: ExecContext, stmt: CreateSecretStatement | AlterSecretStatement): string {
-  const { value } = evalConstantExpr(exec, stmt.value);
+  let value;
+  try {
+    ({ value } = evalConstantExpr(exec, stmt.value));
+  } catch (err) {
+    // The error could quote the value (invalid input syntax for type ...: "<value>"): never repeat it.
+    const code = err instanceof SqlError ? err.code : SqlState.invalidParameterValue;
+    throw new SqlError(code, 'invalid secret value (the value is not shown)');
+  }
   if (value === null) throw new SqlError(SqlState.nullValueNotAllowed, 'secret value must not be NULL');
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
   if (typeof value !== 'string') throw new SqlError(SqlState.datatypeMismatch, 'secret value must be text or bytea');
@@ -155,7 +162,7 @@ export async function createType(exec: ExecContext, stmt: CreateTypeStatement, p
   return command('CREATE TYPE');
 }
 
-export function alterSecret(exec: ExecContext, stmt: AlterSecretStatement): ExecuteResult {
+export async function alterSecret(exec: ExecContext, stmt: AlterSecretStatement): Promise<ExecuteResult> {
   const item = exec.core.catalog.resolve(stmt.name.parts, exec.vars.searchPath());
   if (!item) {
     if (stmt.ifExists) {
@@ -166,6 +173,21 @@ export function alterSecret(exec: ExecContext, stmt: AlterSecretStatement): Exec
   }
   if (item.kind !== 'secret') throw wrongKind(item, 'secret');
   exec.core.secrets.set(item.id, secretValue(exec, stmt));
+  // Sources read their credentials when they connect: restart those whose
+  // connections use this secret (directly, or through an AWS connection), so
+  // they reconnect with the new value, resuming where their data ends.
+  const connections = new Set<string>();
+  const visit = (id: string): void => {
+    for (const dependent of exec.core.catalog.directDependents(id)) {
+      if (dependent.kind === 'connection' && !connections.has(dependent.id)) {
+        connections.add(dependent.id);
+        visit(dependent.id);
+      }
+    }
+  };
+  visit(item.id);
+  await exec.core.secrets.flushed();
+  for (const id of connections) await exec.core.sources.reconnect(id);
   return command('ALTER SECRET');
 }
 

@@ -8,6 +8,8 @@
 // Everything is released when the message is handed over or the connection
 // ends.
 import type { Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ProtocolViolation } from './errors.js';
 
 export interface FrontendMessage {
@@ -58,6 +60,33 @@ export class InputBudget {
     const waiters = this.waiters.splice(0);
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * A full garbage collection, when the runtime allows one to be asked for.
+ * An abandoned large message leaves its buffer (tens of MiB, outside V8's
+ * heap) to the collector, which an idle server may not run for a long time;
+ * asking once, shortly after, returns that memory to the system.
+ */
+const collectGarbage: (() => void) | undefined = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+let collectTimer: NodeJS.Timeout | undefined;
+
+function collectSoon(): void {
+  if (collectGarbage === undefined || collectTimer !== undefined) return;
+  collectTimer = setTimeout(() => {
+    collectTimer = undefined;
+    collectGarbage();
+  }, 500);
+  collectTimer.unref();
 }
 
 export class MessageReader {
@@ -162,6 +191,7 @@ export class MessageReader {
       this.socket.pause();
       await this.budget.waitForRelease();
     }
+    let complete = false;
     try {
       this.take(5);
       const body = Buffer.allocUnsafeSlow(bodyBytes);
@@ -184,9 +214,11 @@ export class MessageReader {
         });
       }
       if (this.buffered <= PAUSE_ABOVE_BYTES && this.socket.isPaused()) this.socket.resume();
+      complete = true;
       return body;
     } finally {
       this.budget.release(bodyBytes);
+      if (!complete) collectSoon();
     }
   }
 
