@@ -9,7 +9,7 @@
 //      answers from then on), to the first correct answer, and the server's
 //      resident memory (VmRSS) after restart.
 // Usage: node .build/NAME/bench/restart.js [keys=1000000] [storage]
-// `storage` is passed to `freshet serve --storage` (postgres://..., local).
+// `storage` is passed to `freshet serve --storage` (postgres://..., local; default local).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +80,7 @@ try {
   await new Promise((r) => setTimeout(r, 5000));
   const rssSettled = rssMiB(server.child.pid!);
   console.log(
-    `restart (${storage ?? 'files'}): listening after ${(listening / 1000).toFixed(2)} s, first correct answer after ${(answered / 1000).toFixed(2)} s; ` +
+    `restart (${storage ?? 'local (default)'}): listening after ${(listening / 1000).toFixed(2)} s, first correct answer after ${(answered / 1000).toFixed(2)} s; ` +
       `RSS ${rssAfter} MiB right after, ${rssSettled} MiB 5 s later`,
   );
   await server.stop();

@@ -6,7 +6,7 @@
 //              M messages each (librdkafka's mock cluster): messages/s until
 //              all 4 have everything.
 // Usage: node .build/NAME/bench/write-concurrency.js [seconds=5] [messages=200000] [storage]
-// `storage` is passed to `freshet serve --storage` (postgres://..., local);
+// `storage` is passed to `freshet serve --storage` (postgres://..., local; default local);
 // without it the server keeps its shard files under a temporary --data-dir.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
