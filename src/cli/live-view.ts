@@ -149,7 +149,8 @@ export function renderFrame(
   let shown = 0;
   for (const s of sources) {
     const p = progress(s);
-    const needs = p.catchUp !== null ? 2 : 1;
+    const showError = s.status === 'stalled' && s.error !== null && s.error !== '';
+    const needs = 1 + (p.catchUp !== null ? 1 : 0) + (showError ? 1 : 0);
     if (used + needs > budget) break;
     const errors = s.decodeErrors > 0 ? color.red(String(s.decodeErrors)) : '0';
     lines.push(
@@ -166,7 +167,7 @@ export function renderFrame(
       const barWidth = Math.max(10, Math.min(40, width - nameWidth - 40));
       lines.push(`${' '.repeat(nameWidth)}${progressBar(p.catchUp, barWidth)} ${color.dim(`catching up: ${formatCount(p.lag)} behind${eta}`)}`);
     }
-    if (s.status === 'stalled' && s.error) lines.push(`${' '.repeat(nameWidth)}${color.red(s.error)}`);
+    if (showError) lines.push(`${' '.repeat(nameWidth)}${color.red(s.error ?? '')}`);
     used += needs;
     shown++;
   }
@@ -242,7 +243,7 @@ export class LiveView {
     try {
       const snapshot = this.input.snapshot();
       const history = this.input.history;
-      frame = renderFrame(snapshot, (s) => history.progress(s, snapshot.now), this.facts, this.out.columns ?? 100, Math.max(6, (this.out.rows ?? 30) - 2));
+      frame = renderFrame(snapshot, (s) => history.progress(s, snapshot.now), this.facts, this.out.columns || 100, Math.max(6, (this.out.rows || 30) - 2));
     } catch (err) {
       frame = [`live view: ${(err as Error).message}`];
     }
