@@ -2,10 +2,12 @@
 # Installs the system packages Freshet needs on Debian/Ubuntu: the headers
 # librdkafka is built against (the Kafka client builds from source when no
 # prebuilt binary can be downloaded), psql, which the integration tests use, and
-# the PostgreSQL server (tests start throwaway instances for --storage postgres://).
+# the PostgreSQL server (tests start throwaway instances for --storage postgres://),
+# and Chromium, which the web console's browser tests drive headless through
+# playwright-core (no browser download).
 # Safe to run again; skips apt when everything is already there.
 set -euo pipefail
-packages=(libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev postgresql-client postgresql python3 make g++)
+packages=(libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev postgresql-client postgresql python3 make g++ chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
