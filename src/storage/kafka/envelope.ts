@@ -11,6 +11,7 @@ import { ByteWriter, writeValue } from '../codec.js';
 import { keyBytes, RecordDecoder, SKIP_MESSAGE, type KafkaRecord } from './records.js';
 import type { KafkaSourceDetails } from './source-plan.js';
 import { OFFLINE_FORMAT_RUNTIME, type FormatRuntime } from '../formats/format.js';
+import { formatColumns } from '../formats/index.js';
 import { DebeziumEnvelope } from './debezium.js';
 
 /** Where an envelope puts what one record produces. */
@@ -230,8 +231,10 @@ export class UpsertEnvelope implements SourceEnvelope {
   private readonly state = new UpsertState();
   private readonly nullKey = new NullKeyError();
   private readonly keyWriter = new ByteWriter(256);
-  /** TEXT keys are their own map keys; other keys use their encoding in hex. */
+  /** TEXT keys are shown as text in errors (other keys in hex). */
   private readonly textKey: boolean;
+  /** The key is one non-null text column (TEXT, or an Avro/Protobuf key with one string field): its own map key; other keys use their encoding in hex. */
+  private readonly stringKey: boolean;
 
   constructor(
     private readonly decoder: RecordDecoder,
@@ -239,6 +242,8 @@ export class UpsertEnvelope implements SourceEnvelope {
     private readonly inlineErrors: boolean,
   ) {
     this.textKey = details.keyFormat?.kind === 'text';
+    const keyColumns = details.keyFormat && !details.keyAsRecord ? formatColumns(details.keyFormat) : [];
+    this.stringKey = this.textKey || (keyColumns.length === 1 && keyColumns[0]!.type.kind === 'text' && !keyColumns[0]!.nullable);
   }
 
   get stateSize(): number {
@@ -246,7 +251,7 @@ export class UpsertEnvelope implements SourceEnvelope {
   }
 
   private mapKey(row: Row): string {
-    if (this.textKey) return row[0] as string;
+    if (this.stringKey) return row[0] as string;
     const w = this.keyWriter;
     w.reset();
     for (let i = 0; i < this.decoder.keySlots; i++) writeValue(w, row[i]);

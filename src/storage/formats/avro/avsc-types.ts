@@ -2,11 +2,12 @@
 // when they have several non-null branches (so a `["null", T]` value costs no
 // wrapper object), and arrays and maps that refuse a block count the bytes
 // left could not hold (garbage must be an error, not a billion-item loop).
+import { createRequire } from 'node:module';
 import avro from 'avsc';
 import type { Json } from './schema.js';
 
 /** avsc's reading cursor (internal, but stable across avsc 5.x). */
-interface Tap {
+export interface Tap {
   buf: Buffer;
   pos: number;
   readLong(): number;
@@ -14,8 +15,19 @@ interface Tap {
   readString(): string;
 }
 
-interface Readable {
+/** A type or a resolver: what reads one value at the tap (avsc's internal `_read`). */
+export interface Readable {
   _read(tap: Tap): unknown;
+}
+
+const TapClass = (createRequire(import.meta.url)('avsc/lib/utils') as { Tap: new (buf: Buffer, pos: number) => Tap }).Tap;
+
+/**
+ * A reusable cursor: decoders point it at each message instead of calling
+ * Type#decode, which allocates a cursor and a result object per message.
+ */
+export function newTap(): Tap {
+  return new TapClass(Buffer.alloc(0), 0);
 }
 
 /** Largest block count accepted beyond the bytes left (zero-size items: null, empty records). */

@@ -16,7 +16,7 @@ import type { FormatSpec, SqlOption } from '../../../sql/ast.js';
 import { collectOptions, integerOption, stringOption } from '../../kafka/options.js';
 import { SchemaRegistryError, type CsrConnectionSpec, type ResolvedSchema, type SchemaRegistryClient } from '../../schema-registry/api.js';
 import type { Decoder, DecodeOutcome, FormatDesc, FormatImpl, FormatPlanContext, FormatPurifyContext, FormatRuntime, MessagePart } from '../format.js';
-import { avroType } from './avsc-types.js';
+import { avroType, newTap, type Readable, type Tap } from './avsc-types.js';
 import { compileReaderSchema, fillFields, inlineReferences, parseSchemaJson, type ReaderPlan } from './schema.js';
 
 export { avroType } from './avsc-types.js';
@@ -215,6 +215,8 @@ class AvroDecoder implements Decoder {
   private client: SchemaRegistryClient | undefined;
   private lastId = -1;
   private lastEntry: WriterEntry = SAME_AS_READER;
+  private readonly tap: Tap = newTap();
+  private static readonly EMPTY = Buffer.alloc(0);
 
   constructor(
     desc: AvroFormatDesc,
@@ -294,14 +296,21 @@ class AvroDecoder implements Decoder {
         resolver = entry.resolver;
       }
     }
+    // What Type#decode does, on one reused cursor (no cursor or result object per message).
+    const tap = this.tap;
+    tap.buf = bytes;
+    tap.pos = pos;
     try {
-      const { value, offset } = this.reader.decode(bytes, pos, resolver) as { value: unknown; offset: number };
-      if (offset < 0) return `${ERROR_PREFIX}unexpected end of message (${bytes.length - pos} bytes of Avro)`;
+      const value = ((resolver as Readable | undefined) ?? (this.reader as unknown as Readable))._read(tap);
+      const offset = tap.pos;
+      if (offset > bytes.length) return `${ERROR_PREFIX}unexpected end of message (${bytes.length - pos} bytes of Avro)`;
       if (offset !== bytes.length) return `${ERROR_PREFIX}unexpected bytes remaining after the datum (${bytes.length - offset} of ${bytes.length - pos})`;
       fillFields(this.plan.fields, value, row as Datum[], at, this.whole);
       return undefined;
     } catch (err) {
       return `${ERROR_PREFIX}${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      tap.buf = AvroDecoder.EMPTY;
     }
   }
 }
