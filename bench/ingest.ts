@@ -25,6 +25,15 @@ import { PersistShard } from '../src/persist/shard.js';
 import type { SourceSink, SourceTick } from '../src/storage/api.js';
 import type { CreateSourceStatement } from '../src/sql/ast.js';
 import type { Update } from '../src/compute/api.js';
+import type { FormatSpec } from '../src/sql/ast.js';
+import { EmbeddedSchemaRegistry } from '../src/storage/schema-registry/embedded-registry.js';
+import { createSchemaRegistryClient } from '../src/storage/schema-registry/client.js';
+import type { CsrConnectionSpec, SchemaRegistryClient } from '../src/storage/schema-registry/api.js';
+import { purifyFormat } from '../src/storage/formats/index.js';
+import type { FormatRuntime } from '../src/storage/formats/format.js';
+import { keyDecoded, sourceFormatSpecs } from '../src/storage/kafka/source-plan.js';
+import { avroType, confluentFrame } from '../src/storage/formats/avro/index.js';
+import { compileProtoFiles, confluentProtobufFrame } from '../src/storage/formats/protobuf/index.js';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const partitions = Number(process.argv[3] ?? 16);
@@ -49,7 +58,11 @@ function statement(topic: string, parts: Partial<CreateSourceStatement>): Create
   };
 }
 
-async function produce(cluster: MockCluster, topic: string, value: (i: number) => string, key?: (i: number) => string): Promise<void> {
+/** The topics the selected cases read (all by default). */
+let wanted: Set<string> | null = null;
+
+async function produce(cluster: MockCluster, topic: string, value: (i: number) => string | Buffer, key?: (i: number) => string | Buffer): Promise<void> {
+  if (wanted !== null && !wanted.has(topic)) return;
   cluster.createTopic(topic, partitions);
   const producer = await connectProducer(cluster.bootstrap);
   const chunk = 50_000;
@@ -112,13 +125,42 @@ class ShardSink implements SourceSink {
   status(): void {}
 }
 
-async function runtimeRate(connection: KafkaConnectionSpec, c: Case): Promise<number> {
+/** The benchmark's schema registry (an EmbeddedSchemaRegistry in this process) and one client of it. */
+interface Registry {
+  csr: CsrConnectionSpec;
+  client: SchemaRegistryClient;
+}
+
+/** Purifies the statement's registry formats (fetching their reader schemas once, as CREATE SOURCE does). */
+async function purify(statement: CreateSourceStatement, registry: Registry): Promise<void> {
+  const { keySpec, valueSpec } = sourceFormatSpecs(statement);
+  const parts: [FormatSpec | undefined, 'key' | 'value'][] = [[valueSpec, 'value']];
+  if (keyDecoded(statement)) parts.push([keySpec, 'key']);
+  for (const [spec, part] of parts) {
+    if (!spec) continue;
+    await purifyFormat(spec, { part, topic: topicOf(statement), pos: 0, csrConnection: () => registry.csr, schemaRegistry: () => registry.client });
+  }
+}
+
+function topicOf(statement: CreateSourceStatement): string {
+  const option = statement.connector.options.find((o) => o.name === 'TOPIC')?.value;
+  if (option?.kind !== 'value' || option.expr.kind !== 'literal' || option.expr.value.type !== 'string') throw new Error('no topic');
+  return option.expr.value.value;
+}
+
+async function runtimeRate(connection: KafkaConnectionSpec, c: Case, registry: Registry): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'freshet-bench-'));
   // The default storage: persist files on local disk.
   const location = await localLocation(dir);
   const shard = await PersistShard.open(location, 'bench', { epoch: 1 });
   const sink = new ShardSink(shard);
-  const spec = planKafkaSource(c.statement, connection);
+  // A fresh copy each run: purification writes its seed into the spec.
+  const statement = structuredClone(c.statement);
+  await purify(statement, registry);
+  const spec = planKafkaSource(statement, connection, { csrConnection: () => registry.csr });
+  // A fresh client each run: the source fetches each writer schema once, as in production.
+  const client = createSchemaRegistryClient(registry.csr, () => '');
+  const formatRuntime: FormatRuntime = { schemaRegistry: () => client };
   const profileDir = process.env['FRESHET_BENCH_PROFILE'];
   const session = profileDir ? new Session() : null;
   if (session) {
@@ -135,6 +177,7 @@ async function runtimeRate(connection: KafkaConnectionSpec, c: Case): Promise<nu
     resumeOffsets: null,
     sink,
     logger: pino({ level: 'silent' }),
+    formatRuntime,
   });
   await sink.finished;
   const seconds = (performance.now() - started) / 1000;
@@ -170,16 +213,11 @@ async function measure(run: () => Promise<number>): Promise<{ rate: number; cpuM
 async function main(): Promise<void> {
   const cluster = startMockCluster(1);
   const connection: KafkaConnectionSpec = { brokers: [cluster.bootstrap], config: { 'bootstrap.servers': cluster.bootstrap }, secretConfig: {} };
-  console.log(`producing ${total} messages to each of 3 topics (${partitions} partitions)...`);
-  await produce(cluster, 'text', (i) => `event number ${i} from the benchmark`);
-  await produce(
-    cluster,
-    'json',
-    (i) => `{"id": ${i}, "user": "u${i % 1000}", "amount": ${(i % 997) / 4}, "ok": ${i % 2 === 0}}`,
-    (i) => `k${i % UPSERT_KEYS}`,
-  );
-  await produce(cluster, 'csv', (i) => `${i},u${i % 1000},${(i % 997) / 4}`);
-
+  const embedded = new EmbeddedSchemaRegistry();
+  const { url } = await embedded.start();
+  const csr: CsrConnectionSpec = { url };
+  const registry: Registry = { csr, client: createSchemaRegistryClient(csr, () => '') };
+  const csrFormat = (kind: 'avro' | 'protobuf'): FormatSpec => ({ kind, options: [], csrConnection: { parts: ['csr'], pos: 0 } });
   const cases: Case[] = [
     { name: 'TEXT append-only', topic: 'text', statement: statement('text', { format: { kind: 'text' } }) },
     { name: 'BYTES append-only', topic: 'text', statement: statement('text', { format: { kind: 'bytes' } }) },
@@ -190,14 +228,96 @@ async function main(): Promise<void> {
       topic: 'json',
       statement: statement('json', { keyFormat: { kind: 'text' }, valueFormat: { kind: 'json' }, envelope: { kind: 'upsert' } }),
     },
+    { name: 'Avro append-only', topic: 'avro', statement: statement('avro', { format: csrFormat('avro') }) },
+    { name: 'Avro upsert (Avro key)', topic: 'avro', statement: statement('avro', { format: csrFormat('avro'), envelope: { kind: 'upsert' } }) },
+    { name: 'Protobuf append-only', topic: 'protobuf', statement: statement('protobuf', { format: csrFormat('protobuf') }) },
+    { name: 'Debezium (Avro)', topic: 'debezium', statement: statement('debezium', { format: csrFormat('avro'), envelope: { kind: 'debezium' } }) },
   ];
+  // Only the topics the selected cases read are produced.
+  const selected = cases.filter((c) => !only || c.name.includes(only));
+  wanted = new Set(selected.map((c) => c.topic));
+  console.log(`producing ${total} messages to each of ${wanted.size} topics (${partitions} partitions)...`);
+  await produce(cluster, 'text', (i) => `event number ${i} from the benchmark`);
+  await produce(
+    cluster,
+    'json',
+    (i) => `{"id": ${i}, "user": "u${i % 1000}", "amount": ${(i % 997) / 4}, "ok": ${i % 2 === 0}}`,
+    (i) => `k${i % UPSERT_KEYS}`,
+  );
+  await produce(cluster, 'csv', (i) => `${i},u${i % 1000},${(i % 997) / 4}`);
+  // The JSON case's record, as Avro and Protobuf, registered and Confluent-framed.
+  const purchase = {
+    type: 'record',
+    name: 'Purchase',
+    namespace: 'bench',
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'user', type: 'string' },
+      { name: 'amount', type: 'double' },
+      { name: 'ok', type: 'boolean' },
+    ],
+  };
+  const purchaseKey = { type: 'record', name: 'PurchaseKey', namespace: 'bench', fields: [{ name: 'k', type: 'string' }] };
+  const valueType = avroType(purchase);
+  const keyType = avroType(purchaseKey);
+  const valueId = embedded.register('avro-value', JSON.stringify(purchase));
+  const keyId = embedded.register('avro-key', JSON.stringify(purchaseKey));
+  await produce(
+    cluster,
+    'avro',
+    (i) => confluentFrame(valueId, valueType.toBuffer({ id: BigInt(i), user: `u${i % 1000}`, amount: (i % 997) / 4, ok: i % 2 === 0 })),
+    (i) => confluentFrame(keyId, keyType.toBuffer({ k: `k${i % UPSERT_KEYS}` })),
+  );
+  const proto = 'syntax = "proto3";\npackage bench;\nmessage Purchase { int64 id = 1; string user = 2; double amount = 3; bool ok = 4; }\n';
+  const protoId = embedded.register('protobuf-value', proto, 'PROTOBUF');
+  const protoType = compileProtoFiles([{ name: 'purchase.proto', schema: proto }]).root.lookupType('bench.Purchase');
+  await produce(cluster, 'protobuf', (i) =>
+    confluentProtobufFrame(protoId, [0], protoType.encode({ id: i, user: `u${i % 1000}`, amount: (i % 997) / 4, ok: i % 2 === 0 }).finish()),
+  );
+  // Debezium change events for UPSERT_KEYS rows: a snapshot read of each, then updates.
+  const row = { type: 'record', name: 'Value', namespace: 'bench.public.purchases', fields: purchase.fields };
+  const dbzKey = { type: 'record', name: 'Key', namespace: 'bench.public.purchases', fields: [{ name: 'id', type: 'long' }] };
+  const envelope = {
+    type: 'record',
+    name: 'Envelope',
+    namespace: 'bench.public.purchases',
+    fields: [
+      { name: 'before', type: ['null', row], default: null },
+      { name: 'after', type: ['null', 'Value'], default: null },
+      {
+        name: 'source',
+        type: { type: 'record', name: 'Source', namespace: 'io.debezium.connector.postgresql', fields: [{ name: 'connector', type: 'string' }, { name: 'db', type: 'string' }, { name: 'table', type: 'string' }, { name: 'lsn', type: ['null', 'long'] }] },
+      },
+      { name: 'op', type: 'string' },
+      { name: 'ts_ms', type: ['null', 'long'], default: null },
+    ],
+  };
+  const envelopeType = avroType(envelope);
+  const dbzKeyType = avroType(dbzKey);
+  const envelopeId = embedded.register('debezium-value', JSON.stringify(envelope));
+  const dbzKeyId = embedded.register('debezium-key', JSON.stringify(dbzKey));
+  const image = (i: number, version: number) => ({ id: BigInt(i % UPSERT_KEYS), user: `u${(i + version) % 1000}`, amount: (i % 997) / 4, ok: version % 2 === 0 });
+  await produce(
+    cluster,
+    'debezium',
+    (i) => {
+      const version = Math.floor(i / UPSERT_KEYS);
+      const source = { connector: 'postgresql', db: 'bench', table: 'purchases', lsn: BigInt(i) };
+      const event =
+        version === 0
+          ? { before: null, after: image(i, 0), source, op: 'r', ts_ms: 1_764_000_000_000n }
+          : { before: image(i, version - 1), after: image(i, version), source, op: 'u', ts_ms: 1_764_000_000_000n };
+      return confluentFrame(envelopeId, envelopeType.toBuffer(event));
+    },
+    (i) => confluentFrame(dbzKeyId, dbzKeyType.toBuffer({ id: BigInt(i % UPSERT_KEYS) })),
+  );
+
   // The machine is shared and noisy: each case is compared with raw runs
   // of the same topic right before and after it.
   console.log(`\n${'case'.padEnd(26)}${'messages/s'.padStart(12)}${'raw msgs/s'.padStart(12)}${'% of raw'.padStart(10)}${'CPU µs/msg'.padStart(12)}${'raw µs/msg'.padStart(12)}${'GC µs/msg'.padStart(11)}${'raw GC'.padStart(8)}`);
-  for (const c of cases) {
-    if (only && !c.name.includes(only)) continue;
+  for (const c of selected) {
     const before = await measure(() => rawRate(connection, c.topic));
-    const run = await measure(() => runtimeRate(connection, c));
+    const run = await measure(() => runtimeRate(connection, c, registry));
     const after = await measure(() => rawRate(connection, c.topic));
     const raw = (before.rate + after.rate) / 2;
     const rawCpu = (before.cpuMicrosPerMessage + after.cpuMicrosPerMessage) / 2;
@@ -208,6 +328,7 @@ async function main(): Promise<void> {
     );
   }
   cluster.destroy();
+  await embedded.close();
 }
 
 await main();
