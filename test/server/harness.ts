@@ -194,7 +194,7 @@ export function runPsql(port: number, args: string[], input?: string): Promise<P
   return new Promise((resolve) => {
     const child = execFile(
       PSQL,
-      ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'u', '-d', 'materialize', ...args],
+      ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'materialize', '-d', 'materialize', ...args],
       { env: { ...process.env, PGCONNECT_TIMEOUT: '10', PGSSLMODE: 'prefer', PGAPPNAME: 'psql-test' } },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;

@@ -25,6 +25,8 @@ export interface ScramVerifier {
 export function saslprep(password: string): string {
   return password
     .replace(/[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g, ' ')
+    // RFC 3454 table B.1: characters that combine with their neighbours, which is why they are removed.
+    // eslint-disable-next-line no-misleading-character-class
     .replace(/[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/gu, '')
     .normalize('NFKC');
 }
