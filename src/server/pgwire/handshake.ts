@@ -92,7 +92,9 @@ export async function handshake(io: HandshakeIo, context: HandshakeContext): Pro
 }
 
 async function readStartup(io: HandshakeIo, context: HandshakeContext): Promise<OpenedSession | null> {
-  let encryptionRequested = false;
+  // One request of each kind, as PostgreSQL: libpq may ask for GSSAPI encryption, then TLS.
+  let sslRequested = false;
+  let gssRequested = false;
   for (;;) {
     const body = await io.reader.readStartupPacket(MAX_STARTUP_PACKET_BYTES);
     if (body === null) return null;
@@ -100,8 +102,8 @@ async function readStartup(io: HandshakeIo, context: HandshakeContext): Promise<
     switch (packet.kind) {
       case 'sslRequest':
         // One encryption request per connection, before anything else (as PostgreSQL).
-        if (encryptionRequested || io.encrypted) throw new ProtocolViolation('unexpected SSL request');
-        encryptionRequested = true;
+        if (sslRequested || io.encrypted) throw new ProtocolViolation('unexpected SSL request');
+        sslRequested = true;
         if (context.tlsEnabled) {
           if (!(await io.startTls())) return null;
         } else {
@@ -109,11 +111,10 @@ async function readStartup(io: HandshakeIo, context: HandshakeContext): Promise<
         }
         continue;
       case 'gssEncRequest':
-        if (encryptionRequested || io.encrypted) throw new ProtocolViolation('unexpected GSSAPI encryption request');
-        encryptionRequested = true;
+        if (gssRequested || io.encrypted) throw new ProtocolViolation('unexpected GSSAPI encryption request');
+        gssRequested = true;
         // GSSAPI encryption is not offered: 'N', and the client continues (TLS or in the clear).
         io.socket.write('N');
-        encryptionRequested = false;
         continue;
       case 'cancelRequest':
         context.cancelRequested(packet.processId, packet.secretKey);
