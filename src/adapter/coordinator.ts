@@ -55,6 +55,8 @@ export interface Coordinator extends SessionFactory {
   readonly localDataDir: string | undefined;
   /** The role a client logs in as (its SCRAM verifier, never a password); undefined: no such role. */
   loginRole(name: string): { name: string; login: boolean; verifier: string | undefined } | undefined;
+  /** Creates a LOGIN role without password or special attributes (a user's first login from a trusted address). */
+  createLoginRole(name: string): { name: string; login: boolean; verifier: string | undefined };
   /** Whether some role that can log in has a password (clients from other hosts can authenticate). */
   passwordsConfigured(): boolean;
 }
@@ -129,6 +131,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     loginRole(name: string) {
       const role = catalog.access.roleByName(name);
       return role === undefined ? undefined : { name: role.name, login: role.login, verifier: role.verifier };
+    },
+    createLoginRole(name: string) {
+      const role = catalog.access.createRole(name, { login: true, superuser: false, inherit: true, createRole: false, createDb: false, createCluster: false }, undefined);
+      catalog.save();
+      return { name: role.name, login: role.login, verifier: role.verifier };
     },
     passwordsConfigured(): boolean {
       return catalog.access.allRoles().some((role) => role.login && role.verifier !== undefined);

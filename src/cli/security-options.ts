@@ -95,7 +95,12 @@ export function pgwireSecurity(
   if (!isLoopbackHost(options.host) && insecure) {
     logger.warn({ host: options.host }, 'listening beyond loopback with --allow-insecure-listen: roles without a password connect from any address without authentication');
   }
-  result.authenticator = new RoleAuthenticator({ lookup: (name) => coordinator.loginRole(name), trustAnyAddress: insecure, logger: logger.child({ component: 'auth' }) });
+  result.authenticator = new RoleAuthenticator({
+    lookup: (name) => coordinator.loginRole(name),
+    createOnFirstLogin: (name) => coordinator.createLoginRole(name),
+    trustAnyAddress: insecure,
+    logger: logger.child({ component: 'auth' }),
+  });
   if (options.maxConnections !== undefined) result.maxConnections = options.maxConnections;
   if (options.maxMessageSize !== undefined) result.maxMessageBytes = options.maxMessageSize;
   if (options.maxStatementSize !== undefined) result.maxStatementBytes = options.maxStatementSize;

@@ -83,12 +83,13 @@ test('SCRAM-SHA-256: the right password logs in (pg and psql), a wrong one is 28
   assert.match(bad.stderr, /password authentication failed for user "alice"/);
 });
 
-test('a role with a password must give it over loopback too; unknown roles and NOLOGIN roles are refused', async () => {
+test('a role with a password must give it over loopback too; a new name gets an unprivileged role (as Materialize); NOLOGIN roles are refused', async () => {
   const noPassword = await failure(connect(server.port, { user: 'alice' }));
   assert.match(noPassword.message, /password|SASL/i);
-  const unknown = await failure(connect(server.port, { user: 'mallory' }));
-  assert.equal(unknown.code, '28000');
-  assert.match(unknown.message, /role "mallory" does not exist/);
+  // A name logging in for the first time from loopback gets a role of its own, without privileges.
+  const mallory = await connect(server.port, { user: 'mallory' });
+  assert.deepEqual((await mallory.query("SELECT rolsuper::text, rolcanlogin::text FROM pg_roles WHERE rolname = 'mallory'")).rows, [{ rolsuper: 'false', rolcanlogin: 'true' }]);
+  await mallory.end();
   const nologin = await failure(connect(server.port, { user: 'nologin_role' }));
   assert.equal(nologin.code, '28000');
   assert.match(nologin.message, /not permitted to log in/);
@@ -171,7 +172,11 @@ test('roles: pg_roles and mz_roles list them, verifiers never shown; ALTER ROLE 
   assert.equal((await failure(connect(server.port, { user: 'carol', password: 'first' }))).code, '28P01');
   (await connect(server.port, { user: 'carol', password: 'second' })).end();
   await admin.query('DROP ROLE carol');
-  assert.match((await failure(connect(server.port, { user: 'carol', password: 'second' }))).message, /role "carol" does not exist/);
+  // The password went with the role: carol logging in again from loopback is a new, unprivileged role.
+  const again = await connect(server.port, { user: 'carol', password: 'second' });
+  assert.deepEqual((await again.query("SELECT rolsuper::text FROM pg_roles WHERE rolname = 'carol'")).rows, [{ rolsuper: 'false' }]);
+  await again.end();
+  await admin.query('DROP ROLE carol');
   assert.equal((await failure(admin.query('DROP ROLE materialize'))).code, '55006');
 });
 

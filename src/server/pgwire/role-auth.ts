@@ -2,7 +2,9 @@
 // with SCRAM-SHA-256 on every connection, loopback included. A role without
 // one may connect only from the loopback interface (the embedded default,
 // e.g. the built-in superuser `materialize`), or from anywhere when the server
-// was started with --allow-insecure-listen. Unknown roles and roles without a
+// was started with --allow-insecure-listen; a name connecting for the first
+// time from there gets a role of its own (no password, no superuser), as
+// Materialize creates a user's role on first login. Unknown roles and roles without a
 // password connecting from elsewhere go through the same SCRAM exchange
 // (against a made-up verifier) and fail with 28P01, so a client learns
 // nothing about which roles exist.
@@ -22,6 +24,12 @@ export interface RoleAuthenticatorOptions {
   lookup(name: string): LoginRole | undefined;
   /** Roles without a password may connect from any address (--allow-insecure-listen). */
   trustAnyAddress: boolean;
+  /**
+   * Creates a login role without a password for a name connecting for the
+   * first time from a trusted address, as Materialize creates a user's role
+   * on first login. Absent: unknown roles are refused.
+   */
+  createOnFirstLogin?(name: string): LoginRole;
   logger: Logger;
 }
 
@@ -63,7 +71,12 @@ export class RoleAuthenticator implements Authenticator {
         return;
       }
       if (role === undefined) {
-        throw new SqlError(SqlState.invalidAuthorizationSpecification, `role "${user}" does not exist`, { severity: 'FATAL' });
+        if (!this.options.createOnFirstLogin) {
+          throw new SqlError(SqlState.invalidAuthorizationSpecification, `role "${user}" does not exist`, { severity: 'FATAL' });
+        }
+        this.options.createOnFirstLogin(user);
+        log.info({ user, remote: request.remoteAddress }, 'created the role of a user logging in for the first time');
+        return;
       }
     }
     if (role !== undefined && !role.login) {
