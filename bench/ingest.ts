@@ -8,10 +8,13 @@
 //          (data + offsets) and an in-memory apply stand-in.
 // Usage: node .build/NAME/bench/ingest.js [messages=1000000] [partitions=16] [case filter]
 // With FRESHET_BENCH_PROFILE=dir, each runtime case writes a CPU profile there.
+// The suite (bench/suite.ts) reuses the topics (produceBenchTopics) and the
+// raw client's rate (rawRate) to measure the same cases through a real server.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import Kafka from '@confluentinc/kafka-javascript';
 import type { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
@@ -35,11 +38,13 @@ import { keyDecoded, sourceFormatSpecs } from '../src/storage/kafka/source-plan.
 import { avroType, confluentFrame } from '../src/storage/formats/avro/index.js';
 import { compileProtoFiles, confluentProtobufFrame } from '../src/storage/formats/protobuf/index.js';
 
-const total = Number(process.argv[2] ?? 1_000_000);
-const partitions = Number(process.argv[3] ?? 16);
-const UPSERT_KEYS = 100_000;
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+let total = Number((isMain ? process.argv[2] : undefined) ?? 1_000_000);
+let partitions = Number((isMain ? process.argv[3] : undefined) ?? 16);
+/** Distinct keys of the keyed topics (json, avro, debezium). */
+export const UPSERT_KEYS = 100_000;
 /** Optional: only the cases whose name contains this text. */
-const only = process.argv[4];
+const only = isMain ? process.argv[4] : undefined;
 
 type Case = { name: string; topic: string; statement: CreateSourceStatement };
 
@@ -78,7 +83,9 @@ async function produce(cluster: MockCluster, topic: string, value: (i: number) =
 }
 
 /** The ceiling: consume batches of the runtime's size, touch nothing. */
-async function rawRate(connection: KafkaConnectionSpec, topic: string): Promise<number> {
+export async function rawRate(connection: KafkaConnectionSpec, topic: string, messages = total, partitionCount = partitions): Promise<number> {
+  total = messages;
+  partitions = partitionCount;
   // Timed from before connecting, like the runtime's figures.
   const started = performance.now();
   const consumer: KafkaConsumer = new Kafka.KafkaConsumer({ ...connection.config, ...CONSUMER_TUNING, 'group.id': 'bench-raw' }, {});
@@ -210,6 +217,22 @@ async function measure(run: () => Promise<number>): Promise<{ rate: number; cpuM
   return { rate, cpuMicrosPerMessage: (used.user + used.system) / total, gcMicrosPerMessage: ((gcMillis - gcBefore) * 1000) / total };
 }
 
+/** The benchmark's topics: text, json (keyed), csv, avro (keyed), protobuf, debezium (keyed). */
+export const BENCH_TOPICS = ['text', 'json', 'csv', 'avro', 'protobuf', 'debezium'] as const;
+
+/**
+ * Produces `messages` messages to each of `topics` (all by default) over
+ * `partitionCount` partitions, registering the Avro and Protobuf schemas with
+ * `embedded` (subjects avro-value, avro-key, protobuf-value, debezium-value,
+ * debezium-key).
+ */
+export async function produceBenchTopics(cluster: MockCluster, embedded: EmbeddedSchemaRegistry, messages: number, partitionCount: number, topics?: Iterable<string>): Promise<void> {
+  total = messages;
+  partitions = partitionCount;
+  wanted = topics === undefined ? null : new Set(topics);
+  await produceTopics(cluster, embedded);
+}
+
 async function main(): Promise<void> {
   const cluster = startMockCluster(1);
   const connection: KafkaConnectionSpec = { brokers: [cluster.bootstrap], config: { 'bootstrap.servers': cluster.bootstrap }, secretConfig: {} };
@@ -237,6 +260,29 @@ async function main(): Promise<void> {
   const selected = cases.filter((c) => !only || c.name.includes(only));
   wanted = new Set(selected.map((c) => c.topic));
   console.log(`producing ${total} messages to each of ${wanted.size} topics (${partitions} partitions)...`);
+  await produceTopics(cluster, embedded);
+
+  // The machine is shared and noisy: each case is compared with raw runs
+  // of the same topic right before and after it.
+  console.log(`\n${'case'.padEnd(26)}${'messages/s'.padStart(12)}${'raw msgs/s'.padStart(12)}${'% of raw'.padStart(10)}${'CPU µs/msg'.padStart(12)}${'raw µs/msg'.padStart(12)}${'GC µs/msg'.padStart(11)}${'raw GC'.padStart(8)}`);
+  for (const c of selected) {
+    const before = await measure(() => rawRate(connection, c.topic));
+    const run = await measure(() => runtimeRate(connection, c, registry));
+    const after = await measure(() => rawRate(connection, c.topic));
+    const raw = (before.rate + after.rate) / 2;
+    const rawCpu = (before.cpuMicrosPerMessage + after.cpuMicrosPerMessage) / 2;
+    console.log(
+      `${c.name.padEnd(26)}${Math.round(run.rate).toString().padStart(12)}${Math.round(raw).toString().padStart(12)}${`${Math.round((run.rate / raw) * 100)}%`.padStart(10)}` +
+        `${run.cpuMicrosPerMessage.toFixed(2).padStart(12)}${rawCpu.toFixed(2).padStart(12)}` +
+        `${run.gcMicrosPerMessage.toFixed(2).padStart(11)}${((before.gcMicrosPerMessage + after.gcMicrosPerMessage) / 2).toFixed(2).padStart(8)}`,
+    );
+  }
+  cluster.destroy();
+  await embedded.close();
+}
+
+/** Produces the selected topics (`wanted`, all when null). */
+async function produceTopics(cluster: MockCluster, embedded: EmbeddedSchemaRegistry): Promise<void> {
   await produce(cluster, 'text', (i) => `event number ${i} from the benchmark`);
   await produce(
     cluster,
@@ -311,24 +357,6 @@ async function main(): Promise<void> {
     },
     (i) => confluentFrame(dbzKeyId, dbzKeyType.toBuffer({ id: BigInt(i % UPSERT_KEYS) })),
   );
-
-  // The machine is shared and noisy: each case is compared with raw runs
-  // of the same topic right before and after it.
-  console.log(`\n${'case'.padEnd(26)}${'messages/s'.padStart(12)}${'raw msgs/s'.padStart(12)}${'% of raw'.padStart(10)}${'CPU µs/msg'.padStart(12)}${'raw µs/msg'.padStart(12)}${'GC µs/msg'.padStart(11)}${'raw GC'.padStart(8)}`);
-  for (const c of selected) {
-    const before = await measure(() => rawRate(connection, c.topic));
-    const run = await measure(() => runtimeRate(connection, c, registry));
-    const after = await measure(() => rawRate(connection, c.topic));
-    const raw = (before.rate + after.rate) / 2;
-    const rawCpu = (before.cpuMicrosPerMessage + after.cpuMicrosPerMessage) / 2;
-    console.log(
-      `${c.name.padEnd(26)}${Math.round(run.rate).toString().padStart(12)}${Math.round(raw).toString().padStart(12)}${`${Math.round((run.rate / raw) * 100)}%`.padStart(10)}` +
-        `${run.cpuMicrosPerMessage.toFixed(2).padStart(12)}${rawCpu.toFixed(2).padStart(12)}` +
-        `${run.gcMicrosPerMessage.toFixed(2).padStart(11)}${((before.gcMicrosPerMessage + after.gcMicrosPerMessage) / 2).toFixed(2).padStart(8)}`,
-    );
-  }
-  cluster.destroy();
-  await embedded.close();
 }
 
-await main();
+if (isMain) await main();
