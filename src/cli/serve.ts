@@ -1,12 +1,13 @@
 // `freshet serve`: starts the coordinator and the PostgreSQL wire protocol
 // listener, and shuts both down cleanly on SIGTERM / SIGINT.
 import { resolve } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { startCoordinator, type Coordinator } from '../adapter/coordinator.js';
 import { PgwireServer } from '../server/pgwire/index.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from './logger.js';
 import { parsePort } from './options.js';
+import { configureSourceWorkers, defaultWorkerCount } from '../storage/kafka/worker-pool.js';
 import { addSecurityOptions, httpSqlAllowed, pgwireSecurity, type SecurityOptions } from './security-options.js';
 import { parseStorage } from '../persist/server-storage.js';
 import { HttpServer } from '../server/http/server.js';
@@ -26,6 +27,14 @@ export interface ServeOptions extends SecurityOptions {
   logFormat: LogFormat;
   /** --no-live: false turns the live terminal view off. */
   live?: boolean;
+  /** --workers: source worker threads (undefined: one per core; 0: decode on the main thread). */
+  workers?: number;
+}
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n > 256) throw new InvalidArgumentError('expected a whole number from 0 to 256');
+  return n;
 }
 
 /** The HTTP port's default (the SQL port's plus one, as Materialize's 6875/6876). */
@@ -41,6 +50,11 @@ export function registerServeCommand(program: Command): void {
       '--storage <url>',
       'where everything durable lives: local (the default: persist files under --data-dir/persist), file:<directory>, or postgres://user@host:port/database (PostgreSQL; a second server started on it takes over and the first exits)',
     );
+  command.option(
+    '--workers <number>',
+    `source worker threads that decode Kafka messages and keep upsert state (default: one per core, here ${defaultWorkerCount()}; 0 decodes on the main thread)`,
+    parseWorkers,
+  );
   addSecurityOptions(command);
   addLogOptions(command).action(async (options: ServeOptions) => {
     await serve(options);
@@ -90,6 +104,7 @@ export function createConsoleOutput(options: Pick<ServeOptions, 'logLevel' | 'lo
 export async function serve(options: ServeOptions): Promise<void> {
   const { logger, live } = createConsoleOutput(options);
   reportUnexpectedErrors(logger);
+  if (options.workers !== undefined) configureSourceWorkers(options.workers);
   const running = await startServer(options, logger);
   if (running === undefined) return;
   if (live) startLiveView(live, running);

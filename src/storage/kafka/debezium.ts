@@ -113,7 +113,7 @@ function field(v: JsonbValue, name: string): JsonbValue | undefined {
 }
 
 /** A key's field names and canonical values. */
-interface EventKey {
+export interface EventKey {
   names: string[];
   mapKey: string;
 }
@@ -127,6 +127,13 @@ export class DebeziumEnvelope implements SourceEnvelope {
   private unkeyed: Row[] = [];
   /** Where the after-image starts in an output row. */
   private readonly valueStart: number;
+  /**
+   * On a source worker: whether this shard owns the NULL-key error (key-less
+   * events reach every worker, so that a truncate empties each one's state).
+   */
+  ownsNullKey = true;
+  /** On a source worker: told of a keyed truncate event (the other workers' shards must be emptied too). */
+  onKeyedTruncate: (() => void) | null = null;
 
   constructor(
     private readonly decoder: RecordDecoder,
@@ -153,10 +160,8 @@ export class DebeziumEnvelope implements SourceEnvelope {
     const bytes = keyBytes(record);
     if (bytes === null) {
       // Debezium writes truncate events without a key: they empty the table.
-      if (record.value !== null && this.isTruncate(record, record.value)) {
-        this.unkeyed = [];
-        return this.state.clear(out);
-      }
+      if (record.value !== null && this.isTruncate(record, record.value)) return this.truncate(out);
+      if (!this.ownsNullKey) return;
       return this.nullKey.process(record, out);
     }
     const value = record.value;
@@ -189,11 +194,60 @@ export class DebeziumEnvelope implements SourceEnvelope {
       case 'd':
         return this.state.upsert(key.mapKey, null, out);
       case 't':
-        this.unkeyed = [];
-        return this.state.clear(out);
+        this.onKeyedTruncate?.();
+        return this.truncate(out);
       default:
         return this.state.upsert(key.mapKey, upsertErrorEntry(key.mapKey, `unknown Debezium op "${event.op}"`, record, bytes, false), out);
     }
+  }
+
+  /** Retracts every row and forgets every key (a truncate event). */
+  truncate(out: TickBuffer): void {
+    this.unkeyed = [];
+    this.state.clear(out);
+  }
+
+  /**
+   * Where a record's state lives, touching no state (the main thread routes
+   * records to the worker owning their key): the key's map key and field
+   * names; null for a record without a key (sent to every worker).
+   */
+  routingKey(record: KafkaRecord): EventKey | null {
+    const bytes = keyBytes(record);
+    if (bytes === null) return null;
+    const scratch = this.decoder.newRow();
+    const keyOutcome = this.decoder.decodeKey(bytes, scratch, record);
+    if (keyOutcome === SKIP_MESSAGE) return { names: [], mapKey: '' };
+    const key = keyOutcome === undefined ? this.eventKey(bytes, scratch) : null;
+    return key ?? { names: [], mapKey: `raw:${bytes.toString('hex')}` };
+  }
+
+  /** Whether a key-less record is a truncate event (decodes its value). */
+  isTruncateRecord(record: KafkaRecord): boolean {
+    return record.value !== null && this.isTruncate(record, record.value);
+  }
+
+  /** The map key of a stored row, given the key's field names. */
+  storedRowKey(row: Row, names: readonly string[]): string | null {
+    const w = this.writer;
+    const shape = this.shape;
+    if (shape.shape === 'json') {
+      const doc = row[this.valueStart];
+      if (!(doc instanceof Jsonb)) return null;
+      const v = doc.value;
+      return names.map((n) => canonicalJson(field(v, n) ?? null)).join(SEPARATOR);
+    }
+    return names
+      .map((n) => {
+        const i = shape.afterNames.indexOf(n);
+        return canonicalDatum(i < 0 ? null : (row[this.valueStart + i] ?? null), w);
+      })
+      .join(SEPARATOR);
+  }
+
+  /** Keys the restored rows now (their key's field names learnt elsewhere: the main thread routed them here by it). */
+  keyRestored(names: readonly string[]): void {
+    if (this.unkeyed.length > 0) this.keyRestoredRows(names);
   }
 
   /** A key-less message whose value decodes to a truncate event (op "t"). */
@@ -260,22 +314,9 @@ export class DebeziumEnvelope implements SourceEnvelope {
   private keyRestoredRows(names: readonly string[]): void {
     const rows = this.unkeyed;
     this.unkeyed = [];
-    const w = this.writer;
-    const shape = this.shape;
     for (const row of rows) {
-      let mapKey: string;
-      if (shape.shape === 'json') {
-        const doc = row[this.valueStart];
-        if (!(doc instanceof Jsonb)) continue;
-        const v = doc.value;
-        mapKey = names.map((n) => canonicalJson(field(v, n) ?? null)).join(SEPARATOR);
-      } else {
-        mapKey = names.map((n) => {
-          const i = shape.afterNames.indexOf(n);
-          return canonicalDatum(i < 0 ? null : (row[this.valueStart + i] ?? null), w);
-        }).join(SEPARATOR);
-      }
-      this.state.restore(mapKey, row);
+      const mapKey = this.storedRowKey(row, names);
+      if (mapKey !== null) this.state.restore(mapKey, row);
     }
   }
 }

@@ -221,6 +221,11 @@ export function restoreUpsertErrors(state: UpsertState, nullKey: NullKeyError, e
 }
 
 /** The error entry of a key whose latest message failed to decode. */
+/** The map key of an outstanding upsert decode error; null for the NULL-key error or another kind. */
+export function upsertErrorMapKey(e: ErrorUpdate): string | null {
+  return e.key.startsWith(UPSERT_ERROR_PREFIX) ? e.key.slice(UPSERT_ERROR_PREFIX.length) : null;
+}
+
 export function upsertErrorEntry(mapKey: string, message: string, record: KafkaRecord, key: Buffer, textKey: boolean): UpsertErrorEntry {
   const shownKey = textKey ? JSON.stringify(key.toString('utf8')) : `0x${key.toString('hex')}`;
   const error = new SqlError(SqlState.dataException, `Decode error: ${message} (partition ${record.partition}, offset ${record.offset}), decoded key: ${shownKey}`);
@@ -250,7 +255,22 @@ export class UpsertEnvelope implements SourceEnvelope {
     return this.state.size + (this.nullKey.present ? 1 : 0);
   }
 
-  private mapKey(row: Row): string {
+  /**
+   * Where a record's state lives, touching no state (the main thread routes
+   * records to the worker owning their key); null for a NULL key.
+   */
+  routingKey(record: KafkaRecord): string | null {
+    const bytes = keyBytes(record);
+    if (bytes === null) return null;
+    const row = this.decoder.newRow();
+    const outcome = this.decoder.decodeKey(bytes, row, record);
+    if (outcome === SKIP_MESSAGE) return '';
+    if (outcome !== undefined) return `raw:${bytes.toString('hex')}`;
+    return this.mapKey(row);
+  }
+
+  /** The map key of a stored row (routing restored state). */
+  mapKey(row: Row): string {
     if (this.stringKey) return row[0] as string;
     const w = this.keyWriter;
     w.reset();

@@ -177,6 +177,19 @@ export class RecordDecoder {
     return waits ? Promise.all(waits).then(() => undefined) : null;
   }
 
+  /** Like prepare, for the keys only (the main thread decodes keys to route records to workers). */
+  prepareKeys(records: readonly KafkaRecord[]): Promise<void> | null {
+    const keyPrepare = this.keyDecoder?.prepare?.bind(this.keyDecoder);
+    if (!keyPrepare) return null;
+    let waits: Promise<void>[] | null = null;
+    for (const r of records) {
+      const key = keyBytes(r);
+      const k = key !== null ? keyPrepare(key) : null;
+      if (k) (waits ??= []).push(k);
+    }
+    return waits ? Promise.all(waits).then(() => undefined) : null;
+  }
+
   /** The key slots of a row (for rebuilding upsert state from stored contents). */
   keyOf(row: Row): Row {
     return row.slice(0, this.keySlots);

@@ -15,10 +15,16 @@ import type { PartitionOffsets, RunningSource, SourceSink, SourceStatistics, Sou
 import type { KafkaConnectionSpec, KafkaSourceSpec, SecretReader } from './plan.js';
 import type { KafkaSourceDetails } from './source-plan.js';
 import { authenticationCause, CONSUME_BATCH_SIZE, connectConsumer, createConsumer, describeKafkaError, disconnectConsumer, getMetadata, watchConnectFailures } from './client.js';
-import { createEnvelope, type SourceEnvelope, type TickBuffer } from './envelope.js';
+import { createEnvelope, UpsertEnvelope, upsertErrorMapKey, upsertKeyHash, type SourceEnvelope, type TickBuffer } from './envelope.js';
 import { resolveStartOffsets } from './start-offsets.js';
 import type { KafkaRecord, RecordDecoder } from './records.js';
 import { OFFLINE_FORMAT_RUNTIME, type FormatRuntime } from '../formats/format.js';
+import type { CsrConnectionSpec } from '../schema-registry/api.js';
+import type { Row } from '../../repr/types.js';
+import { ByteWriter } from '../codec.js';
+import { DebeziumEnvelope } from './debezium.js';
+import { sourceWorkerPool, type WorkerSession } from './worker-pool.js';
+import { detach, packRecords, readOutput, writeOutput, type FromWorker } from './worker-protocol.js';
 
 /** Knobs with production defaults; tests shorten the waits. */
 export interface KafkaSourceTuning {
@@ -56,6 +62,55 @@ export interface StartKafkaSourceOptions {
   tuning?: KafkaSourceTuning;
   /** What registry formats use to fetch writer schemas (default: none available). */
   formatRuntime?: FormatRuntime;
+  /**
+   * Source worker threads that decode and apply the envelope (default: the
+   * process's setting, `--workers`, one per core); 0 decodes on this thread.
+   */
+  workers?: number;
+}
+
+/** Batches handed to workers and not yet merged, at most (bounds memory; keeps workers busy). */
+const MAX_OUTSTANDING_BATCHES = 4;
+
+class AbandonedBatch extends Error {}
+
+/** A worker's output for one batch: encoded buffers (one per round), its state size after it. */
+interface WorkerOutput {
+  data: ArrayBuffer[];
+  stateSize: number;
+  truncates: number[];
+}
+
+/** A batch handed to the workers, merged in order once every worker has answered. */
+interface BatchJob {
+  /** Positions after the batch: what the tick that includes it records. */
+  end: Map<number, number>;
+  result: Promise<WorkerOutput[]>;
+  /** Resolves once merged into the pending tick (or abandoned). */
+  merged: Promise<void>;
+}
+
+/** The secret values a format's schema registry connection reads (handed to the workers, never logged). */
+function registrySecrets(details: KafkaSourceDetails, readSecret: SecretReader): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const format of [details.keyFormat, details.valueFormat]) {
+    const registry = (format as { registry?: CsrConnectionSpec } | undefined)?.registry;
+    if (!registry) continue;
+    for (const v of [registry.username, registry.password, registry.sslCa, registry.sslCertificate, registry.sslKey]) {
+      if (typeof v !== 'object' || v === null) continue;
+      try {
+        out[v.id] = readSecret(v.id);
+      } catch {
+        // A missing secret fails the registry request in the worker, as it would here.
+      }
+    }
+  }
+  return out;
+}
+
+/** The worker owning a map key. */
+function workerOf(mapKey: string, workers: number): number {
+  return (Math.imul(upsertKeyHash(mapKey), 0x9e3779b1) >>> 0) % workers;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,8 +136,32 @@ class KafkaSourceRuntime implements RunningSource {
   private readonly decoder: RecordDecoder;
   private readonly tuning: Required<KafkaSourceTuning>;
   private consumer: KafkaConsumer | null = null;
-  /** Next offset to read, per partition: what a tick cut now would record (numbers: cheaper per message). */
+  /** Next offset to read, per partition (numbers: cheaper per message). */
   private readonly positions = new Map<number, number>();
+  /**
+   * What a tick cut now would record: the positions after the last batch
+   * processed (on this thread: `positions` itself; with workers: after the
+   * last batch whose output was merged).
+   */
+  private tickPositions: Map<number, number>;
+  /** With source workers: the source's session on them, else null. */
+  private readonly session: WorkerSession | null = null;
+  /** With two or more workers and a keyed envelope: a main-thread instance that only computes keys, to route records. */
+  private readonly router: UpsertEnvelope | DebeziumEnvelope | null = null;
+  /** Debezium with a router: stored rows not yet keyed (their key's field names come with the first keyed event). */
+  private unkeyed: Row[] = [];
+  private readonly workerStateSizes: number[] = [];
+  private readonly withHeaders: boolean;
+  /** Route append-only records by partition (formats with per-partition state: CSV headers) rather than in even slices. */
+  private readonly byPartition: boolean;
+  private restoring: Promise<void> = Promise.resolve();
+  private batchCounter = 0;
+  private outstanding: BatchJob[] = [];
+  private mergeChain: Promise<void> = Promise.resolve();
+  /** Per worker: resolves once its previous batch was answered (a batch refused while an earlier one waits is sent again after it). */
+  private lanes: Promise<void>[] = [];
+  /** A worker failed: its state can no longer be trusted; the source stays stalled. */
+  private workerFailure: string | null = null;
   private committedOffsets = new Map<number, bigint>();
   private deliveredOffsets: Map<number, bigint> | null;
   private highWatermarks = new Map<number, bigint>();
@@ -116,7 +195,21 @@ class KafkaSourceRuntime implements RunningSource {
     const { envelope, decoder } = createEnvelope(this.details, options.formatRuntime ?? OFFLINE_FORMAT_RUNTIME);
     this.envelope = envelope;
     this.decoder = decoder;
-    envelope.restore(options.initialContents ?? [], options.initialErrors ?? []);
+    this.withHeaders = this.details.metadata.some((m) => m.kind === 'headers' || m.kind === 'header');
+    this.byPartition = this.details.valueFormat.kind === 'csv' || this.details.keyFormat?.kind === 'csv';
+    const pool = sourceWorkerPool(options.workers);
+    if (pool === null) {
+      this.tickPositions = this.positions;
+      envelope.restore(options.initialContents ?? [], options.initialErrors ?? []);
+    } else {
+      this.tickPositions = new Map();
+      this.session = pool.open(this.details, registrySecrets(this.details, options.readSecret));
+      this.lanes = Array.from({ length: pool.size }, () => Promise.resolve());
+      this.workerStateSizes = new Array<number>(pool.size).fill(0);
+      // The main thread's envelope instance only computes keys: it holds no state.
+      if (pool.size > 1 && (envelope instanceof UpsertEnvelope || envelope instanceof DebeziumEnvelope)) this.router = envelope;
+      this.restoring = this.restoreWorkers(options.initialContents ?? [], options.initialErrors ?? []);
+    }
     if (options.resumeOffsets) {
       for (const [p, o] of options.resumeOffsets) this.committedOffsets.set(p, o);
     }
@@ -132,7 +225,7 @@ class KafkaSourceRuntime implements RunningSource {
       bytesReceived: this.stats.bytesReceived,
       updatesStaged: this.stats.updatesStaged,
       updatesCommitted: this.stats.updatesCommitted,
-      recordsIndexed: this.envelope.stateSize,
+      recordsIndexed: this.session === null ? this.envelope.stateSize : this.workerStateSizes.reduce((a, b) => a + b, 0) + this.unkeyed.length,
       offsetKnown: known === null ? null : known > committed ? known : committed,
       offsetCommitted: this.committedOffsets.size > 0 ? committed : null,
       snapshotCommitted: this.stats.snapshotCommitted,
@@ -167,7 +260,20 @@ class KafkaSourceRuntime implements RunningSource {
   private async run(): Promise<void> {
     this.setStatus('starting');
     let backoff = this.tuning.retryInitialMs;
+    try {
+      await this.restoring;
+    } catch (err) {
+      this.workerFailure = err instanceof Error ? err.message : String(err);
+    }
     while (!this.stopping) {
+      if (this.workerFailure !== null) {
+        // Its state is lost: reading on could not be exact. A restart of the source rebuilds it from the stored data.
+        this.options.logger.error({ err: this.workerFailure }, 'kafka source stalled: a source worker failed');
+        this.setStatus('stalled', `source worker failed: ${this.workerFailure.split('\n')[0]}`);
+        await this.closeConsumer();
+        while (!this.stopping) await this.pause(60_000);
+        break;
+      }
       try {
         await this.connectAndAssign();
         backoff = this.tuning.retryInitialMs;
@@ -192,6 +298,7 @@ class KafkaSourceRuntime implements RunningSource {
       await this.drain();
     } finally {
       await this.closeConsumer();
+      this.session?.close();
     }
   }
 
@@ -236,6 +343,7 @@ class KafkaSourceRuntime implements RunningSource {
       for (const [p, o] of start) this.positions.set(p, Number(o));
     }
     for (const p of partitions) if (!this.positions.has(p)) this.positions.set(p, 0);
+    this.syncTickPositions();
     consumer.assign([...this.positions].map(([partition, offset]) => ({ topic: spec.topic, partition, offset })));
     await this.refreshWatermarks(consumer);
     if (this.snapshotTargets === null) this.snapshotTargets = new Map(this.highWatermarks);
@@ -249,9 +357,15 @@ class KafkaSourceRuntime implements RunningSource {
 
   private offsetsDelivered(): boolean {
     const delivered = this.deliveredOffsets;
-    if (!delivered || delivered.size !== this.positions.size) return false;
-    for (const [p, o] of this.positions) if (delivered.get(p) !== BigInt(o)) return false;
+    if (!delivered || delivered.size !== this.tickPositions.size) return false;
+    for (const [p, o] of this.tickPositions) if (delivered.get(p) !== BigInt(o)) return false;
     return true;
+  }
+
+  /** With workers and nothing outstanding: the tick's positions are the read positions (partitions found since included). */
+  private syncTickPositions(): void {
+    if (this.session === null || this.outstanding.length > 0) return;
+    for (const [p, o] of this.positions) this.tickPositions.set(p, o);
   }
 
   private async topicPartitions(consumer: KafkaConsumer, timeoutMs: number): Promise<number[]> {
@@ -300,6 +414,7 @@ class KafkaSourceRuntime implements RunningSource {
     const consumer = this.consumer as Consumer;
     consumer.setDefaultConsumeTimeout(this.tuning.consumeTimeoutMs);
     consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
+    if (this.session !== null) return this.consumeLoopWorkers(consumer);
     const envelope = this.envelope;
     const positions = this.positions;
     // While a batch is processed, the next one is already being taken off
@@ -353,24 +468,267 @@ class KafkaSourceRuntime implements RunningSource {
    * reason and retries with backoff, holding the batch: nothing is skipped,
    * and it resumes by itself when the registry answers again.
    */
-  private async prepareBatch(messages: readonly KafkaRecord[]): Promise<void> {
+  private async prepareBatch(messages: readonly KafkaRecord[], prepare: (messages: readonly KafkaRecord[]) => Promise<void> | null = (m) => this.decoder.prepare(m)): Promise<void> {
     let backoff = this.tuning.retryInitialMs;
     while (!this.stopping) {
-      const wait = this.decoder.prepare(messages);
+      const wait = prepare(messages);
       if (wait === null) return;
       try {
         await wait;
         return;
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        // The registry client's messages already name it ("schema registry at <url>: ...").
-        const message = reason.startsWith('schema registry') ? reason : `schema registry: ${reason}`;
-        if (this.status !== 'stalled') this.options.logger.warn({ err: message }, 'kafka source stalled');
-        this.setStatus('stalled', message);
-        await this.pause(backoff);
+        await this.registryStall(err, backoff);
         backoff = Math.min(backoff * 2, this.tuning.retryMaxMs);
       }
     }
+  }
+
+  private async registryStall(err: unknown, backoff: number): Promise<void> {
+    const reason = err instanceof Error ? err.message : String(err);
+    // The registry client's messages already name it ("schema registry at <url>: ...").
+    const message = reason.startsWith('schema registry') ? reason : `schema registry: ${reason}`;
+    if (this.status !== 'stalled') this.options.logger.warn({ err: message }, 'kafka source stalled');
+    this.setStatus('stalled', message);
+    await this.pause(backoff);
+  }
+
+  // ---- Source workers -------------------------------------------------
+
+  /**
+   * Hands the stored state to the workers owning it: upsert rows and errors
+   * by their key; Debezium rows stay here until the first keyed event names
+   * the key's fields (with one worker, everything goes to it as it is).
+   */
+  private async restoreWorkers(contents: readonly Update[], errors: readonly ErrorUpdate[]): Promise<void> {
+    const session = this.session!;
+    if (this.details.envelope === 'none' || (contents.length === 0 && errors.length === 0)) return;
+    const n = session.size;
+    const rows: Update[][] = Array.from({ length: n }, () => []);
+    const errs: ErrorUpdate[][] = Array.from({ length: n }, () => []);
+    const router = this.router;
+    if (router === null) {
+      rows[0] = contents.slice();
+      errs[0] = errors.slice();
+    } else {
+      if (router instanceof UpsertEnvelope) {
+        for (const u of contents) if (u.diff > 0) rows[workerOf(router.mapKey(u.row), n)]!.push(u);
+      } else {
+        for (const u of contents) if (u.diff > 0) for (let i = 0; i < u.diff; i++) this.unkeyed.push(u.row);
+      }
+      for (const e of errors) {
+        const mapKey = upsertErrorMapKey(e);
+        errs[mapKey === null ? 0 : workerOf(mapKey, n)]!.push(e);
+      }
+    }
+    await Promise.all(
+      rows.map(async (r, w) => {
+        if (r.length === 0 && errs[w]!.length === 0) return;
+        const writer = new ByteWriter();
+        writeOutput(writer, r, errs[w]!);
+        const reply = await session.restore(w, detach(writer), null);
+        if (reply.kind !== 'ok') throw new Error(reply.message);
+        this.workerStateSizes[w] = reply.stateSize;
+      }),
+    );
+  }
+
+  private async consumeLoopWorkers(consumer: Consumer): Promise<void> {
+    let prefetched: Promise<KafkaRecord[]> | null = null;
+    try {
+      while (!this.stopping && this.workerFailure === null) {
+        const messages: KafkaRecord[] = await (prefetched ?? this.consume(consumer));
+        prefetched = null;
+        if (messages.length > 0) {
+          if (!this.stopping) {
+            prefetched = this.consume(consumer);
+            prefetched.catch(() => undefined);
+          }
+          // Keys decoded here to route records need their writer schemas here too.
+          if (this.router !== null) await this.prepareBatch(messages, (m) => this.decoder.prepareKeys(m));
+          if (this.stopping) break;
+          await this.dispatch(messages);
+          // Debezium: a keyed truncate may make the other workers replay the batch, so one batch at a time.
+          const limit = this.details.envelope === 'debezium' ? 1 : MAX_OUTSTANDING_BATCHES;
+          while (this.outstanding.length >= limit && this.workerFailure === null) await this.outstanding[0]!.merged;
+          const pending = this.pending;
+          if (this.inFlight !== null && pending.updates.length + pending.errors.length >= this.tuning.maxPendingUpdates) {
+            await this.inFlight;
+            this.deliver();
+          }
+        } else {
+          while (this.outstanding.length > 0 && this.workerFailure === null) await this.outstanding[0]!.merged;
+          this.syncTickPositions();
+          if (this.inFlight === null && (this.pending.updates.length > 0 || this.pending.errors.length > 0 || !this.offsetsDelivered())) this.deliver();
+        }
+        await this.maintain(consumer);
+      }
+    } finally {
+      if (prefetched !== null) await prefetched.catch(() => []);
+    }
+  }
+
+  /** Routes a batch to the workers (packed, transferred) and queues the merge of their output. */
+  private async dispatch(messages: KafkaRecord[]): Promise<void> {
+    const session = this.session!;
+    const n = session.size;
+    const lists: number[][] = Array.from({ length: n }, () => []);
+    const router = this.router;
+    if (n === 1) {
+      for (let i = 0; i < messages.length; i++) lists[0]!.push(i);
+    } else if (router instanceof UpsertEnvelope) {
+      for (let i = 0; i < messages.length; i++) {
+        const mapKey = router.routingKey(messages[i]!);
+        // The NULL-key error is one state entry: worker 0 owns it.
+        lists[mapKey === null ? 0 : workerOf(mapKey, n)]!.push(i);
+      }
+    } else if (router instanceof DebeziumEnvelope) {
+      await this.routeDebezium(router, messages, lists);
+    } else if (this.byPartition) {
+      for (let i = 0; i < messages.length; i++) lists[messages[i]!.partition % n]!.push(i);
+    } else {
+      // Append-only, no per-partition state: contiguous slices, merged back in order.
+      const per = Math.ceil(messages.length / n);
+      for (let i = 0; i < messages.length; i++) lists[Math.floor(i / per)]!.push(i);
+    }
+    let bytes = 0;
+    const positions = this.positions;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      bytes += m.value === null ? 0 : m.value.length;
+      positions.set(m.partition, m.offset + 1);
+    }
+    this.stats.messagesReceived += messages.length;
+    this.stats.bytesReceived += bytes;
+    const bid = ++this.batchCounter;
+    const everyWorker = this.details.envelope === 'debezium';
+    const result = Promise.all(
+      lists.map((list, w) => (list.length > 0 || everyWorker ? this.runOnWorker(w, bid, () => packRecords(messages, list, this.withHeaders)) : Promise.resolve(null))),
+    ).then((outputs) => this.replayTruncates(bid, outputs));
+    // Nothing to await here before the merge: a rejection is handled there.
+    result.catch(() => undefined);
+    const job: BatchJob = { end: new Map(positions), result, merged: Promise.resolve() };
+    job.merged = this.mergeChain = this.mergeChain.then(async () => {
+      try {
+        this.merge(job, await result);
+      } catch (err) {
+        if (!(err instanceof AbandonedBatch)) this.workerFailure ??= err instanceof Error ? err.message : String(err);
+      } finally {
+        this.outstanding.shift();
+      }
+    });
+    this.outstanding.push(job);
+  }
+
+  /**
+   * Debezium: each record to the worker owning its key; key-less records
+   * (truncates, the NULL-key error) to every worker. Stored rows held here
+   * are keyed by the first keyed event and sent to their workers first.
+   */
+  private async routeDebezium(router: DebeziumEnvelope, messages: readonly KafkaRecord[], lists: number[][]): Promise<void> {
+    const n = lists.length;
+    for (let i = 0; i < messages.length; i++) {
+      const r = messages[i]!;
+      const key = router.routingKey(r);
+      if (key === null) {
+        // A truncate before any keyed event drops the stored rows held here (as the envelope itself does).
+        if (this.unkeyed.length > 0) {
+          await this.prepareBatch([r]);
+          if (router.isTruncateRecord(r)) this.unkeyed = [];
+        }
+        for (const list of lists) list.push(i);
+        continue;
+      }
+      if (this.unkeyed.length > 0 && key.names.length > 0) await this.sendKeyedRows(router, key.names);
+      lists[workerOf(key.mapKey, n)]!.push(i);
+    }
+  }
+
+  private async sendKeyedRows(router: DebeziumEnvelope, names: string[]): Promise<void> {
+    const session = this.session!;
+    const n = session.size;
+    const rows: Update[][] = Array.from({ length: n }, () => []);
+    for (const row of this.unkeyed) {
+      const mapKey = router.storedRowKey(row, names);
+      if (mapKey !== null) rows[workerOf(mapKey, n)]!.push({ row, diff: 1 });
+    }
+    this.unkeyed = [];
+    // Sent before the batch: each worker holds its rows before it reads the batch's events.
+    const replies = rows.map((r, w) => {
+      const writer = new ByteWriter();
+      writeOutput(writer, r, []);
+      return session.restore(w, detach(writer), names);
+    });
+    for (const [w, reply] of (await Promise.all(replies)).entries()) {
+      if (reply.kind !== 'ok') throw new Error(reply.message);
+      this.workerStateSizes[w] = reply.stateSize;
+    }
+  }
+
+  /** One worker's part of a batch: sent at once; refused while the registry fails, sent again with backoff (in order). */
+  private async runOnWorker(w: number, bid: number, pack: () => ArrayBuffer): Promise<WorkerOutput> {
+    const session = this.session!;
+    const previous = this.lanes[w]!;
+    let done!: () => void;
+    this.lanes[w] = new Promise<void>((resolve) => (done = resolve));
+    try {
+      let reply: FromWorker = await session.batch(w, bid, pack());
+      let backoff = this.tuning.retryInitialMs;
+      while (reply.kind === 'notReady') {
+        if (this.stopping) throw new AbandonedBatch();
+        await previous;
+        if (reply.message !== 'waiting for an earlier batch') {
+          await this.registryStall(new Error(reply.message), backoff);
+          backoff = Math.min(backoff * 2, this.tuning.retryMaxMs);
+        }
+        if (this.stopping) throw new AbandonedBatch();
+        reply = await session.batch(w, bid, pack());
+      }
+      if (reply.kind === 'failed') throw new Error(reply.message);
+      return { data: reply.data ? [reply.data] : [], stateSize: reply.stateSize, truncates: reply.truncates };
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * Debezium: a keyed truncate event seen by one worker empties every
+   * worker's state at that point of the batch. The others replay their part
+   * of the batch after it on an emptied state: the sum of what they emitted
+   * is then what one thread would have emitted (see docs/architecture.md).
+   */
+  private async replayTruncates(bid: number, outputs: (WorkerOutput | null)[]): Promise<WorkerOutput[]> {
+    const out = outputs.map((o) => o ?? { data: [], stateSize: 0, truncates: [] });
+    let handled = -1;
+    for (;;) {
+      let at = -1;
+      let by = -1;
+      for (const [w, o] of out.entries()) {
+        for (const t of o.truncates) if (t > handled && (at < 0 || t < at)) [at, by] = [t, w];
+      }
+      if (at < 0) return out;
+      const replies = await Promise.all(out.map((_, w) => (w === by ? null : this.session!.replay(w, bid, at))));
+      for (const [w, reply] of replies.entries()) {
+        if (reply === null) continue;
+        if (reply.kind !== 'ok') throw new Error(reply.kind === 'notReady' ? 'replay refused' : reply.message);
+        const o = out[w]!;
+        if (reply.data) o.data.push(reply.data);
+        o.stateSize = reply.stateSize;
+        o.truncates = reply.truncates;
+      }
+      handled = at;
+    }
+  }
+
+  /** Decodes the workers' output for a batch into the pending tick (worker order: deterministic). */
+  private merge(job: BatchJob, outputs: WorkerOutput[]): void {
+    const pending = this.pending;
+    for (const [w, o] of outputs.entries()) {
+      for (const data of o.data) readOutput(Buffer.from(data), pending.updates, pending.errors);
+      if (o.data.length > 0 || this.details.envelope === 'debezium') this.workerStateSizes[w] = o.stateSize;
+    }
+    this.tickPositions = new Map(job.end);
+    if (this.status !== 'running') this.setStatus('running');
+    if (this.inFlight === null) this.deliver();
   }
 
   /** Periodic work between batches: partition discovery, watermarks, health checks while stalled. */
@@ -406,7 +764,7 @@ class KafkaSourceRuntime implements RunningSource {
   /** Cuts the pending tick and hands it to the sink; retries while the sink fails. */
   private deliver(): void {
     const offsets: PartitionOffsets = new Map();
-    for (const [p, o] of this.positions) offsets.set(p, BigInt(o));
+    for (const [p, o] of this.tickPositions) offsets.set(p, BigInt(o));
     const tick: SourceTick = { updates: this.pending.updates, errors: this.pending.errors, offsets };
     this.pending = { updates: [], errors: [] };
     this.deliveredOffsets = tick.offsets;
@@ -448,6 +806,8 @@ class KafkaSourceRuntime implements RunningSource {
 
   /** On stop: hands over what was read and waits until it is stored. */
   private async drain(): Promise<void> {
+    // Batches the workers have are merged first (one stalled on the registry is abandoned: it is read again).
+    while (this.outstanding.length > 0) await this.outstanding[0]!.merged;
     if (this.pending.updates.length > 0 || this.pending.errors.length > 0) this.deliver();
     while (this.inFlight) await this.inFlight;
   }

@@ -1,0 +1,203 @@
+// Source worker threads, end to end: the rate at which a real `freshet serve`
+// ingests a filled topic into an indexed materialized view with --workers 0
+// (decoding on the main thread), 1 and 2, beside the raw client's rate on the
+// same topic measured in the same run (issue 13, item 1).
+//
+// For each case and each run (interleaved: raw, then each --workers setting,
+// then raw again), a fresh server on a fresh data directory: CREATE SOURCE on
+// the filled topic, a materialized view over it and an index on the view;
+// timed from CREATE SOURCE until the progress subsource shows every offset
+// and the view shows the last message. The raw client rate is
+// KafkaConsumer.consume batches of the runtime's size with no processing.
+//
+// Usage: node .build/NAME/bench/workers.js [messages=500000] [partitions=16] [runs=2] [case filter] [workers=0,1,2]
+// FRESHET_BENCH_PROFILE=dir: each server runs with --cpu-prof into dir.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Kafka from '@confluentinc/kafka-javascript';
+import type { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
+import type pg from 'pg';
+import { connectProducer, startMockCluster, type MockCluster, type TestMessage } from '../test/helpers/kafka-mock.js';
+import { connectPg, queryArrays, serveFreshet } from '../test/helpers/server-process.js';
+import { CONSUME_BATCH_SIZE, CONSUMER_TUNING } from '../src/storage/kafka/client.js';
+import { EmbeddedSchemaRegistry } from '../src/storage/schema-registry/embedded-registry.js';
+import { avroType, confluentFrame } from '../src/storage/formats/avro/index.js';
+
+const total = Number(process.argv[2] ?? 500_000);
+const partitions = Number(process.argv[3] ?? 16);
+const runs = Number(process.argv[4] ?? 2);
+const only = process.argv[5] && process.argv[5] !== 'all' ? process.argv[5] : undefined;
+const settings = (process.argv[6] ?? '0,1,2').split(',').map(Number);
+const KEYS = 100_000;
+
+interface Case {
+  name: string;
+  topic: string;
+  source: string;
+  /** The materialized view over the source `src` (indexed by its first column). */
+  view: string;
+  /** The view's largest id once everything is ingested. */
+  lastId: number;
+}
+
+const cases: Case[] = [
+  {
+    name: 'JSON upsert (TEXT key)',
+    topic: 'json',
+    source: "KEY FORMAT TEXT VALUE FORMAT JSON ENVELOPE UPSERT",
+    view: "SELECT key, (data->>'id')::int8 AS id, data->>'user' AS usr, (data->>'amount')::float8 AS amount, (data->>'ok')::bool AS ok FROM src",
+    lastId: total - 1,
+  },
+  {
+    name: 'Avro upsert (Avro key)',
+    topic: 'avro',
+    source: 'FORMAT AVRO USING CONFLUENT SCHEMA REGISTRY CONNECTION csr ENVELOPE UPSERT',
+    view: 'SELECT k, id, "user" AS usr, amount, ok FROM src',
+    lastId: total - 1,
+  },
+  {
+    name: 'JSON append-only',
+    topic: 'json',
+    source: 'FORMAT JSON',
+    view: "SELECT (data->>'id')::int8 AS id, data->>'user' AS usr, (data->>'amount')::float8 AS amount FROM src",
+    lastId: total - 1,
+  },
+];
+
+async function produce(cluster: MockCluster, topic: string, value: (i: number) => string | Buffer, key: (i: number) => string | Buffer): Promise<void> {
+  cluster.createTopic(topic, partitions);
+  const producer = await connectProducer(cluster.bootstrap);
+  for (let start = 0; start < total; start += 50_000) {
+    const messages: TestMessage[] = [];
+    for (let i = start; i < Math.min(total, start + 50_000); i++) messages.push({ topic, partition: i % partitions, value: value(i), key: key(i) });
+    await producer.send(messages);
+  }
+  await producer.close();
+}
+
+async function rawRate(bootstrap: string, topic: string): Promise<number> {
+  const started = performance.now();
+  const consumer: KafkaConsumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': bootstrap, ...CONSUMER_TUNING, 'group.id': 'bench-raw' }, {});
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  consumer.setDefaultConsumeTimeout(100);
+  (consumer as KafkaConsumer & { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
+  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
+  let received = 0;
+  while (received < total) {
+    const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(CONSUME_BATCH_SIZE, (err, messages) => (err ? reject(err) : resolve(messages))));
+    received += batch.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  return total / seconds;
+}
+
+async function scalar(c: pg.Client, sql: string): Promise<string | null> {
+  try {
+    const rows = (await queryArrays(c, sql)) as (string | null)[][];
+    return rows[0]?.[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Messages/s of a fresh server with `--workers w` from CREATE SOURCE until the view shows everything. */
+async function serverRate(bootstrap: string, registryUrl: string, c: Case, workers: number): Promise<{ rate: number; cpuSeconds: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-bench-workers-'));
+  const server = await serveFreshet(dataDir, ['--workers', String(workers)]);
+  const client = await connectPg(server.port);
+  try {
+    await client.query(`CREATE CONNECTION kc TO KAFKA (BROKER '${bootstrap}')`);
+    await client.query(`CREATE CONNECTION csr TO CONFLUENT SCHEMA REGISTRY (URL '${registryUrl}')`);
+    const cpuBefore = processCpuSeconds(server.child.pid!);
+    const started = performance.now();
+    await client.query(`CREATE SOURCE src FROM KAFKA CONNECTION kc (TOPIC '${c.topic}') ${c.source}`);
+    await client.query(`CREATE MATERIALIZED VIEW mv AS ${c.view}`);
+    await client.query('CREATE INDEX mv_idx ON mv (id)');
+    for (;;) {
+      const offsets = await scalar(client, 'SELECT sum("offset")::text FROM src_progress');
+      if (offsets !== null && Number(offsets) >= total) {
+        const last = await scalar(client, 'SELECT max(id)::text FROM mv');
+        if (last !== null && Number(last) >= c.lastId) break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { rate: total / seconds, cpuSeconds: processCpuSeconds(server.child.pid!) - cpuBefore };
+  } finally {
+    await client.end();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** User + system CPU seconds of a process so far (all its threads), from /proc. */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+
+async function main(): Promise<void> {
+  // Each server writes a CPU profile of its main thread and workers on exit.
+  const profileDir = process.env['FRESHET_BENCH_PROFILE'];
+  if (profileDir) process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+  const cluster = startMockCluster(1);
+  const registry = new EmbeddedSchemaRegistry();
+  const { url } = await registry.start();
+  const selected = cases.filter((c) => !only || c.name.includes(only));
+  const topics = new Set(selected.map((c) => c.topic));
+  console.log(`producing ${total} messages (${partitions} partitions) to ${[...topics].join(', ')}...`);
+  if (topics.has('json')) {
+    await produce(
+      cluster,
+      'json',
+      (i) => `{"id": ${i}, "user": "u${i % 1000}", "amount": ${(i % 997) / 4}, "ok": ${i % 2 === 0}}`,
+      (i) => `k${i % KEYS}`,
+    );
+  }
+  if (topics.has('avro')) {
+    const purchase = {
+      type: 'record',
+      name: 'Purchase',
+      namespace: 'bench',
+      fields: [
+        { name: 'id', type: 'long' },
+        { name: 'user', type: 'string' },
+        { name: 'amount', type: 'double' },
+        { name: 'ok', type: 'boolean' },
+      ],
+    };
+    const purchaseKey = { type: 'record', name: 'PurchaseKey', namespace: 'bench', fields: [{ name: 'k', type: 'string' }] };
+    const valueType = avroType(purchase);
+    const keyType = avroType(purchaseKey);
+    const valueId = registry.register('avro-value', JSON.stringify(purchase));
+    const keyId = registry.register('avro-key', JSON.stringify(purchaseKey));
+    await produce(
+      cluster,
+      'avro',
+      (i) => confluentFrame(valueId, valueType.toBuffer({ id: BigInt(i), user: `u${i % 1000}`, amount: (i % 997) / 4, ok: i % 2 === 0 })),
+      (i) => confluentFrame(keyId, keyType.toBuffer({ k: `k${i % KEYS}` })),
+    );
+  }
+  console.log(`\n${'case'.padEnd(26)}${'run'.padStart(4)}${'raw msg/s'.padStart(11)}${settings.map((w) => `w=${w} msg/s`.padStart(13) + '% raw'.padStart(7) + 'CPU s'.padStart(7)).join('')}`);
+  for (const c of selected) {
+    for (let run = 1; run <= runs; run++) {
+      const before = await rawRate(cluster.bootstrap, c.topic);
+      const results: { rate: number; cpuSeconds: number }[] = [];
+      for (const w of settings) results.push(await serverRate(cluster.bootstrap, url, c, w));
+      const after = await rawRate(cluster.bootstrap, c.topic);
+      const raw = (before + after) / 2;
+      console.log(
+        `${c.name.padEnd(26)}${String(run).padStart(4)}${Math.round(raw).toString().padStart(11)}` +
+          results.map((r) => Math.round(r.rate).toString().padStart(13) + `${Math.round((r.rate / raw) * 100)}%`.padStart(7) + r.cpuSeconds.toFixed(1).padStart(7)).join(''),
+      );
+    }
+  }
+  cluster.destroy();
+  await registry.close();
+}
+
+await main();
