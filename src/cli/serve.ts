@@ -5,6 +5,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { startCoordinator, type Coordinator } from '../adapter/coordinator.js';
 import { PgwireServer } from '../server/pgwire/index.js';
+import { installHeapProbe } from './heap-probe.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type Logger } from './logger.js';
 import { parsePort } from './options.js';
 import { configureSourceWorkers, defaultWorkerCount } from '../storage/kafka/worker-pool.js';
@@ -105,6 +106,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { logger, live } = createConsoleOutput(options);
   reportUnexpectedErrors(logger);
   if (options.workers !== undefined) configureSourceWorkers(options.workers);
+  installHeapProbe(logger);
   const running = await startServer(options, logger);
   if (running === undefined) return;
   if (live) startLiveView(live, running);

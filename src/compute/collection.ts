@@ -6,11 +6,12 @@
 // a copy: the collection then holds them arranged by the join's key columns
 // (one copy, updated before the collection's listeners run) rather than in
 // its own table, for as long as a dataflow uses that arrangement.
-import type { Row } from '../repr/types.js';
+import type { Datum, Row } from '../repr/types.js';
 import type { ErrorUpdate, Update } from './api.js';
+import { EncodedArrangement, EncodedRows, entriesSnapshot, type RowsSnapshot } from './encoded-rows.js';
 import { OrderedRowCounts } from './row-counts.js';
 import { evalError } from './stream.js';
-import { Arrangement, compileGroupKey, ErrorSet, type GroupKey } from './zset.js';
+import { Arrangement, compileGroupKey, ErrorSet, valuesGroupKey, type GroupKey } from './zset.js';
 
 interface SharedArrangement {
   arrangement: Arrangement;
@@ -20,15 +21,23 @@ interface SharedArrangement {
 
 export class CollectionState {
   readonly errors = new ErrorSet();
-  /** The rows, in insertion order, while no arrangement is shared (unkeyed collections). */
-  private unkeyed: OrderedRowCounts | undefined;
-  private readonly keyed: Arrangement | undefined;
+  /**
+   * The rows, in insertion order, while no arrangement is shared (unkeyed
+   * collections): encoded (encoded-rows.ts) while every row can be, else
+   * row objects.
+   */
+  private unkeyed: EncodedRows | OrderedRowCounts | undefined;
+  /** An index's rows by key: encoded when the key is plain columns (until a row does not fit), else row objects. */
+  private keyed: EncodedArrangement | Arrangement | undefined;
   /** Arrangements shared with joins, by key columns; while any exists, they hold the rows instead of `unkeyed`. */
   private readonly shared = new Map<string, SharedArrangement>();
 
-  constructor(private readonly keyOf?: (row: Row) => GroupKey) {
-    if (keyOf === undefined) this.unkeyed = new OrderedRowCounts();
-    else this.keyed = new Arrangement();
+  constructor(
+    private readonly keyOf?: (row: Row) => GroupKey,
+    keyColumns?: number[],
+  ) {
+    if (keyOf === undefined) this.unkeyed = new EncodedRows();
+    else this.keyed = keyColumns === undefined ? new Arrangement() : new EncodedArrangement(keyColumns);
   }
 
   /** The sum of the rows' multiplicities (count(*)), kept as changes apply. */
@@ -43,8 +52,24 @@ export class CollectionState {
     let forwarded = errors;
     let total = this.total;
     for (const u of updates) total += u.diff;
-    if (this.keyed !== undefined) {
-      for (const u of updates) {
+    let from = 0;
+    if (this.keyed instanceof EncodedArrangement) {
+      const keyed = this.keyed;
+      for (; from < updates.length; from++) {
+        const u = updates[from]!;
+        if (keyed.update(u.row, u.diff) === undefined) continue;
+        // A row the encoding cannot hold, or a key with many rows: row objects from now on.
+        const objects = new Arrangement();
+        keyed.forEach((row, diff) => objects.update(this.keyOf!(row), row, diff));
+        this.keyed = objects;
+        break;
+      }
+    }
+    if (this.keyed instanceof EncodedArrangement) {
+      // Everything applied above.
+    } else if (this.keyed !== undefined) {
+      for (let i = from; i < updates.length; i++) {
+        const u = updates[i]!;
         let key: GroupKey;
         try {
           key = this.keyOf!(u.row);
@@ -55,6 +80,18 @@ export class CollectionState {
           continue;
         }
         this.keyed.update(key, u.row, u.diff);
+      }
+    } else if (this.unkeyed instanceof EncodedRows) {
+      const rows = this.unkeyed;
+      for (let i = 0; i < updates.length; i++) {
+        const u = updates[i]!;
+        if (rows.add(u.row, u.diff)) continue;
+        // A row the encoding cannot hold: the collection keeps row objects from now on.
+        const objects = new OrderedRowCounts();
+        rows.forEach((row, diff) => objects.add(row, diff));
+        for (let j = i; j < updates.length; j++) objects.add(updates[j]!.row, updates[j]!.diff);
+        this.unkeyed = objects;
+        break;
       }
     } else if (this.unkeyed !== undefined) {
       const rows = this.unkeyed;
@@ -95,8 +132,17 @@ export class CollectionState {
     const entry = this.shared.get(signature);
     if (entry === undefined || --entry.users > 0) return;
     if (this.shared.size === 1) {
-      const rows = new OrderedRowCounts();
-      entry.arrangement.forEach((row, diff) => rows.add(row, diff));
+      let rows: EncodedRows | OrderedRowCounts = new EncodedRows();
+      const encoded = rows;
+      let fits = true;
+      entry.arrangement.forEach((row, diff) => {
+        fits &&= encoded.add(row, diff);
+      });
+      if (!fits) {
+        rows = new OrderedRowCounts();
+        const objects = rows;
+        entry.arrangement.forEach((row, diff) => objects.add(row, diff));
+      }
       this.unkeyed = rows;
     }
     this.shared.delete(signature);
@@ -115,23 +161,25 @@ export class CollectionState {
   }
 
   /**
-   * The rows as [row, count, ...] pairs (undefined rows are holes to skip),
-   * captured now: later changes do not affect the copy. For an unkeyed
-   * collection this is one array copy.
+   * The rows, captured now: later changes do not affect the snapshot. For
+   * an encoded collection this copies its counts (an Int32Array); for row
+   * objects, one array copy.
    */
-  snapshotEntries(): Array<Row | number | undefined> {
-    if (this.unkeyed !== undefined) return this.unkeyed.snapshotEntries();
+  snapshot(): RowsSnapshot {
+    if (this.unkeyed instanceof EncodedRows) return this.unkeyed.snapshot();
+    if (this.unkeyed !== undefined) return entriesSnapshot(this.unkeyed.snapshotEntries());
     const out: Array<Row | number> = [];
     this.forEach((row, diff) => {
       out.push(row, diff);
     });
-    return out;
+    return entriesSnapshot(out);
   }
 
-  /** Rows whose index key equals `key` (as produced by the index's key function). */
-  lookup(key: GroupKey): Update[] {
+  /** Rows whose index key equals `key` (one value per key expression). */
+  lookup(key: Datum[]): Update[] {
     const out: Update[] = [];
-    if (this.keyed !== undefined) this.keyed.forEachInGroup(key, (row, diff) => out.push({ row, diff }));
+    if (this.keyed instanceof EncodedArrangement) this.keyed.forEachInGroup(key, (row, diff) => out.push({ row, diff }));
+    else if (this.keyed !== undefined) this.keyed.forEachInGroup(valuesGroupKey(key.length)(key), (row, diff) => out.push({ row, diff }));
     return out;
   }
 

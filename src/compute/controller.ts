@@ -23,7 +23,7 @@ import { compileScalar, type EvalClock } from './scalar.js';
 import { Scheduler } from './scheduler.js';
 import { countFastPath, startPeekStream, type PeekInput } from './peek-stream.js';
 import { Stream, type Sink } from './stream.js';
-import { compileGroupKey, ErrorSet, UpdateAccumulator, valuesGroupKey, type GroupKey } from './zset.js';
+import { compileGroupKey, ErrorSet, UpdateAccumulator, type GroupKey } from './zset.js';
 
 interface Dataflow {
   alive: boolean;
@@ -76,7 +76,9 @@ class Controller implements ComputeControllerImpl {
     this.assertNew(id);
     const arrangeBy = options?.arrangeBy;
     const indexKey = arrangeBy === undefined ? undefined : compileGroupKey(arrangeBy.map((e) => compileScalar(e, this.clock)));
-    const collection: Collection = { desc: undefined, state: new CollectionState(indexKey), listeners: new Set(), dataflow: undefined, indexKey, stats: newStats() };
+    // An index on plain columns keeps its rows encoded (encoded-rows.ts).
+    const keyColumns = arrangeBy?.every((e) => e.kind === 'column') === true ? arrangeBy.map((e) => (e as { index: number }).index) : undefined;
+    const collection: Collection = { desc: undefined, state: new CollectionState(indexKey, keyColumns), listeners: new Set(), dataflow: undefined, indexKey, stats: newStats() };
     collection.dataflow = this.build(plan, (updates, errors) => this.publish(collection, updates, errors));
     this.collections.set(id, collection);
   }
@@ -169,7 +171,7 @@ class Controller implements ComputeControllerImpl {
       const state = this.collection(id).state;
       const error = state.errors.first();
       if (error !== undefined) throw error;
-      inputs.set(id, { entries: state.snapshotEntries(), errors: state.errors.contents() });
+      inputs.set(id, { rows: state.snapshot(), errors: state.errors.contents() });
     }
     return startPeekStream(plan, inputs, this.clock.now, options);
   }
@@ -191,7 +193,7 @@ class Controller implements ComputeControllerImpl {
     if (collection.indexKey === undefined) throw new SqlError(SqlState.internalError, `${id} is not an index`);
     const error = collection.state.errors.first();
     if (error !== undefined) throw error;
-    return collection.state.lookup(valuesGroupKey(key.length)(key));
+    return collection.state.lookup(key);
   }
 
   sharedArrangements(id: GlobalId): number[][] {

@@ -16,14 +16,15 @@ import type { Datum, Row } from '../repr/types.js';
 import { describe as describeRel, type GlobalId, type RelExpr } from '../plan/mir.js';
 import type { ErrorUpdate, PeekStreamOptions, RowBatchStream, Update } from './api.js';
 import { forEachInput, render } from './render.js';
+import type { RowsSnapshot } from './encoded-rows.js';
 import { OrderedRowCounts } from './row-counts.js';
 import { Scheduler } from './scheduler.js';
 import { Stream } from './stream.js';
 import { ErrorSet } from './zset.js';
 
-/** A collection's contents as captured for a peek: [row, count, ...] pairs, undefined rows skipped. */
+/** A collection's contents as captured for a peek. */
 export interface PeekInput {
-  entries: Array<Row | number | undefined>;
+  rows: RowsSnapshot;
   errors: ErrorUpdate[];
 }
 
@@ -263,15 +264,15 @@ function sliceEmitter(stream: Stream, input: PeekInput): Step {
       errorsSent = true;
       if (input.errors.length > 0) stream.emit([], input.errors);
     }
-    const { entries } = input;
-    const end = Math.min(entries.length, at + INPUT_SLICE_ROWS * 2);
+    const { rows } = input;
+    const end = Math.min(rows.length, at + INPUT_SLICE_ROWS);
     const updates: Update[] = [];
-    for (; at < end; at += 2) {
-      const row = entries[at] as Row | undefined;
-      if (row !== undefined) updates.push({ row, diff: entries[at + 1] as number });
+    for (; at < end; at++) {
+      const diff = rows.count(at);
+      if (diff !== 0) updates.push({ row: rows.row(at), diff });
     }
     stream.emit(updates, []);
-    return at < entries.length;
+    return at < rows.length;
   };
 }
 

@@ -43,7 +43,10 @@ export function encodePart(time: Timestamp, updates: readonly Update[], errors: 
   w.f64(time);
   writeUpdates(w, updates);
   writeUpdates(w, errors);
-  return seal(w.bytes());
+  const sealed = seal(w.bytes());
+  // seal copied the bytes: a shared writer that grew for a large part lets its buffer go now.
+  w.reset();
+  return sealed;
 }
 
 export function decodePart(bytes: Uint8Array, object: string): DecodedPart {

@@ -72,12 +72,19 @@ export class ByteWriter {
   private buf: Buffer;
   pos = 0;
 
-  constructor(initialSize = 64 * 1024) {
+  constructor(private readonly initialSize = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(initialSize);
   }
 
+  /**
+   * Starts over. A buffer grown past 1 MiB (one large write) is dropped
+   * rather than kept for the writer's lifetime: a shard's writer would
+   * otherwise hold the largest batch ever written (16 MB after a
+   * 500 000-row INSERT) next to the table's state.
+   */
   reset(): void {
     this.pos = 0;
+    if (this.buf.length > 1024 * 1024) this.buf = Buffer.allocUnsafe(this.initialSize);
   }
 
   bytes(): Buffer {
