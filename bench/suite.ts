@@ -30,6 +30,8 @@ const values = (name: string): string[] => argv.flatMap((a, i) => (a === `--${na
 const value = (name: string): string | undefined => values(name)[0];
 
 const quick = flag('quick');
+/** --rates 10000: the freshness section at these rates only (for profiling one rate). */
+const freshnessRates = value('rates')?.split(',').map(Number);
 const only = value('only')?.split(',');
 const workersArg = value('workers') ?? process.env.FRESHET_BENCH_WORKERS;
 const server = configureServerArgs({
@@ -58,19 +60,19 @@ const plan = quick
       freshness: { rates: [1_000, 10_000, 50_000], seconds: 4, warmup: 1 },
       maintenance: { sizes: [100_000, 1_000_000], duckdbSizes: [100_000, 1_000_000], changes: [10, 100, 1000, 10_000], batches: 100 },
       memory: { rows: 500_000 },
-      ecommerce: { rates: [1000, 2500, 5000, 10_000], seconds: 5, warmup: 2 },
+      ecommerce: { rates: [250, 1000, 2500, 5000, 10_000], seconds: 5, warmup: 2 },
     }
   : {
       ingestion: { messages: 1_000_000, partitions: 32 },
       freshness: { rates: [1_000, 10_000, 50_000], seconds: 20, warmup: 3 },
       maintenance: { sizes: [100_000, 1_000_000, 10_000_000], duckdbSizes: [1_000_000, 10_000_000], changes: [10, 100, 1000, 10_000], batches: 200 },
       memory: { rows: 1_000_000 },
-      ecommerce: { rates: [1000, 2500, 5000, 10_000, 20_000, 40_000], seconds: 20, warmup: 5 },
+      ecommerce: { rates: [250, 1000, 2500, 5000, 10_000, 20_000, 40_000], seconds: 20, warmup: 5 },
     };
 
 const sections: [id: string, title: string, run: () => Promise<SectionReport>][] = [
   ['ingestion', 'Ingestion per format and envelope', () => ingestionSection(plan.ingestion)],
-  ['freshness', 'Freshness: produce to SUBSCRIBE', () => freshnessSection(plan.freshness)],
+  ['freshness', 'Freshness: produce to SUBSCRIBE', () => freshnessSection({ ...plan.freshness, ...(freshnessRates ? { rates: freshnessRates } : {}) })],
   ['maintenance', 'Update cost against state size; incremental against recomputation (DuckDB)', () => maintenanceSection({ ...plan.maintenance, quick })],
   ['memory', 'Memory per row of state', () => memorySection(plan.memory)],
   ['ecommerce', 'E-commerce workload: highest steady rate with freshness under one second', () => ecommerceSection(plan.ecommerce)],

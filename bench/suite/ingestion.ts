@@ -152,7 +152,9 @@ export async function ingestionSection(options: { messages: number; partitions: 
       },
     ],
     targets,
-    notes: [],
+    notes: [
+      "'first message seen at' is the source's start: at 16 partitions it ranges from 0.1 to several seconds. An instrumented run (bench/README.md, the suite) put all of it in the runtime's high-watermark refresh right after assign: one ListOffsets per partition, in turn, each queued behind a fetch the broker holds for fetch.wait.max.ms (up to 500 ms each). 'msgs/s after the first' leaves that start out.",
+    ],
     charts: [
       {
         title: 'Ingestion: % of the raw client rate per case',

@@ -79,7 +79,7 @@ export function toMarkdown(report: SuiteReport, svgName: string): string {
     `Commit \`${report.commit}\`; ${report.machine.cpus} CPUs (${report.machine.cpuModel}), ${report.machine.memoryGiB} GiB; Node ${report.machine.node}; ` +
       `load average ${report.machine.loadBefore.map((l) => l.toFixed(1)).join(' / ')} before, ${report.machine.loadAfter.map((l) => l.toFixed(1)).join(' / ')} after; ${report.seconds.toFixed(0)} s in all.`,
   );
-  lines.push(`Server: \`freshet serve ${report.server.args.join(' ')}\`${report.server.notes.length > 0 ? ` (${report.server.notes.join('; ')})` : ''}.`);
+  lines.push(`Server: \`freshet serve --port 0 --data-dir <fresh temporary directory> --log-format json${report.server.args.map((x) => ` ${x}`).join('')}\`${report.server.notes.length > 0 ? ` (${report.server.notes.join('; ')})` : ''}.`);
   if (report.mode === 'quick') {
     lines.push('');
     lines.push('**Quick mode**: smaller sizes (state up to 10^6 rows, fewer messages, shorter runs) than the full suite (`npm run bench`); targets stated for 10^7 rows are checked on the largest size measured here, and say so.');

@@ -72,7 +72,9 @@ export async function startServer(options: { env?: Record<string, string>; nodeF
   const dataDir = mkdtempSync(join(tmpdir(), 'freshet-bench-suite-'));
   const saved: Record<string, string | undefined> = {};
   const env: Record<string, string> = { ...(options.env ?? {}) };
-  if (options.nodeFlags && options.nodeFlags.length > 0) env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? '', ...options.nodeFlags].join(' ').trim();
+  // FRESHET_BENCH_SERVER_NODE_OPTIONS: node flags for every server (e.g. --import of a module that starts the inspector profiler: node refuses --cpu-prof there).
+  const nodeFlags = [...(options.nodeFlags ?? []), ...(process.env.FRESHET_BENCH_SERVER_NODE_OPTIONS?.split(' ').filter((f) => f !== '') ?? [])];
+  if (nodeFlags.length > 0) env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? '', ...nodeFlags].join(' ').trim();
   for (const [k, v] of Object.entries(env)) {
     saved[k] = process.env[k];
     process.env[k] = v;
