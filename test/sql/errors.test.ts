@@ -70,7 +70,6 @@ test('SIMILAR TO is recognized and reported as not supported', () => {
 test('known but unimplemented statements are reported as not supported', () => {
   assertSyntaxError("CREATE SINK s FROM t INTO KAFKA CONNECTION k (TOPIC 'x')", 'CREATE SINK is not supported', 1, '0A000');
   assertSyntaxError("SELECT 1; CREATE CLUSTER c (SIZE = 'xsmall')", 'CREATE CLUSTER is not supported', 11, '0A000');
-  assertSyntaxError('GRANT SELECT ON t TO r', 'GRANT is not supported', 1, '0A000');
   assertSyntaxError("COMMENT ON TABLE t IS 'x'", 'COMMENT is not supported', 1, '0A000');
   assertSyntaxError('TRUNCATE t', 'TRUNCATE is not supported', 1, '0A000');
   assertSyntaxError('DROP ROLE r', 'DROP ROLE is not supported', 1, '0A000');
