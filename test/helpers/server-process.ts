@@ -17,9 +17,9 @@ export interface ServedFreshet {
   stop(): Promise<number | null>;
 }
 
-/** Spawns `freshet serve --port 0 --data-dir dataDir [...extraArgs]` and waits for its `listening` log line. */
-export async function serveFreshet(dataDir: string, extraArgs: readonly string[] = []): Promise<ServedFreshet> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...extraArgs], {
+/** Spawns `freshet serve --port 0 --data-dir dataDir [...extraArgs]` (node given `nodeArgs`, e.g. --cpu-prof) and waits for its `listening` log line. */
+export async function serveFreshet(dataDir: string, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<ServedFreshet> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
