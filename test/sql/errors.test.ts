@@ -72,7 +72,6 @@ test('known but unimplemented statements are reported as not supported', () => {
   assertSyntaxError("SELECT 1; CREATE CLUSTER c (SIZE = 'xsmall')", 'CREATE CLUSTER is not supported', 11, '0A000');
   assertSyntaxError("COMMENT ON TABLE t IS 'x'", 'COMMENT is not supported', 1, '0A000');
   assertSyntaxError('TRUNCATE t', 'TRUNCATE is not supported', 1, '0A000');
-  assertSyntaxError('DROP ROLE r', 'DROP ROLE is not supported', 1, '0A000');
   assertSyntaxError('ALTER TABLE t ADD COLUMN b int', 'ALTER TABLE ... ADD is not supported', 15, '0A000');
   assertSyntaxError('CREATE TABLE t AS SELECT 1', 'CREATE TABLE ... AS is not supported', 16, '0A000');
 });
