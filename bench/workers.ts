@@ -15,21 +15,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Kafka from '@confluentinc/kafka-javascript';
-import type { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
 import type pg from 'pg';
-import { connectProducer, startMockCluster, type MockCluster, type TestMessage } from '../test/helpers/kafka-mock.js';
+import { startMockCluster } from '../test/helpers/kafka-mock.js';
 import { connectPg, queryArrays, serveFreshet } from '../test/helpers/server-process.js';
-import { CONSUME_BATCH_SIZE, CONSUMER_TUNING } from '../src/storage/kafka/client.js';
 import { EmbeddedSchemaRegistry } from '../src/storage/schema-registry/embedded-registry.js';
-import { avroType, confluentFrame } from '../src/storage/formats/avro/index.js';
+import { produceBenchTopics, rawRate } from './ingest.js';
+import type { KafkaConnectionSpec } from '../src/storage/kafka/plan.js';
 
 const total = Number(process.argv[2] ?? 500_000);
 const partitions = Number(process.argv[3] ?? 16);
 const runs = Number(process.argv[4] ?? 2);
 const only = process.argv[5] && process.argv[5] !== 'all' ? process.argv[5] : undefined;
 const settings = (process.argv[6] ?? '0,1,2').split(',').map(Number);
-const KEYS = 100_000;
 
 interface Case {
   name: string;
@@ -71,34 +68,6 @@ const cases: Case[] = [
     lastId: total - 1,
   },
 ];
-
-async function produce(cluster: MockCluster, topic: string, value: (i: number) => string | Buffer, key: (i: number) => string | Buffer): Promise<void> {
-  cluster.createTopic(topic, partitions);
-  const producer = await connectProducer(cluster.bootstrap);
-  for (let start = 0; start < total; start += 50_000) {
-    const messages: TestMessage[] = [];
-    for (let i = start; i < Math.min(total, start + 50_000); i++) messages.push({ topic, partition: i % partitions, value: value(i), key: key(i) });
-    await producer.send(messages);
-  }
-  await producer.close();
-}
-
-async function rawRate(bootstrap: string, topic: string): Promise<number> {
-  const started = performance.now();
-  const consumer: KafkaConsumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': bootstrap, ...CONSUMER_TUNING, 'group.id': 'bench-raw' }, {});
-  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-  consumer.setDefaultConsumeTimeout(100);
-  (consumer as KafkaConsumer & { setDefaultIsTimeoutOnlyForFirstMessage(v: boolean): void }).setDefaultIsTimeoutOnlyForFirstMessage(true);
-  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
-  let received = 0;
-  while (received < total) {
-    const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(CONSUME_BATCH_SIZE, (err, messages) => (err ? reject(err) : resolve(messages))));
-    received += batch.length;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  return total / seconds;
-}
 
 async function scalar(c: pg.Client, sql: string): Promise<string | null> {
   try {
@@ -155,48 +124,18 @@ async function main(): Promise<void> {
   const cluster = startMockCluster(1);
   const registry = new EmbeddedSchemaRegistry();
   const { url } = await registry.start();
+  const connection: KafkaConnectionSpec = { brokers: [cluster.bootstrap], config: { 'bootstrap.servers': cluster.bootstrap }, secretConfig: {} };
   const selected = cases.filter((c) => !only || c.name.includes(only));
   const topics = new Set(selected.map((c) => c.topic));
   console.log(`producing ${total} messages (${partitions} partitions) to ${[...topics].join(', ')}...`);
-  if (topics.has('json')) {
-    await produce(
-      cluster,
-      'json',
-      (i) => `{"id": ${i}, "user": "u${i % 1000}", "amount": ${(i % 997) / 4}, "ok": ${i % 2 === 0}}`,
-      (i) => `k${i % KEYS}`,
-    );
-  }
-  if (topics.has('avro')) {
-    const purchase = {
-      type: 'record',
-      name: 'Purchase',
-      namespace: 'bench',
-      fields: [
-        { name: 'id', type: 'long' },
-        { name: 'user', type: 'string' },
-        { name: 'amount', type: 'double' },
-        { name: 'ok', type: 'boolean' },
-      ],
-    };
-    const purchaseKey = { type: 'record', name: 'PurchaseKey', namespace: 'bench', fields: [{ name: 'k', type: 'string' }] };
-    const valueType = avroType(purchase);
-    const keyType = avroType(purchaseKey);
-    const valueId = registry.register('avro-value', JSON.stringify(purchase));
-    const keyId = registry.register('avro-key', JSON.stringify(purchaseKey));
-    await produce(
-      cluster,
-      'avro',
-      (i) => confluentFrame(valueId, valueType.toBuffer({ id: BigInt(i), user: `u${i % 1000}`, amount: (i % 997) / 4, ok: i % 2 === 0 })),
-      (i) => confluentFrame(keyId, keyType.toBuffer({ k: `k${i % KEYS}` })),
-    );
-  }
+  await produceBenchTopics(cluster, registry, total, partitions, topics);
   console.log(`\n${'case'.padEnd(26)}${'run'.padStart(4)}${'raw msg/s'.padStart(11)}${settings.map((w) => `w=${w} msg/s`.padStart(13) + '% raw'.padStart(7) + 'CPU s'.padStart(7)).join('')}`);
   for (const c of selected) {
     for (let run = 1; run <= runs; run++) {
-      const before = await rawRate(cluster.bootstrap, c.topic);
+      const before = await rawRate(connection, c.topic, total, partitions);
       const results: { rate: number; cpuSeconds: number }[] = [];
       for (const w of settings) results.push(await serverRate(cluster.bootstrap, url, c, w));
-      const after = await rawRate(cluster.bootstrap, c.topic);
+      const after = await rawRate(connection, c.topic, total, partitions);
       const raw = (before + after) / 2;
       console.log(
         `${c.name.padEnd(26)}${String(run).padStart(4)}${Math.round(raw).toString().padStart(11)}` +
